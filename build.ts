@@ -1,0 +1,249 @@
+/**
+ * Builds hello-server.
+ *
+ *   bun build.ts                      dist/hello-server.js + ./hello-server (Bun)   (= npm run build)
+ *   bun build.ts --runtime node       + ./hello-server-node (Node single executable application)
+ *   bun build.ts --runtime deno       + ./hello-server-deno (deno compile)
+ *   bun build.ts --runtime all        every binary this machine can make; reports the ones it cannot
+ *   bun build.ts --runtime none       the bundle only
+ *   bun build.ts --entry FILE         bundle FILE instead of src/main.ts
+ *
+ * Environment: NODE_BIN (the node whose binary becomes hello-server-node;
+ * default `node` on PATH), DENORT_BIN (a local denort for `deno compile`,
+ * which otherwise downloads it).
+ */
+
+import { build, type BuildOptions } from "esbuild";
+import { spawnSync } from "node:child_process";
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import process from "node:process";
+
+const ROOT = dirname(new URL(import.meta.url).pathname);
+const DIST = join(ROOT, "dist");
+const BUNDLE = join(DIST, "hello-server.js");
+const BUNDLE_CJS = join(DIST, "hello-server.cjs");
+
+const RUNTIMES = ["bun", "node", "deno"] as const;
+type Runtime = (typeof RUNTIMES)[number];
+const OUTPUT: Record<Runtime, string> = {
+  bun: join(ROOT, "hello-server"),
+  node: join(ROOT, "hello-server-node"),
+  deno: join(ROOT, "hello-server-deno"),
+};
+
+/** A build step that cannot run on this machine; the message says what to do about it. */
+class BuildError extends Error {
+  override name = "BuildError";
+}
+
+/**
+ * Options shared by both bundles. `bun:ffi` stays external: only the Bun
+ * syscall back end imports it, dynamically, so Node and Deno never resolve it.
+ * `node20` is the oldest runtime we support; Bun and Deno run all of its syntax.
+ */
+function bundleOptions(entry: string): BuildOptions {
+  return {
+    entryPoints: [entry],
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    external: ["bun:ffi"],
+    minify: true,
+    legalComments: "none",
+    logLevel: "warning",
+  };
+}
+
+/** dist/hello-server.js: the one ESM file that `bun`, `deno run` and `node` all run unchanged. */
+async function bundleEsm(entry: string): Promise<void> {
+  await build({ ...bundleOptions(entry), format: "esm", outfile: BUNDLE });
+}
+
+/**
+ * dist/hello-server.cjs for the Node SEA: Node 20 runs a single-executable
+ * application's script only as CommonJS (ESM entry points came with Node 24).
+ * This is why src/ must not use top-level await or import.meta.
+ */
+async function bundleCjs(entry: string): Promise<void> {
+  try {
+    await build({ ...bundleOptions(entry), format: "cjs", outfile: BUNDLE_CJS, logLevel: "silent" });
+  } catch (err) {
+    const detail = err instanceof Error ? err.message : String(err);
+    throw new BuildError(`the CommonJS bundle for the Node SEA failed (Node 20 runs a SEA's script only as CommonJS, so src/ must not use top-level await): ${detail}`);
+  }
+}
+
+function run(cmd: string, args: readonly string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): { ok: boolean; stdout: string; output: string } {
+  const r = spawnSync(cmd, args, {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...(opts.env ?? process.env), NO_COLOR: "1" },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    timeout: 300_000,
+  });
+  const output = `${r.stdout ?? ""}${r.stderr ?? ""}${r.error ? String(r.error) : ""}`;
+  return { ok: r.status === 0, stdout: r.stdout ?? "", output };
+}
+
+/**
+ * Runs the new binary once. Catches a binary that starts the bare runtime
+ * instead of our code: a `deno` passed as DENORT_BIN compiles "fine" and
+ * then prints Deno's own help.
+ */
+function smokeTest(binary: string): void {
+  const r = run(binary, ["--help"]);
+  if (!r.ok || !r.stdout.startsWith("hello-server")) {
+    rmSync(binary, { force: true });
+    throw new BuildError(`${binary} --help did not print hello-server's help:\n${r.output.trim().slice(0, 400)}`);
+  }
+}
+
+function must(step: string, cmd: string, args: readonly string[], opts?: Parameters<typeof run>[2]): void {
+  const r = run(cmd, args, opts);
+  if (!r.ok) throw new BuildError(`${step} failed: ${cmd} ${args.join(" ")}\n${r.output.trim()}`);
+}
+
+function localBin(name: string): string {
+  const path = join(ROOT, "node_modules", ".bin", name);
+  if (!existsSync(path)) throw new BuildError(`${path} is missing: run npm ci`);
+  return path;
+}
+
+/** The Bun that runs this script compiles the binary; under another runtime, the project's own. */
+function bunBin(): string {
+  return typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? process.execPath : localBin("bun");
+}
+
+/**
+ * ./hello-server via `bun build --compile` of the bundle, so the binary runs
+ * exactly the code the bundle tests cover. `.env` and bunfig.toml autoloading
+ * is off: a server binary must not change behaviour with the directory it
+ * is started from.
+ */
+function compileBun(): void {
+  must("bun build --compile", bunBin(), [
+    "build", BUNDLE, "--compile", "--minify", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
+    "--outfile", OUTPUT.bun,
+  ]);
+}
+
+/** The fuse Node looks for to know it carries a SEA blob (the value every Node release uses). */
+const SEA_FUSE = "NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2";
+
+/**
+ * ./hello-server-node: a copy of the node binary with the CJS bundle injected
+ * as a single executable application (nodejs.org/api/single-executable-applications.html).
+ * The blob must be made by the same node binary it is injected into.
+ */
+function compileNode(): void {
+  const node = process.env.NODE_BIN ?? "node";
+  const which = run(node, ["-p", "process.execPath"]);
+  if (!which.ok) throw new BuildError(`cannot run ${node} (set NODE_BIN to a Node >= 20 binary): ${which.output.trim()}`);
+  const nodePath = which.output.trim();
+  const seaConfig = join(DIST, "sea-config.json");
+  const blob = join(DIST, "hello-server.blob");
+  writeFileSync(seaConfig, JSON.stringify({
+    main: BUNDLE_CJS,
+    output: blob,
+    disableExperimentalSEAWarning: true,
+    // V8 code cache in the blob: the script is not compiled again at every start.
+    useCodeCache: true,
+  }));
+  must("node --experimental-sea-config", nodePath, ["--experimental-sea-config", seaConfig]);
+  rmSync(OUTPUT.node, { force: true });
+  copyFileSync(nodePath, OUTPUT.node);
+  chmodSync(OUTPUT.node, 0o755);
+  must("postject", localBin("postject"), [OUTPUT.node, "NODE_SEA_BLOB", blob, "--sentinel-fuse", SEA_FUSE]);
+}
+
+/**
+ * ./hello-server-deno via `deno compile`. It runs in an empty directory so
+ * Deno finds no package.json and embeds no node_modules. The flags are the
+ * ones `deno run` needs for the bundle: -A (net, env, /proc and cgroup
+ * reads, spawning workers, FFI) and --unstable-net (Deno.listen's reusePort).
+ */
+function compileDeno(): void {
+  const work = mkdtempSync(join(tmpdir(), "hello-server-deno-"));
+  try {
+    copyFileSync(BUNDLE, join(work, "hello-server.js"));
+    const r = run(localBin("deno"), [
+      "compile", "-A", "--unstable-net", "--no-check", "--no-config", "--quiet",
+      "--output", OUTPUT.deno, join(work, "hello-server.js"),
+    ], { cwd: work });
+    if (r.ok) return;
+    const denort = process.env.DENORT_BIN;
+    const hint = denort === undefined
+      ? "deno compile downloads its runtime, denort, from Deno's release server, which this machine cannot reach and no npm package ships. " +
+        "Set DENORT_BIN to a local denort of the same Deno version (from denort-x86_64-unknown-linux-gnu.zip of that release)."
+      : `DENORT_BIN=${denort} was used; it must be a denort (not deno) of the same version as node_modules/.bin/deno.`;
+    throw new BuildError(`deno compile failed. ${hint}\n${r.output.trim()}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+const COMPILE: Record<Runtime, { build(): void; needsCjs: boolean }> = {
+  bun: { build: compileBun, needsCjs: false },
+  node: { build: compileNode, needsCjs: true },
+  deno: { build: compileDeno, needsCjs: false },
+};
+
+function parseArgs(argv: readonly string[]): { runtimes: Runtime[]; bestEffort: boolean; entry: string } {
+  let runtime = "bun";
+  let entry = join(ROOT, "src", "main.ts");
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new BuildError(`${name} needs a value`);
+    if (name === "--runtime") runtime = value;
+    else if (name === "--entry") entry = resolve(value);
+    else throw new BuildError(`unknown argument ${arg}; usage: bun build.ts [--runtime bun|node|deno|all|none] [--entry FILE]`);
+  }
+  if (runtime === "all") return { runtimes: [...RUNTIMES], bestEffort: true, entry };
+  if (runtime === "none") return { runtimes: [], bestEffort: false, entry };
+  if (!(RUNTIMES as readonly string[]).includes(runtime)) throw new BuildError(`--runtime must be bun, node, deno, all or none, got '${runtime}'`);
+  return { runtimes: [runtime as Runtime], bestEffort: false, entry };
+}
+
+function size(path: string): string {
+  return `${(statSync(path).size / 1024 / 1024).toFixed(2)} MiB`;
+}
+
+async function main(): Promise<number> {
+  const { runtimes, bestEffort, entry } = parseArgs(process.argv.slice(2));
+  mkdirSync(DIST, { recursive: true });
+  const t0 = performance.now();
+  await bundleEsm(entry);
+  console.log(`built ${BUNDLE} (${(statSync(BUNDLE).size / 1024).toFixed(1)} KiB) in ${Math.round(performance.now() - t0)} ms`);
+  const failed: string[] = [];
+  for (const runtime of runtimes) {
+    const t = performance.now();
+    try {
+      if (COMPILE[runtime].needsCjs) await bundleCjs(entry);
+      COMPILE[runtime].build();
+      smokeTest(OUTPUT[runtime]);
+      console.log(`built ${OUTPUT[runtime]} (${size(OUTPUT[runtime])}) in ${Math.round(performance.now() - t)} ms`);
+    } catch (err) {
+      if (!(err instanceof BuildError)) throw err;
+      console.error(`cannot build ${OUTPUT[runtime]}: ${err.message}`);
+      failed.push(runtime);
+    }
+  }
+  // --runtime all is "what this machine can build": only the default (Bun) binary is required.
+  if (bestEffort) {
+    if (failed.length > 0) console.error(`skipped: ${failed.join(", ")}`);
+    return failed.includes("bun") ? 1 : 0;
+  }
+  return failed.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error(err instanceof BuildError ? err.message : err);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,85 @@
+/**
+ * `hello-server --healthcheck`: one request to the local server, exit code
+ * 0 if it answers with the configured status, else 1. It is what the
+ * Dockerfile's HEALTHCHECK runs, so the image needs no curl.
+ *
+ * It speaks HTTP/1.1 over `node:net` (which Bun, Deno and Node all provide)
+ * rather than `fetch`: Bun's and Deno's fetch honour HTTP_PROXY/HTTPS_PROXY,
+ * and a container with a proxy in its environment would then probe the
+ * proxy instead of this server.
+ */
+
+import { connect } from "node:net";
+import process from "node:process";
+import type { Config } from "./config.ts";
+
+/** Docker's default HEALTHCHECK --timeout is 30 s; we give up far sooner so a hung server reads as unhealthy. */
+export const HEALTHCHECK_TIMEOUT_MS = 2000;
+
+/** A status line longer than this is not from our server (RFC 9112 §4: "HTTP/1.1 200 OK" is tiny). */
+const MAX_STATUS_LINE = 1024;
+
+const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: |\r?$)/;
+
+/** Where to reach a server bound to `host`: a wildcard bind is reachable on loopback. */
+export function probeAddress(host: string): string {
+  if (host === "0.0.0.0" || host === "") return "127.0.0.1";
+  if (host === "::") return "::1";
+  return host;
+}
+
+/**
+ * Requests `http://HOST:PORT/` once and resolves to the exit code: 0 when the
+ * response's status is `config.status`, 1 on any other status, a refused or
+ * reset connection, or no status line within `timeoutMs`. Never rejects.
+ * Failures are explained in one line on stderr (Docker keeps it in the
+ * container's health log).
+ */
+export function healthcheck(
+  config: Pick<Config, "host" | "port" | "status">,
+  timeoutMs: number = HEALTHCHECK_TIMEOUT_MS,
+): Promise<number> {
+  const host = probeAddress(config.host);
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${config.port}/`;
+  if (config.port === 0) {
+    return Promise.resolve(fail(`unhealthy: --port 0 names no port to probe`));
+  }
+  return new Promise<number>((resolve) => {
+    let head = "";
+    let settled = false;
+    const finish = (code: number, reason?: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(reason === undefined ? code : fail(`unhealthy: ${url}: ${reason}`));
+    };
+    const timer = setTimeout(() => finish(1, `no response within ${timeoutMs} ms`), timeoutMs);
+    const socket = connect({ host, port: config.port });
+    socket.setEncoding("latin1");
+    socket.on("connect", () => {
+      // RFC 9112 §3.2: Host is required in HTTP/1.1; `Connection: close` so the server does not keep us.
+      socket.write(`GET / HTTP/1.1\r\nHost: ${host.includes(":") ? `[${host}]` : host}:${config.port}\r\nConnection: close\r\n\r\n`);
+    });
+    socket.on("data", (chunk: string) => {
+      head += chunk;
+      const eol = head.indexOf("\n");
+      if (eol === -1) {
+        if (head.length > MAX_STATUS_LINE) finish(1, "no HTTP status line");
+        return;
+      }
+      const match = STATUS_LINE.exec(head.slice(0, eol));
+      if (match === null) return finish(1, `not an HTTP/1.x response: ${JSON.stringify(head.slice(0, Math.min(eol, 80)))}`);
+      const status = Number(match[1]);
+      if (status !== config.status) return finish(1, `status ${status}, expected ${config.status}`);
+      finish(0);
+    });
+    socket.on("error", (err: Error) => finish(1, err.message));
+    socket.on("close", () => finish(1, "connection closed before a status line"));
+  });
+}
+
+function fail(message: string): number {
+  process.stderr.write(`${message}\n`);
+  return 1;
+}
