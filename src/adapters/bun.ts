@@ -1,0 +1,68 @@
+/**
+ * Bun.listen back end (uSockets underneath). Bun's socket.write returns the
+ * bytes the kernel took and buffers nothing, which is exactly the contract:
+ * the core keeps the rest and Bun calls `drain` when writable again.
+ */
+import type { Socket } from "bun";
+import type { Adapter, ConnectionHandler, Listener, ListenOptions, Transport } from "./types.ts";
+
+class BunTransport implements Transport {
+  constructor(private readonly socket: Socket<unknown>) {}
+  write(data: Uint8Array): number {
+    const n = this.socket.write(data);
+    // Bun returns -1 when the socket is already closed: nothing was taken, and `close` follows.
+    return n < 0 ? 0 : n;
+  }
+  pause(): void {
+    this.socket.pause();
+  }
+  resume(): void {
+    this.socket.resume();
+  }
+  shutdown(): void {
+    this.socket.shutdown();
+  }
+  close(): void {
+    this.socket.end();
+  }
+}
+
+export const listenBun: Adapter = async <C>(options: ListenOptions, handler: ConnectionHandler<C>): Promise<Listener> => {
+  const server = Bun.listen<C | undefined>({
+    hostname: options.host,
+    port: options.port,
+    // uSockets sets SO_REUSEPORT unless told `exclusive`; without it a second server would
+    // silently share the port instead of failing with EADDRINUSE. (Bun.listen has no
+    // backlog option: uSockets passes its own, 512.)
+    exclusive: !options.reusePort,
+    allowHalfOpen: true,
+    socket: {
+      open(socket) {
+        socket.setNoDelay(true);
+        socket.data = handler.open(new BunTransport(socket as Socket<unknown>));
+      },
+      data(socket, bytes) {
+        handler.data(socket.data as C, bytes);
+      },
+      drain(socket) {
+        handler.drain(socket.data as C);
+      },
+      end(socket) {
+        handler.end(socket.data as C);
+      },
+      close(socket) {
+        if (socket.data !== undefined) handler.close(socket.data);
+      },
+      error(socket) {
+        // A reset or other socket error: `close` follows and the core forgets the connection.
+        if (socket.data !== undefined) handler.close(socket.data);
+      },
+    },
+  });
+  return {
+    port: server.port,
+    stop() {
+      server.stop(false);
+    },
+  };
+};

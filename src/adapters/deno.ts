@@ -1,0 +1,150 @@
+/**
+ * Deno.listen back end. Deno's reads and writes are promises, so this is
+ * the one adapter with a loop per connection; it still hands the core every
+ * read at once and keeps at most one write in flight (the core queues the
+ * rest and is told to `drain` when that write completes).
+ */
+import type { Adapter, ConnectionHandler, Listener, ListenOptions, Transport } from "./types.ts";
+
+/** Per-connection read buffer: reads are concurrent across connections, so it cannot be shared. */
+const READ_BUFFER = 16 * 1024;
+
+class DenoTransport implements Transport {
+  writing = false;
+  wantDrain = false;
+  paused = false;
+  closed = false;
+  private wake: (() => void) | null = null;
+  onWritten: () => void = () => {};
+  onClosed: () => void = () => {};
+
+  constructor(private readonly conn: Deno.Conn) {}
+
+  write(data: Uint8Array): number {
+    if (this.closed) return 0;
+    if (this.writing) {
+      this.wantDrain = true;
+      return 0;
+    }
+    this.writing = true;
+    void this.flush(data);
+    return data.length;
+  }
+
+  private async flush(data: Uint8Array): Promise<void> {
+    try {
+      let off = 0;
+      while (off < data.length) off += await this.conn.write(off === 0 ? data : data.subarray(off));
+    } catch {
+      this.writing = false;
+      this.finishClose = null;
+      this.close();
+      return;
+    }
+    this.writing = false;
+    if (this.finishClose !== null) return this.finishClose();
+    if (this.wantDrain) {
+      this.wantDrain = false;
+      this.onWritten();
+    }
+  }
+
+  /** Resolves when reading may go on. */
+  whenResumed(): Promise<void> {
+    return new Promise((resolve) => (this.wake = resolve));
+  }
+  pause(): void {
+    this.paused = true;
+  }
+  resume(): void {
+    this.paused = false;
+    this.wake?.();
+    this.wake = null;
+  }
+
+  /** Set while a close waits for the write in flight. */
+  private finishClose: (() => void) | null = null;
+
+  shutdown(): void {
+    const half = () => {
+      this.finishClose = null;
+      this.conn.closeWrite().catch(() => {});
+    };
+    if (this.writing) this.finishClose = half;
+    else half();
+  }
+  close(): void {
+    if (this.closed) return;
+    if (this.writing) {
+      this.finishClose = () => {
+        this.writing = false;
+        this.finishClose = null;
+        this.close();
+      };
+      return;
+    }
+    this.closed = true;
+    try {
+      this.conn.close();
+    } catch {
+      // Already closed by the peer's reset.
+    }
+    this.resume();
+    this.onClosed();
+  }
+}
+
+async function serveConnection<C>(conn: Deno.Conn, handler: ConnectionHandler<C>): Promise<void> {
+  conn.setNoDelay(true);
+  const transport = new DenoTransport(conn);
+  const state = handler.open(transport);
+  transport.onWritten = () => handler.drain(state);
+  transport.onClosed = () => handler.close(state);
+  const buf = new Uint8Array(READ_BUFFER);
+  let eof = false;
+  try {
+    while (!transport.closed) {
+      if (transport.paused) {
+        await transport.whenResumed();
+        continue;
+      }
+      const n = await conn.read(buf);
+      if (n === null) {
+        eof = true;
+        handler.end(state);
+        break;
+      }
+      handler.data(state, buf.subarray(0, n));
+    }
+  } catch {
+    // Reset by the peer, or closed under the read by the core: either way the connection is over.
+  }
+  // After EOF the core may still be flushing, and calls close() when done; after an error, close now.
+  if (!eof) transport.close();
+}
+
+export const listenDeno: Adapter = async <C>(options: ListenOptions, handler: ConnectionHandler<C>): Promise<Listener> => {
+  const listener = Deno.listen({ hostname: options.host, port: options.port, reusePort: options.reusePort });
+  let stopped = false;
+  void (async () => {
+    while (!stopped) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch {
+        if (stopped) return;
+        // EMFILE and the like: keep the listener, try again on the next turn.
+        await new Promise((r) => setTimeout(r, 10));
+        continue;
+      }
+      void serveConnection(conn, handler);
+    }
+  })();
+  return {
+    port: listener.addr.port,
+    stop() {
+      stopped = true;
+      listener.close();
+    },
+  };
+};

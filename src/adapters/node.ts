@@ -1,0 +1,74 @@
+/**
+ * node:net back end. Node buffers writes itself, so `write` hands over
+ * whole buffers and reports 0 (take nothing) only while Node's queue is past
+ * its high-water mark; the core then queues the rest and Node's `drain`
+ * event resumes it.
+ */
+import * as net from "node:net";
+import type { Adapter, ConnectionHandler, Listener, ListenOptions, Transport } from "./types.ts";
+
+class NodeTransport implements Transport {
+  /** Node's queue passed its high-water mark; take nothing until `drain`. */
+  blocked = false;
+  constructor(private readonly socket: net.Socket) {}
+  write(data: Uint8Array): number {
+    if (this.blocked || this.socket.destroyed) return 0;
+    if (!this.socket.write(data)) this.blocked = true;
+    return data.length;
+  }
+  pause(): void {
+    this.socket.pause();
+  }
+  resume(): void {
+    this.socket.resume();
+  }
+  shutdown(): void {
+    this.socket.end();
+  }
+  close(): void {
+    const s = this.socket;
+    // Flush what Node still holds, then close both directions.
+    if (s.writableLength === 0) s.destroy();
+    else s.end(() => s.destroy());
+  }
+}
+
+/** SO_REUSEPORT in server.listen arrived in Node 22.12 / 23.1. */
+export function nodeHasReusePort(version: string): boolean {
+  const [major = 0, minor = 0] = version.split(".").map(Number);
+  return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
+}
+
+export const listenNode: Adapter = <C>(options: ListenOptions, handler: ConnectionHandler<C>): Promise<Listener> => {
+  if (options.reusePort && !nodeHasReusePort(process.versions.node)) {
+    throw new TypeError(`node ${process.versions.node} has no SO_REUSEPORT (needs 22.12+); share one listener with node:cluster instead`);
+  }
+  const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+    const transport = new NodeTransport(socket);
+    const conn = handler.open(transport);
+    socket.on("data", (bytes: Buffer) => handler.data(conn, bytes));
+    socket.on("drain", () => {
+      transport.blocked = false;
+      handler.drain(conn);
+    });
+    socket.on("end", () => handler.end(conn));
+    socket.on("close", () => handler.close(conn));
+    // ECONNRESET and friends: `close` follows; without a listener Node would throw.
+    socket.on("error", () => {});
+  });
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    const listenOptions: net.ListenOptions & { reusePort?: boolean } = { host: options.host, port: options.port, backlog: options.backlog };
+    if (options.reusePort) listenOptions.reusePort = true;
+    server.listen(listenOptions, () => {
+      server.off("error", reject);
+      const address = server.address() as net.AddressInfo;
+      resolve({
+        port: address.port,
+        stop() {
+          server.close();
+        },
+      });
+    });
+  });
+};

@@ -1,0 +1,246 @@
+/**
+ * Command-line flags and their environment-variable fallbacks. Pure: takes
+ * argv and env, returns a Config or throws a UsageError (exit code 2).
+ */
+
+export const VERSION = "0.1.0";
+
+/** Everything a worker needs to serve. Units: bytes and seconds. */
+export interface Config {
+  /** TCP port to listen on (0 = any free port). */
+  port: number;
+  /** Address to bind. */
+  host: string;
+  /** Worker processes: a count, or "auto" = the CPUs this process may use. */
+  workers: number | "auto";
+  /** Response body, UTF-8. */
+  body: string;
+  /** Response status code (100..599 except 1xx, 204 and 304 which carry no body). */
+  status: number;
+  /** Extra response header fields, in order. */
+  headers: ReadonlyArray<readonly [string, string]>;
+  /** Content-Type of the response. */
+  contentType: string;
+  /** Limit of the header section (field lines after the request line), bytes; over it: 431. */
+  maxHeaderSize: number;
+  /** Limit of a request body, bytes; over it: 413. */
+  maxBodySize: number;
+  /** Seconds a client may take to send a complete request head; then 408 and close. */
+  headerTimeout: number;
+  /** Seconds a kept-alive connection may stay idle between requests; then close. */
+  idleTimeout: number;
+  /** Seconds graceful shutdown may take before connections are cut. */
+  shutdownTimeout: number;
+  /** Length of the kernel's accept queue. */
+  backlog: number;
+  /** I/O back end: runtime sockets, direct system calls, or the fastest available. */
+  io: "auto" | "socket" | "syscall";
+  /** syscall back end only: read/write at once instead of waiting for readiness first. */
+  eager: boolean;
+  /** No lifecycle lines on stderr. */
+  quiet: boolean;
+}
+
+export type Command =
+  | { readonly kind: "serve"; readonly config: Config }
+  | { readonly kind: "help" }
+  | { readonly kind: "version" }
+  | { readonly kind: "healthcheck"; readonly config: Config };
+
+/** A bad flag or value: the CLI prints the message on one line and exits 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+export const DEFAULTS: Config = {
+  port: 8000,
+  host: "0.0.0.0",
+  workers: "auto",
+  body: "hello",
+  status: 200,
+  headers: [],
+  contentType: "text/plain; charset=utf-8",
+  maxHeaderSize: 8192,
+  maxBodySize: 1024 * 1024,
+  headerTimeout: 10,
+  idleTimeout: 60,
+  shutdownTimeout: 5,
+  backlog: 4096,
+  io: "auto",
+  eager: true,
+  quiet: false,
+};
+
+/** Flag → environment variable. Flags without a variable are CLI-only. */
+const ENV = {
+  port: "PORT",
+  host: "HOST",
+  workers: "WORKERS",
+  body: "BODY",
+  status: "STATUS",
+  "content-type": "CONTENT_TYPE",
+  "max-header-size": "MAX_HEADER_SIZE",
+  "max-body-size": "MAX_BODY_SIZE",
+  "header-timeout": "HEADER_TIMEOUT",
+  "idle-timeout": "IDLE_TIMEOUT",
+  "shutdown-timeout": "SHUTDOWN_TIMEOUT",
+  backlog: "BACKLOG",
+  io: "IO",
+} as const;
+
+type ValueFlag = keyof typeof ENV | "header";
+const BOOLEAN_FLAGS = ["quiet", "no-eager", "help", "version", "healthcheck"] as const;
+type BooleanFlag = (typeof BOOLEAN_FLAGS)[number];
+
+export const HELP = `hello-server ${VERSION} — a very fast HTTP/1.1 server that answers every request with one configured response.
+
+Usage: hello-server [flags]
+
+Flags (environment variable in brackets; a flag wins over its variable):
+  --port N               TCP port to listen on, 0 = any free port [PORT] (default 8000)
+  --host ADDR            address to bind [HOST] (default 0.0.0.0)
+  --workers N|auto       worker processes; auto = CPUs this process may use
+                         (affinity mask and cgroup quota) [WORKERS] (default auto)
+  --body TEXT            response body [BODY] (default "hello")
+  --status CODE          response status, 200..599 [STATUS] (default 200)
+  --header 'Name: value' extra response header, repeatable
+  --content-type TYPE    [CONTENT_TYPE] (default "text/plain; charset=utf-8")
+  --max-header-size N    header section limit in bytes, over it 431 [MAX_HEADER_SIZE] (default 8192)
+  --max-body-size N      request body limit in bytes, over it 413 [MAX_BODY_SIZE] (default 1048576)
+  --header-timeout S     seconds to receive a request head, then 408 and close [HEADER_TIMEOUT] (default 10)
+  --idle-timeout S       seconds a kept-alive connection may idle [IDLE_TIMEOUT] (default 60)
+  --shutdown-timeout S   seconds graceful shutdown may take, then force [SHUTDOWN_TIMEOUT] (default 5)
+  --backlog N            accept queue length [BACKLOG] (default 4096)
+  --io auto|socket|syscall  I/O back end: the runtime's sockets, or direct system calls
+                         through FFI (Linux, Bun and Deno) [IO] (default auto)
+  --no-eager             syscall back end: wait for readiness before every read and write
+  --quiet                no lifecycle lines on stderr
+  --healthcheck          request http://127.0.0.1:PORT/ once; exit 0 if it answers, else 1
+  --help                 this text
+  --version              print the version
+
+Signals: SIGTERM/SIGINT finish responses in flight and exit 0 (forced after
+--shutdown-timeout); SIGHUP replaces the workers one by one.
+`;
+
+const FLAG_NAMES: ReadonlySet<string> = new Set<string>([...Object.keys(ENV), "header", ...BOOLEAN_FLAGS]);
+
+function isValueFlag(name: string): name is ValueFlag {
+  return name === "header" || name in ENV;
+}
+
+/** Parses argv (without the runtime and script) and env into a Command. */
+export function parseCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Command {
+  const values = new Map<ValueFlag, string>();
+  const headers: string[] = [];
+  const flags = new Set<BooleanFlag>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (!arg.startsWith("--")) throw new UsageError(`unexpected argument '${arg}' (flags start with --; see --help)`);
+    const eq = arg.indexOf("=");
+    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    if (!FLAG_NAMES.has(name)) throw new UsageError(`unknown flag --${name} (see --help)`);
+    if (isValueFlag(name)) {
+      let value: string | undefined;
+      if (eq !== -1) value = arg.slice(eq + 1);
+      else if (i + 1 < argv.length) value = argv[++i];
+      if (value === undefined) throw new UsageError(`--${name} needs a value`);
+      if (name === "header") headers.push(value);
+      else values.set(name, value);
+    } else {
+      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
+      flags.add(name as BooleanFlag);
+    }
+  }
+  if (flags.has("help")) return { kind: "help" };
+  if (flags.has("version")) return { kind: "version" };
+
+  const get = (name: keyof typeof ENV): string | undefined => {
+    const v = values.get(name);
+    if (v !== undefined) return v;
+    const e = env[ENV[name]];
+    return e === undefined || e === "" ? undefined : e;
+  };
+  const config: Config = {
+    port: integer("port", get("port"), DEFAULTS.port, 0, 65535),
+    host: host(get("host") ?? DEFAULTS.host),
+    workers: workers(get("workers")),
+    body: get("body") ?? DEFAULTS.body,
+    status: status(get("status")),
+    headers: headers.map(header),
+    contentType: fieldValue("content-type", get("content-type") ?? DEFAULTS.contentType),
+    maxHeaderSize: integer("max-header-size", get("max-header-size"), DEFAULTS.maxHeaderSize, 256, 1 << 20),
+    maxBodySize: integer("max-body-size", get("max-body-size"), DEFAULTS.maxBodySize, 0, Number.MAX_SAFE_INTEGER),
+    headerTimeout: seconds("header-timeout", get("header-timeout"), DEFAULTS.headerTimeout),
+    idleTimeout: seconds("idle-timeout", get("idle-timeout"), DEFAULTS.idleTimeout),
+    shutdownTimeout: seconds("shutdown-timeout", get("shutdown-timeout"), DEFAULTS.shutdownTimeout),
+    backlog: integer("backlog", get("backlog"), DEFAULTS.backlog, 1, 1 << 16),
+    io: io(get("io")),
+    eager: !flags.has("no-eager"),
+    quiet: flags.has("quiet"),
+  };
+  return flags.has("healthcheck") ? { kind: "healthcheck", config } : { kind: "serve", config };
+}
+
+function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number, got '${raw}'`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new UsageError(`--${name} must be between ${min} and ${max}, got ${raw}`);
+  return n;
+}
+
+function seconds(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new UsageError(`--${name} must be a number of seconds, got '${raw}'`);
+  const n = Number(raw);
+  if (n < 0.05 || n > 86400) throw new UsageError(`--${name} must be between 0.05 and 86400 seconds, got ${raw}`);
+  return n;
+}
+
+function workers(raw: string | undefined): number | "auto" {
+  if (raw === undefined || raw === "auto") return "auto";
+  return integer("workers", raw, 1, 1, 1024);
+}
+
+function status(raw: string | undefined): number {
+  const n = integer("status", raw, DEFAULTS.status, 200, 599);
+  // RFC 9110 §15.3.5, §15.4.5: 204 and 304 responses carry no content, so they cannot carry the body.
+  if (n === 204 || n === 304) throw new UsageError(`--status ${n} cannot carry a body; use 200..599 except 204 and 304`);
+  return n;
+}
+
+function io(raw: string | undefined): Config["io"] {
+  if (raw === undefined) return DEFAULTS.io;
+  if (raw === "auto" || raw === "socket" || raw === "syscall") return raw;
+  throw new UsageError(`--io must be auto, socket or syscall, got '${raw}'`);
+}
+
+function host(raw: string): string {
+  if (!/^[0-9A-Za-z.:\-_[\]]+$/.test(raw)) throw new UsageError(`--host must be an address or host name, got '${raw}'`);
+  return raw.startsWith("[") && raw.endsWith("]") ? raw.slice(1, -1) : raw;
+}
+
+// RFC 9110 §5.1: field-name = token.
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// RFC 9110 §5.5: field values are visible characters, spaces and tabs (no CR, LF or NUL).
+const FIELD_VALUE = /^[\t\x20-\x7e\x80-\uffff]*$/;
+
+/** Fields the server writes itself: a configured copy would contradict the framing. */
+const RESERVED = new Set(["content-length", "transfer-encoding", "connection", "date", "server", "content-type"]);
+
+function header(raw: string): readonly [string, string] {
+  const colon = raw.indexOf(":");
+  if (colon <= 0) throw new UsageError(`--header must look like 'Name: value', got '${raw}'`);
+  const name = raw.slice(0, colon).trim();
+  if (!TOKEN.test(name)) throw new UsageError(`--header name '${name}' is not a valid field name`);
+  if (RESERVED.has(name.toLowerCase())) {
+    throw new UsageError(`--header cannot set ${name}: the server writes it (use --content-type for Content-Type)`);
+  }
+  return [name, fieldValue("header", raw.slice(colon + 1).trim())];
+}
+
+function fieldValue(name: string, value: string): string {
+  if (!FIELD_VALUE.test(value)) throw new UsageError(`--${name} value contains a control character`);
+  return value;
+}

@@ -1,0 +1,311 @@
+/**
+ * One client connection: the loop Go's net/http runs per connection, turned
+ * inside out for callbacks. Per read: find every complete request, answer
+ * each (skipping its body), queue all the answers, write them once. Then
+ * decide reuse, and arm the right timeout.
+ *
+ * Phases and their legal transitions:
+ *   HEAD    → HEAD (request answered, keep-alive) | BODY_LENGTH | BODY_CHUNKED | CLOSING
+ *   BODY_*  → HEAD | CLOSING
+ *   CLOSING → CLOSED  (responses flushed; lingering or closing)
+ *   any     → CLOSED  (transport closed)
+ */
+import { ChunkedDecoder, ChunkedStatus } from "./chunked.ts";
+import { Byte, Limits, ParseError, type ParseErrorKind } from "./constants.ts";
+import { parseHead, RequestHead, Method } from "./head.ts";
+import { HeadReader, HeadStatus } from "./head-reader.ts";
+import { Persist, type ResponseCache } from "./response.ts";
+import type { Transport } from "../adapters/types.ts";
+
+export const Phase = { HEAD: 0, BODY_LENGTH: 1, BODY_CHUNKED: 2, CLOSING: 3, CLOSED: 4 } as const;
+
+/** What every connection of one server shares. */
+export interface ConnectionContext {
+  readonly responses: ResponseCache;
+  readonly maxHeaderSize: number;
+  readonly maxBodySize: number;
+  readonly headerTimeoutMs: number;
+  readonly idleTimeoutMs: number;
+  /** Coarse clock, advanced by the server's tick: no Date.now() per request. */
+  now: number;
+  /** Set by graceful shutdown: finish what is in flight, then close. */
+  draining: boolean;
+  /** Called once when a connection closes. */
+  release(conn: Connection): void;
+}
+
+/** Reused by every connection: a head is parsed and acted on before the next is read. */
+const head = new RequestHead();
+
+export class Connection {
+  /** One of {@link Phase}. */
+  phase: number = Phase.HEAD;
+  /** Absolute time (ms, context clock) after which `timeout` acts. */
+  deadline: number;
+  private readonly reader: HeadReader;
+  private chunked: ChunkedDecoder | null = null;
+  /** Bytes of a Content-Length body still to skip. */
+  private bodyRemaining = 0;
+  /** The answer to the request whose body is being skipped. */
+  private answer: Uint8Array | null = null;
+  private closeAfterAnswer = false;
+  /** Output batch of this read: `first` repeated `count` times, or `parts` when the answers differ. */
+  private first: Uint8Array | null = null;
+  private count = 0;
+  private parts: Uint8Array[] | null = null;
+  /** Output the transport did not take yet, in order; its byte total is `pendingBytes`. */
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private paused = false;
+  /** Close once the pending output is flushed; `linger` = half-close and wait for the peer first (RFC 9112 §9.6). */
+  private closeWhenFlushed = false;
+  private linger = false;
+  private released = false;
+
+  constructor(
+    readonly transport: Transport,
+    private readonly ctx: ConnectionContext,
+  ) {
+    this.reader = new HeadReader(ctx.maxHeaderSize);
+    // The first request must arrive within the header timeout, like any other head.
+    this.deadline = ctx.now + ctx.headerTimeoutMs;
+  }
+
+  /** True when no request is in progress and nothing waits to be written. */
+  get idle(): boolean {
+    return this.phase === Phase.HEAD && this.reader.pending === 0 && this.pendingBytes === 0;
+  }
+
+  onData(bytes: Uint8Array): void {
+    if (this.phase >= Phase.CLOSING) return; // lingering: discard what a closing client still sends
+    const wasIdle = this.phase === Phase.HEAD && this.reader.pending === 0;
+    const end = bytes.length;
+    let pos = 0;
+    while (pos < end) {
+      if (this.phase === Phase.HEAD) {
+        if (this.reader.pending === 0) {
+          // RFC 9112 §2.2: ignore empty lines received before a request line.
+          while (pos + 1 < end && bytes[pos] === Byte.CR && bytes[pos + 1] === Byte.LF) pos += 2;
+          if (pos === end) break;
+        }
+        const next = this.reader.feed(bytes, pos, end);
+        if (next === HeadStatus.NEED_MORE) break;
+        if (next === HeadStatus.ERROR) {
+          this.refuse(this.reader.error!);
+          break;
+        }
+        pos = next;
+        const r = this.reader;
+        parseHead(r.buf, r.start, r.end, head, this.ctx.maxHeaderSize, this.ctx.maxBodySize);
+        if (head.error !== null) {
+          this.refuse(head.error);
+          break;
+        }
+        if (!this.startRequest(end - pos)) break;
+      } else if (this.phase === Phase.BODY_LENGTH) {
+        const n = Math.min(this.bodyRemaining, end - pos);
+        pos += n;
+        this.bodyRemaining -= n;
+        if (this.bodyRemaining === 0 && !this.finishRequest()) break;
+      } else {
+        const next = this.chunked!.feed(bytes, pos, end);
+        if (next === ChunkedStatus.NEED_MORE) break;
+        if (next === ChunkedStatus.ERROR) {
+          this.refuse(this.chunked!.error!);
+          break;
+        }
+        pos = next;
+        if (!this.finishRequest()) break;
+      }
+    }
+    this.flushBatch();
+    this.armTimeout(wasIdle);
+  }
+
+  /** Acts on a parsed head. Returns false when nothing more may be read from this connection. */
+  private startRequest(available: number): boolean {
+    const persist = !head.keepAlive || this.ctx.draining ? Persist.CLOSE : head.keepAlive10 ? Persist.KEEP_10 : Persist.KEEP;
+    this.answer = this.ctx.responses.get(persist, head.method === Method.HEAD);
+    this.closeAfterAnswer = persist === Persist.CLOSE;
+    if (head.chunked) {
+      this.chunked ??= new ChunkedDecoder(this.ctx.maxBodySize, this.ctx.maxHeaderSize);
+      this.chunked.reset();
+      this.phase = Phase.BODY_CHUNKED;
+      // RFC 9110 §10.1.1: send 100 Continue unless some of the content is already here.
+      if (head.expectContinue && available === 0) this.queue(this.ctx.responses.continue100);
+      return true;
+    }
+    if (head.contentLength > 0) {
+      this.bodyRemaining = head.contentLength;
+      this.phase = Phase.BODY_LENGTH;
+      if (head.expectContinue && available === 0) this.queue(this.ctx.responses.continue100);
+      return true;
+    }
+    return this.finishRequest();
+  }
+
+  /** The request (and its body) is fully read: queue its answer. Returns false when the connection ends after it. */
+  private finishRequest(): boolean {
+    this.phase = Phase.HEAD;
+    this.queue(this.answer!);
+    this.answer = null;
+    if (this.closeAfterAnswer) {
+      // Bytes after a request that closes the connection are never answered (RFC 9112 §9.6).
+      this.phase = Phase.CLOSING;
+      this.closeWhenFlushed = true;
+      return false;
+    }
+    return true;
+  }
+
+  /** Answers a request that cannot be served, then closes: its framing can no longer be trusted. */
+  private refuse(kind: ParseErrorKind): void {
+    this.reader.clear();
+    this.queue(this.ctx.responses.error(ParseError[kind]));
+    this.phase = Phase.CLOSING;
+    this.closeWhenFlushed = true;
+    this.linger = true;
+  }
+
+  private queue(response: Uint8Array): void {
+    if (this.first === null) {
+      this.first = response;
+      this.count = 1;
+    } else if (this.parts === null && response === this.first) {
+      this.count++;
+    } else {
+      if (this.parts === null) {
+        this.parts = [];
+        for (let i = 0; i < this.count; i++) this.parts.push(this.first);
+      }
+      this.parts.push(response);
+    }
+  }
+
+  /** Writes this read's answers in one write (may_minihttp's rule for pipelining). */
+  private flushBatch(): void {
+    const first = this.first;
+    if (first !== null) {
+      let out: Uint8Array;
+      if (this.parts !== null) out = concat(this.parts);
+      else out = this.count === 1 ? first : this.ctx.responses.repeat(first, this.count);
+      this.first = null;
+      this.parts = null;
+      this.count = 0;
+      this.send(out);
+    }
+    if (this.closeWhenFlushed && this.pendingBytes === 0) this.finishClose();
+  }
+
+  private send(out: Uint8Array): void {
+    if (this.pendingBytes === 0) {
+      const n = this.transport.write(out);
+      if (n === out.length) return;
+      out = out.subarray(n);
+    }
+    this.pending.push(out);
+    this.pendingBytes += out.length;
+    // A client that sends without reading must not grow this process: stop reading it.
+    if (this.pendingBytes > Limits.PENDING_OUTPUT && !this.paused) {
+      this.paused = true;
+      this.transport.pause();
+    }
+  }
+
+  onDrain(): void {
+    while (this.pending.length > 0) {
+      const chunk = this.pending[0]!;
+      const n = this.transport.write(chunk);
+      this.pendingBytes -= n;
+      if (n < chunk.length) {
+        this.pending[0] = chunk.subarray(n);
+        return;
+      }
+      this.pending.shift();
+    }
+    if (this.paused) {
+      this.paused = false;
+      if (this.phase < Phase.CLOSING) this.transport.resume();
+    }
+    if (this.closeWhenFlushed) this.finishClose();
+    else if (this.ctx.draining && this.idle) this.close();
+    else this.armTimeout(false);
+  }
+
+  /** The peer half-closed: answer what was already asked, then close. */
+  onEnd(): void {
+    if (this.phase === Phase.CLOSED) return;
+    if (this.linger || this.pendingBytes === 0) return this.close();
+    this.phase = Phase.CLOSING;
+    this.closeWhenFlushed = true;
+  }
+
+  private finishClose(): void {
+    this.closeWhenFlushed = false;
+    if (!this.linger) return this.close();
+    // Half-close and keep reading a moment, so the client sees the error response, not an RST.
+    this.transport.shutdown();
+    this.deadline = this.ctx.now + Limits.LINGER_MS;
+  }
+
+  /** Moves the deadline after a read: header timeout from a head's first byte, idle timeout between requests. */
+  private armTimeout(wasIdle: boolean): void {
+    const ctx = this.ctx;
+    if (this.phase === Phase.HEAD) {
+      if (this.reader.pending === 0) this.deadline = ctx.now + ctx.idleTimeoutMs;
+      // Only the first byte of a head starts its clock: a slowloris trickle never extends it.
+      else if (wasIdle) this.deadline = ctx.now + ctx.headerTimeoutMs;
+    } else if (this.phase !== Phase.CLOSING) {
+      // A body in progress: each read is progress.
+      this.deadline = ctx.now + ctx.idleTimeoutMs;
+    }
+  }
+
+  /** The deadline passed: RFC 9110 §15.5.9 lets a server answer 408 to a request it gave up waiting for. */
+  onTimeout(): void {
+    if (this.phase === Phase.CLOSED) return;
+    const midRequest = this.phase === Phase.BODY_LENGTH || this.phase === Phase.BODY_CHUNKED || this.reader.pending > 0;
+    if (midRequest && this.pendingBytes === 0) {
+      this.refuse("REQUEST_TIMEOUT");
+      this.flushBatch();
+      if (this.phase !== Phase.CLOSED) this.deadline = this.ctx.now + Limits.LINGER_MS;
+      return;
+    }
+    this.close();
+  }
+
+  /** Graceful shutdown reached this connection: close it now if idle, else after the answer in flight. */
+  onShutdown(): void {
+    if (this.idle) this.close();
+    else if (this.phase === Phase.HEAD && this.reader.pending === 0) this.closeWhenFlushed = true;
+  }
+
+  close(): void {
+    if (this.phase === Phase.CLOSED) return;
+    this.phase = Phase.CLOSED;
+    this.transport.close();
+    this.onClosed();
+  }
+
+  /** The transport is gone (closed by either side). Idempotent. */
+  onClosed(): void {
+    if (this.released) return;
+    this.released = true;
+    this.phase = Phase.CLOSED;
+    this.pending.length = 0;
+    this.pendingBytes = 0;
+    this.ctx.release(this);
+  }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,145 @@
+/** Closed tables of the HTTP core: parse errors, status reasons, limits. */
+
+/**
+ * Why a request was refused. Each maps to one status; all of them close the
+ * connection, because after a framing error the next request's first byte
+ * cannot be found (RFC 9112 §9.6 lets a server close at any time).
+ */
+export const ParseError = {
+  BAD_REQUEST_LINE: 400,
+  BAD_HEADER: 400,
+  BARE_LF: 400,
+  OBS_FOLD: 400,
+  MISSING_HOST: 400,
+  DUPLICATE_HOST: 400,
+  BAD_CONTENT_LENGTH: 400,
+  CONTENT_LENGTH_AND_TRANSFER_ENCODING: 400,
+  TRANSFER_ENCODING_HTTP10: 400,
+  CHUNKED_NOT_FINAL: 400,
+  BAD_CHUNK: 400,
+  URI_TOO_LONG: 414,
+  HEADERS_TOO_LARGE: 431,
+  BODY_TOO_LARGE: 413,
+  UNKNOWN_TRANSFER_ENCODING: 501,
+  METHOD_NOT_IMPLEMENTED: 501,
+  VERSION_NOT_SUPPORTED: 505,
+  EXPECTATION_FAILED: 417,
+  REQUEST_TIMEOUT: 408,
+} as const;
+export type ParseErrorKind = keyof typeof ParseError;
+
+/** RFC 9110 §15 reason phrases for every status the server may send. */
+export const REASON: Readonly<Record<number, string>> = {
+  100: "Continue",
+  200: "OK",
+  201: "Created",
+  202: "Accepted",
+  203: "Non-Authoritative Information",
+  206: "Partial Content",
+  300: "Multiple Choices",
+  301: "Moved Permanently",
+  302: "Found",
+  303: "See Other",
+  307: "Temporary Redirect",
+  308: "Permanent Redirect",
+  400: "Bad Request",
+  401: "Unauthorized",
+  402: "Payment Required",
+  403: "Forbidden",
+  404: "Not Found",
+  405: "Method Not Allowed",
+  406: "Not Acceptable",
+  408: "Request Timeout",
+  409: "Conflict",
+  410: "Gone",
+  413: "Content Too Large",
+  414: "URI Too Long",
+  415: "Unsupported Media Type",
+  417: "Expectation Failed",
+  418: "I'm a teapot",
+  421: "Misdirected Request",
+  422: "Unprocessable Content",
+  425: "Too Early",
+  426: "Upgrade Required",
+  429: "Too Many Requests",
+  431: "Request Header Fields Too Large",
+  451: "Unavailable For Legal Reasons",
+  500: "Internal Server Error",
+  501: "Not Implemented",
+  502: "Bad Gateway",
+  503: "Service Unavailable",
+  504: "Gateway Timeout",
+  505: "HTTP Version Not Supported",
+};
+
+export const Limits = {
+  /** Request line (method SP target SP version): over it, 414 — RFC 9112 §3 recommends supporting at least 8000 octets. */
+  REQUEST_LINE: 8192,
+  /** Digits accepted in Content-Length / chunk-size before the value is treated as too large. */
+  MAX_LENGTH_DIGITS: 15,
+  /** Chunk extensions are discarded; bound them so a client cannot stream an endless one. */
+  CHUNK_EXTENSION: 4096,
+  /** Output queued for a client that does not read, before the core stops reading from it. */
+  PENDING_OUTPUT: 64 * 1024,
+  /** How long a closing connection keeps reading (and discarding) after FIN, so its response is not reset (RFC 9112 §9.6). */
+  LINGER_MS: 2000,
+} as const;
+
+/** Byte values the parser compares against. */
+export const Byte = {
+  HTAB: 0x09,
+  LF: 0x0a,
+  CR: 0x0d,
+  SP: 0x20,
+  COLON: 0x3a,
+  SEMICOLON: 0x3b,
+  COMMA: 0x2c,
+  SLASH: 0x2f,
+  DOT: 0x2e,
+  ZERO: 0x30,
+  NINE: 0x39,
+  H: 0x48,
+  T: 0x54,
+  P: 0x50,
+} as const;
+
+/**
+ * RFC 9110 §5.6.2 tchar, as a 256-entry lookup: 1 where the byte may appear
+ * in a token (method, field name).
+ */
+export const TCHAR: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (const c of "!#$%&'*+-.^_`|~0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") t[c.charCodeAt(0)] = 1;
+  return t;
+})();
+
+/**
+ * RFC 9110 §5.5 field-vchar plus SP and HTAB (obs-text allowed): 1 where the
+ * byte may appear in a field value. CR, LF, NUL and other controls are 0.
+ */
+export const FIELD_VALUE_CHAR: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  t[Byte.HTAB] = 1;
+  for (let b = 0x20; b < 0x7f; b++) t[b] = 1;
+  for (let b = 0x80; b < 0x100; b++) t[b] = 1;
+  return t;
+})();
+
+/** RFC 9112 §3.2 request-target: visible ASCII (and obs-text, tolerated), no SP or controls. */
+export const TARGET_CHAR: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (let b = 0x21; b < 0x7f; b++) t[b] = 1;
+  for (let b = 0x80; b < 0x100; b++) t[b] = 1;
+  return t;
+})();
+
+/** Hex digit value, or 255 when the byte is not a hex digit (RFC 9112 §7.1 chunk-size). */
+export const HEX_VALUE: Uint8Array = (() => {
+  const t = new Uint8Array(256).fill(255);
+  for (let i = 0; i < 10; i++) t[0x30 + i] = i;
+  for (let i = 0; i < 6; i++) {
+    t[0x41 + i] = 10 + i;
+    t[0x61 + i] = 10 + i;
+  }
+  return t;
+})();

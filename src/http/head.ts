@@ -1,0 +1,287 @@
+/**
+ * Parses one complete request head (request line + field lines + blank
+ * line) into a reused {@link RequestHead}. Pure and allocation-free: the
+ * head is read in place from the caller's bytes. Finding where a head ends
+ * in a stream of chunks is {@link ./scanner.ts}'s job.
+ */
+import { Byte, FIELD_VALUE_CHAR, Limits, type ParseErrorKind, TARGET_CHAR, TCHAR } from "./constants.ts";
+
+/** Methods answered with the configured response; any other token gets 501 (RFC 9110 §9.1). */
+export const Method = { OTHER: 0, GET: 1, HEAD: 2, POST: 3, PUT: 4, DELETE: 5, PATCH: 6, OPTIONS: 7 } as const;
+
+/** What the core needs to know about one request. Reused across requests: `reset` before each parse. */
+export class RequestHead {
+  /** One of {@link Method}. */
+  method: number = Method.OTHER;
+  /** Minor version: 0 for HTTP/1.0, 1 for HTTP/1.1 (and 1.x, x > 1, per RFC 9110 §6.2). */
+  minor = 1;
+  /** The client asked to close (`Connection: close`), or HTTP/1.0 without keep-alive (RFC 9112 §9.3). */
+  keepAlive = true;
+  /** HTTP/1.0 asked for keep-alive, so the response must say `Connection: keep-alive`. */
+  keepAlive10 = false;
+  /** Body length from Content-Length; 0 when absent. */
+  contentLength = 0;
+  /** Body is framed by Transfer-Encoding: chunked (RFC 9112 §7.1). */
+  chunked = false;
+  /** `Expect: 100-continue` on an HTTP/1.1 request (RFC 9110 §10.1.1). */
+  expectContinue = false;
+  /** Why the head was refused, or null. */
+  error: ParseErrorKind | null = null;
+
+  reset(): void {
+    this.method = Method.OTHER;
+    this.minor = 1;
+    this.keepAlive = true;
+    this.keepAlive10 = false;
+    this.contentLength = 0;
+    this.chunked = false;
+    this.expectContinue = false;
+    this.error = null;
+  }
+}
+
+// Lower-case field names the core acts on, as byte arrays for in-place comparison.
+const bytesOf = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+const HOST = bytesOf("host");
+const CONNECTION = bytesOf("connection");
+const CONTENT_LENGTH = bytesOf("content-length");
+const TRANSFER_ENCODING = bytesOf("transfer-encoding");
+const EXPECT = bytesOf("expect");
+const CLOSE = bytesOf("close");
+const KEEP_ALIVE = bytesOf("keep-alive");
+const CHUNKED = bytesOf("chunked");
+const CONTINUE = bytesOf("100-continue");
+const METHODS: ReadonlyArray<readonly [Uint8Array, number]> = [
+  [bytesOf("GET"), Method.GET],
+  [bytesOf("HEAD"), Method.HEAD],
+  [bytesOf("POST"), Method.POST],
+  [bytesOf("PUT"), Method.PUT],
+  [bytesOf("DELETE"), Method.DELETE],
+  [bytesOf("PATCH"), Method.PATCH],
+  [bytesOf("OPTIONS"), Method.OPTIONS],
+];
+
+/** ASCII case-insensitive comparison of buf[start, end) with a lower-case name. */
+function equalsLower(buf: Uint8Array, start: number, end: number, lower: Uint8Array): boolean {
+  if (end - start !== lower.length) return false;
+  for (let i = 0; i < lower.length; i++) {
+    const b = buf[start + i]!;
+    // Setting 0x20 lower-cases A-Z; the other bytes of these names (digits, '-') already have it.
+    if ((b | 0x20) !== lower[i]) return false;
+  }
+  return true;
+}
+
+function equalsExact(buf: Uint8Array, start: number, end: number, word: Uint8Array): boolean {
+  if (end - start !== word.length) return false;
+  for (let i = 0; i < word.length; i++) if (buf[start + i] !== word[i]) return false;
+  return true;
+}
+
+/** Per-parse scratch state that does not belong on RequestHead. */
+let hostCount = 0;
+let closeToken = false;
+let keepAliveToken = false;
+let teCodings = 0;
+let teChunkedCount = 0;
+let teLastChunked = false;
+let sawContentLength = false;
+let badContentLength = false;
+
+/**
+ * Parses buf[start, end), which must be one complete head ending in CRLF
+ * CRLF (the scanner guarantees the line endings are CRLF). Fills `out`;
+ * on failure sets `out.error`. `maxHeaderSize` bounds the field lines.
+ */
+export function parseHead(buf: Uint8Array, start: number, end: number, out: RequestHead, maxHeaderSize: number, maxBodySize: number): void {
+  out.reset();
+  const lineEnd = parseRequestLine(buf, start, end, out);
+  if (out.error !== null) return;
+  // RFC 9112 §3: a request line longer than the server parses gets 414.
+  if (lineEnd - start > Limits.REQUEST_LINE) return fail(out, "URI_TOO_LONG");
+  // RFC 6585 §5: a header section larger than the server accepts gets 431.
+  if (end - lineEnd > maxHeaderSize + 2) return fail(out, "HEADERS_TOO_LARGE");
+
+  hostCount = 0;
+  closeToken = keepAliveToken = false;
+  teCodings = teChunkedCount = 0;
+  teLastChunked = false;
+  sawContentLength = badContentLength = false;
+
+  let p = lineEnd;
+  const last = end - 2; // the final CRLF
+  while (p < last) {
+    p = parseFieldLine(buf, p, out);
+    if (out.error !== null) return;
+  }
+  finishHead(out, maxBodySize);
+}
+
+function fail(out: RequestHead, kind: ParseErrorKind): void {
+  out.error = kind;
+}
+
+/** request-line = method SP request-target SP HTTP-version CRLF (RFC 9112 §3). Returns the index after its CRLF. */
+function parseRequestLine(buf: Uint8Array, start: number, end: number, out: RequestHead): number {
+  let p = start;
+  while (p < end && TCHAR[buf[p]!] === 1) p++;
+  if (p === start || buf[p] !== Byte.SP) return (fail(out, "BAD_REQUEST_LINE"), end);
+  const methodEnd = p;
+  out.method = Method.OTHER;
+  for (const [word, id] of METHODS) {
+    if (equalsExact(buf, start, methodEnd, word)) {
+      out.method = id;
+      break;
+    }
+  }
+  const targetStart = ++p;
+  while (p < end && TARGET_CHAR[buf[p]!] === 1) p++;
+  if (p === targetStart || buf[p] !== Byte.SP) return (fail(out, "BAD_REQUEST_LINE"), end);
+  p++;
+  // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3), then CRLF.
+  if (
+    end - p < 10 ||
+    buf[p] !== Byte.H || buf[p + 1] !== Byte.T || buf[p + 2] !== Byte.T || buf[p + 3] !== Byte.P || buf[p + 4] !== Byte.SLASH ||
+    !isDigit(buf[p + 5]!) || buf[p + 6] !== Byte.DOT || !isDigit(buf[p + 7]!) ||
+    buf[p + 8] !== Byte.CR || buf[p + 9] !== Byte.LF
+  ) {
+    return (fail(out, "BAD_REQUEST_LINE"), end);
+  }
+  const major = buf[p + 5]! - Byte.ZERO;
+  const minor = buf[p + 7]! - Byte.ZERO;
+  // RFC 9110 §6.2: only major version 1 is this server's; a higher minor is answered as 1.1.
+  if (major !== 1) return (fail(out, "VERSION_NOT_SUPPORTED"), end);
+  out.minor = minor === 0 ? 0 : 1;
+  // RFC 9110 §9.1: a method the server does not implement gets 501.
+  if (out.method === Method.OTHER) return (fail(out, "METHOD_NOT_IMPLEMENTED"), end);
+  return p + 10;
+}
+
+function isDigit(b: number): boolean {
+  return b >= Byte.ZERO && b <= Byte.NINE;
+}
+
+/** field-line = field-name ":" OWS field-value OWS CRLF (RFC 9112 §5). Returns the index after its CRLF. */
+function parseFieldLine(buf: Uint8Array, start: number, out: RequestHead): number {
+  // RFC 9112 §5.2: obsolete line folding (a line starting with SP/HTAB) is rejected with 400.
+  if (buf[start] === Byte.SP || buf[start] === Byte.HTAB) return (fail(out, "OBS_FOLD"), start);
+  let p = start;
+  while (TCHAR[buf[p]!] === 1) p++;
+  // RFC 9112 §5.1: no whitespace is allowed between the field name and the colon; 400.
+  if (p === start || buf[p] !== Byte.COLON) return (fail(out, "BAD_HEADER"), start);
+  const nameEnd = p++;
+  while (buf[p] === Byte.SP || buf[p] === Byte.HTAB) p++;
+  const valueStart = p;
+  while (FIELD_VALUE_CHAR[buf[p]!] === 1) p++;
+  // RFC 9110 §5.5: CR, LF and NUL are not allowed in a field value; the only legal stop is CRLF.
+  if (buf[p] !== Byte.CR || buf[p + 1] !== Byte.LF) return (fail(out, "BAD_HEADER"), start);
+  let valueEnd = p;
+  while (valueEnd > valueStart && (buf[valueEnd - 1] === Byte.SP || buf[valueEnd - 1] === Byte.HTAB)) valueEnd--;
+  const nameLen = nameEnd - start;
+  if (nameLen === 4 && equalsLower(buf, start, nameEnd, HOST)) hostCount++;
+  else if (nameLen === 10 && equalsLower(buf, start, nameEnd, CONNECTION)) scanList(buf, valueStart, valueEnd, connectionToken);
+  else if (nameLen === 14 && equalsLower(buf, start, nameEnd, CONTENT_LENGTH)) contentLength(buf, valueStart, valueEnd, out);
+  else if (nameLen === 17 && equalsLower(buf, start, nameEnd, TRANSFER_ENCODING)) scanList(buf, valueStart, valueEnd, transferCoding);
+  else if (nameLen === 6 && equalsLower(buf, start, nameEnd, EXPECT)) expect(buf, valueStart, valueEnd, out);
+  return p + 2;
+}
+
+/** Calls `each` for every non-empty element of a #rule list (RFC 9110 §5.6.1), trimmed of OWS. */
+function scanList(buf: Uint8Array, start: number, end: number, each: (buf: Uint8Array, s: number, e: number) => void): void {
+  let s = start;
+  while (s < end) {
+    let e = s;
+    while (e < end && buf[e] !== Byte.COMMA) e++;
+    let a = s;
+    let b = e;
+    while (a < b && (buf[a] === Byte.SP || buf[a] === Byte.HTAB)) a++;
+    while (b > a && (buf[b - 1] === Byte.SP || buf[b - 1] === Byte.HTAB)) b--;
+    if (b > a) each(buf, a, b);
+    s = e + 1;
+  }
+}
+
+function connectionToken(buf: Uint8Array, s: number, e: number): void {
+  if (equalsLower(buf, s, e, CLOSE)) closeToken = true;
+  else if (equalsLower(buf, s, e, KEEP_ALIVE)) keepAliveToken = true;
+}
+
+function transferCoding(buf: Uint8Array, s: number, e: number): void {
+  teCodings++;
+  teLastChunked = equalsLower(buf, s, e, CHUNKED);
+  if (teLastChunked) teChunkedCount++;
+}
+
+/**
+ * RFC 9110 §8.6: Content-Length = 1*DIGIT; a list of identical values
+ * (from duplicated fields or a comma list) may be accepted as one, anything
+ * else is an unrecoverable framing error (RFC 9112 §6.3 item 5).
+ */
+function contentLength(buf: Uint8Array, start: number, end: number, out: RequestHead): void {
+  if (start === end) {
+    badContentLength = true;
+    return;
+  }
+  contentLengthSeen = 0;
+  scanList(buf, start, end, contentLengthElement);
+  // A value of only commas and spaces has no element at all.
+  if (contentLengthSeen === 0) badContentLength = true;
+  else out.contentLength = contentLengthValue;
+}
+
+let contentLengthSeen = 0;
+let contentLengthValue = 0;
+
+function contentLengthElement(b: Uint8Array, s: number, e: number): void {
+  let n = 0;
+  for (let i = s; i < e; i++) {
+    const c = b[i]!;
+    if (!isDigit(c)) {
+      badContentLength = true;
+      return;
+    }
+    // Beyond MAX_LENGTH_DIGITS the value cannot be exact in a double; it is over any body limit anyway.
+    n = e - s > Limits.MAX_LENGTH_DIGITS ? Number.MAX_SAFE_INTEGER : n * 10 + (c - Byte.ZERO);
+  }
+  if (sawContentLength && n !== contentLengthValue) badContentLength = true;
+  sawContentLength = true;
+  contentLengthSeen++;
+  contentLengthValue = n;
+}
+
+function expect(buf: Uint8Array, start: number, end: number, out: RequestHead): void {
+  if (equalsLower(buf, start, end, CONTINUE)) out.expectContinue = true;
+  // RFC 9110 §10.1.1: an expectation the server cannot meet may be answered with 417.
+  else out.error = "EXPECTATION_FAILED";
+}
+
+/** Cross-field rules, checked once every field line has been read. */
+function finishHead(out: RequestHead, maxBodySize: number): void {
+  // RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host field gets 400.
+  if (hostCount > 1) return fail(out, "DUPLICATE_HOST");
+  if (hostCount === 0 && out.minor === 1) return fail(out, "MISSING_HOST");
+  if (badContentLength) return fail(out, "BAD_CONTENT_LENGTH");
+  if (teCodings > 0) {
+    // RFC 9112 §6.1: Content-Length with Transfer-Encoding may be a smuggling attempt; reject and close.
+    if (sawContentLength) return fail(out, "CONTENT_LENGTH_AND_TRANSFER_ENCODING");
+    // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request means faulty framing.
+    if (out.minor === 0) return fail(out, "TRANSFER_ENCODING_HTTP10");
+    // RFC 9112 §6.1: a transfer coding the server does not understand (anything but chunked) gets 501.
+    if (teCodings !== teChunkedCount) return fail(out, "UNKNOWN_TRANSFER_ENCODING");
+    // RFC 9112 §6.1: chunked must not be applied more than once; the framing is then unknowable (§6.3 item 4).
+    if (teChunkedCount > 1 || !teLastChunked) return fail(out, "CHUNKED_NOT_FINAL");
+    out.chunked = true;
+    out.contentLength = 0;
+  }
+  // RFC 9110 §15.5.14: content larger than the server is willing to process gets 413.
+  if (out.contentLength > maxBodySize) return fail(out, "BODY_TOO_LARGE");
+  // RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive".
+  if (closeToken) out.keepAlive = false;
+  else if (out.minor === 0) {
+    out.keepAlive = keepAliveToken;
+    out.keepAlive10 = keepAliveToken;
+  }
+  // RFC 9110 §10.1.1: a server must ignore 100-continue in an HTTP/1.0 request.
+  if (out.minor === 0) out.expectContinue = false;
+}
+

@@ -1,0 +1,114 @@
+/**
+ * Prebuilt response bytes. Every response this server sends is one of a few
+ * variants (status x connection handling x HEAD), so each is encoded once
+ * per second — when the Date field changes (RFC 9110 §6.6.1 asks for a Date
+ * on every response; one-second resolution is all the field has) — and the
+ * hot path only picks a buffer. Pipelined batches of the same variant are
+ * cached too, so a 16-deep pipeline is answered from one ready buffer.
+ */
+import { REASON } from "./constants.ts";
+
+/** How the response speaks about the connection (RFC 9112 §9.3, §9.6). */
+export const Persist = {
+  /** HTTP/1.1 default: no Connection field needed. */
+  KEEP: 0,
+  /** HTTP/1.0 client asked for keep-alive: say yes explicitly. */
+  KEEP_10: 1,
+  /** The server closes after this response. */
+  CLOSE: 2,
+} as const;
+
+export interface ResponseSpec {
+  status: number;
+  body: string;
+  contentType: string;
+  headers: ReadonlyArray<readonly [string, string]>;
+}
+
+const encoder = new TextEncoder();
+const CONNECTION_LINE = ["", "Connection: keep-alive\r\n", "Connection: close\r\n"] as const;
+/** Longest pipeline whose repeated response is cached; wrk and TechEmpower use 16. */
+const MAX_CACHED_REPEAT = 64;
+
+export class ResponseCache {
+  private date = "";
+  /** Index = persist * 2 + (isHead ? 1 : 0). */
+  private variants: Array<Uint8Array | undefined> = [];
+  private repeats = new Map<Uint8Array, Array<Uint8Array | undefined>>();
+  private errors = new Map<number, Uint8Array>();
+  readonly continue100 = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
+  private readonly bodyBytes: Uint8Array;
+  private readonly fixedHeaders: string;
+
+  constructor(private readonly spec: ResponseSpec) {
+    this.bodyBytes = encoder.encode(spec.body);
+    this.fixedHeaders = spec.headers.map(([n, v]) => `${n}: ${v}\r\n`).join("");
+  }
+
+  /** Refreshes the Date field; a new second invalidates every prebuilt buffer. */
+  setTime(nowMs: number): void {
+    const date = new Date(nowMs).toUTCString(); // IMF-fixdate, RFC 9110 §5.6.7
+    if (date === this.date) return;
+    this.date = date;
+    // Replace, never mutate: buffers already handed to a transport may still be in flight.
+    this.variants = [];
+    this.repeats = new Map();
+    this.errors = new Map();
+  }
+
+  /** The configured response for one request. */
+  get(persist: number, isHead: boolean): Uint8Array {
+    const i = persist * 2 + (isHead ? 1 : 0);
+    return this.variants[i] ?? (this.variants[i] = this.build(persist, isHead));
+  }
+
+  /** `response` repeated `count` times, cached for the variants the cache itself built. */
+  repeat(response: Uint8Array, count: number): Uint8Array {
+    let list = this.repeats.get(response);
+    if (list === undefined) {
+      list = [];
+      this.repeats.set(response, list);
+    }
+    const hit = list[count];
+    if (hit !== undefined) return hit;
+    const out = new Uint8Array(response.length * count);
+    for (let i = 0; i < count; i++) out.set(response, i * response.length);
+    if (count <= MAX_CACHED_REPEAT) list[count] = out;
+    return out;
+  }
+
+  /** An error response: always `Connection: close`, the reason phrase as body. */
+  error(status: number): Uint8Array {
+    let r = this.errors.get(status);
+    if (r === undefined) {
+      const body = encoder.encode(`${REASON[status] ?? "Error"}\n`);
+      r = this.encode(status, "text/plain; charset=utf-8", "", CONNECTION_LINE[Persist.CLOSE], body, false);
+      this.errors.set(status, r);
+    }
+    return r;
+  }
+
+  private build(persist: number, isHead: boolean): Uint8Array {
+    const { status, contentType } = this.spec;
+    return this.encode(status, contentType, this.fixedHeaders, CONNECTION_LINE[persist as 0 | 1 | 2], this.bodyBytes, isHead);
+  }
+
+  private encode(status: number, contentType: string, extra: string, connection: string, body: Uint8Array, isHead: boolean): Uint8Array {
+    // RFC 9110 §9.3.2: HEAD gets the same header fields as GET, Content-Length included, and no content.
+    const head =
+      `HTTP/1.1 ${status} ${REASON[status] ?? "Unknown"}\r\n` +
+      `Server: hello-server\r\n` +
+      `Date: ${this.date}\r\n` +
+      `Content-Type: ${contentType}\r\n` +
+      `Content-Length: ${body.length}\r\n` +
+      connection +
+      extra +
+      `\r\n`;
+    const headBytes = encoder.encode(head);
+    if (isHead) return headBytes;
+    const out = new Uint8Array(headBytes.length + body.length);
+    out.set(headBytes);
+    out.set(body, headBytes.length);
+    return out;
+  }
+}

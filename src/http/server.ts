@@ -1,0 +1,82 @@
+/**
+ * The HTTP core as one object a back end drives: a ConnectionHandler, a
+ * tick for the clock and timeouts, and graceful shutdown. Imports no
+ * runtime API, so every back end (Bun, Deno, Node sockets, direct system
+ * calls) serves exactly the same bytes.
+ */
+import type { ConnectionHandler, Transport } from "../adapters/types.ts";
+import type { Config } from "../config.ts";
+import { Connection, type ConnectionContext } from "./connection.ts";
+import { ResponseCache } from "./response.ts";
+
+export interface HttpCore {
+  readonly handler: ConnectionHandler<Connection>;
+  /** Advance the clock to `now` (ms since epoch): refresh Date, fire due timeouts. */
+  tick(now: number): void;
+  /** How often `tick` must run, in ms: often enough for the shortest timeout to be honoured within ~25%. */
+  readonly tickMs: number;
+  /** Open connections. */
+  readonly size: number;
+  /** Stop keeping connections alive: close idle ones now, the rest after their answer. Resolves when none is left. */
+  shutdown(): Promise<void>;
+  /** Close every connection now (the shutdown timeout passed). */
+  closeAll(): void;
+}
+
+export function createHttpCore(config: Config, now: number = Date.now()): HttpCore {
+  const connections = new Set<Connection>();
+  let whenEmpty: (() => void) | null = null;
+  const responses = new ResponseCache(config);
+  responses.setTime(now);
+  const ctx: ConnectionContext = {
+    responses,
+    maxHeaderSize: config.maxHeaderSize,
+    maxBodySize: config.maxBodySize,
+    headerTimeoutMs: config.headerTimeout * 1000,
+    idleTimeoutMs: config.idleTimeout * 1000,
+    now,
+    draining: false,
+    release(conn) {
+      connections.delete(conn);
+      if (whenEmpty !== null && connections.size === 0) whenEmpty();
+    },
+  };
+
+  const handler: ConnectionHandler<Connection> = {
+    open(transport: Transport) {
+      const conn = new Connection(transport, ctx);
+      connections.add(conn);
+      if (ctx.draining) conn.onShutdown();
+      return conn;
+    },
+    data: (conn, bytes) => conn.onData(bytes),
+    drain: (conn) => conn.onDrain(),
+    end: (conn) => conn.onEnd(),
+    close: (conn) => conn.onClosed(),
+  };
+
+  const shortest = Math.min(config.headerTimeout, config.idleTimeout) * 1000;
+  return {
+    handler,
+    tickMs: Math.max(25, Math.min(1000, Math.floor(shortest / 4))),
+    get size() {
+      return connections.size;
+    },
+    tick(t: number) {
+      ctx.now = t;
+      responses.setTime(t);
+      for (const conn of connections) if (t >= conn.deadline) conn.onTimeout();
+    },
+    shutdown() {
+      ctx.draining = true;
+      for (const conn of connections) conn.onShutdown();
+      if (connections.size === 0) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        whenEmpty = resolve;
+      });
+    },
+    closeAll() {
+      for (const conn of connections) conn.close();
+    },
+  };
+}

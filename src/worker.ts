@@ -1,0 +1,52 @@
+/**
+ * One worker: bind, serve with the HTTP core, and shut down gracefully.
+ * The back end is picked here, by runtime and --io; everything above this
+ * file is runtime-neutral.
+ */
+import type { Adapter, Listener } from "./adapters/types.ts";
+import type { Config } from "./config.ts";
+import { createHttpCore } from "./http/server.ts";
+import { detectRuntime, type RuntimeName } from "./runtime.ts";
+
+export interface Worker {
+  /** The port actually bound (useful with --port 0). */
+  readonly port: number;
+  /** Stop accepting, finish answers in flight, close idle connections; resolves when none is left. */
+  shutdown(): Promise<void>;
+  /** Cut every connection now (the shutdown timeout passed). */
+  forceClose(): void;
+}
+
+async function socketAdapter(runtime: RuntimeName): Promise<Adapter> {
+  // Imported lazily so each runtime only evaluates its own adapter.
+  if (runtime === "bun") return (await import("./adapters/bun.ts")).listenBun;
+  if (runtime === "deno") return (await import("./adapters/deno.ts")).listenDeno;
+  return (await import("./adapters/node.ts")).listenNode;
+}
+
+export async function startWorker(config: Config, opts: { reusePort: boolean }): Promise<Worker> {
+  const runtime = detectRuntime();
+  const core = createHttpCore(config);
+  const listen = await socketAdapter(runtime);
+  const listener: Listener = await listen(
+    { host: config.host, port: config.port, backlog: config.backlog, reusePort: opts.reusePort },
+    core.handler,
+  );
+  const timer = setInterval(() => core.tick(Date.now()), core.tickMs);
+  let stopping: Promise<void> | null = null;
+  return {
+    port: listener.port,
+    shutdown() {
+      stopping ??= (async () => {
+        listener.stop();
+        await core.shutdown();
+        clearInterval(timer);
+      })();
+      return stopping;
+    },
+    forceClose() {
+      core.closeAll();
+      clearInterval(timer);
+    },
+  };
+}
