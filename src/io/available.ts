@@ -1,0 +1,25 @@
+/**
+ * Whether `--io syscall` can run here. The back end needs an FFI built into
+ * the runtime (bun:ffi, Deno.dlopen), Linux's epoll and accept4, and the
+ * x86_64 layouts of `struct epoll_event` and the constants in constants.ts.
+ */
+
+export type Runtime = "bun" | "deno" | "node";
+
+/** null if the syscall back end can run; otherwise one sentence saying why not. */
+export function syscallUnavailableReason(
+  runtime: Runtime,
+  platform: string = globalThis.process?.platform ?? "unknown",
+  arch: string = globalThis.process?.arch ?? "unknown",
+): string | null {
+  if (runtime === "node") {
+    return "--io syscall needs an FFI built into the runtime (bun:ffi or Deno.dlopen); Node has none, so run it with bun or deno, or use --io socket";
+  }
+  if (platform !== "linux") {
+    return `--io syscall uses Linux system calls (epoll, accept4); this is ${platform}, so use --io socket`;
+  }
+  if (arch !== "x64") {
+    return `--io syscall is written for Linux x86_64 (struct layouts and constants); this is ${arch}, so use --io socket`;
+  }
+  return null;
+}
