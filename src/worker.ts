@@ -27,12 +27,20 @@ async function socketAdapter(runtime: RuntimeName): Promise<Adapter> {
 export async function startWorker(config: Config, opts: { reusePort: boolean }): Promise<Worker> {
   const runtime = detectRuntime();
   const core = createHttpCore(config);
-  const listen = await socketAdapter(runtime);
-  const listener: Listener = await listen(
-    { host: config.host, port: config.port, backlog: config.backlog, reusePort: opts.reusePort },
-    core.handler,
-  );
-  const timer = setInterval(() => core.tick(Date.now()), core.tickMs);
+  const listenOptions = { host: config.host, port: config.port, backlog: config.backlog, reusePort: opts.reusePort };
+  let listener: Listener;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  if (config.io === "syscall") {
+    // The syscall loop blocks in epoll_wait, so it runs the core's clock itself instead of a setInterval.
+    const { runSyscallServer } = await import("./io/loop.ts");
+    listener = await runSyscallServer({ ...listenOptions, eager: config.eager, runtime }, core.handler, {
+      tick: (now) => core.tick(now),
+      nextTimeout: () => core.tickMs,
+    });
+  } else {
+    listener = await (await socketAdapter(runtime))(listenOptions, core.handler);
+    timer = setInterval(() => core.tick(Date.now()), core.tickMs);
+  }
   let stopping: Promise<void> | null = null;
   return {
     port: listener.port,
