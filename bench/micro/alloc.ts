@@ -1,0 +1,87 @@
+/**
+ * Does a hot function allocate? mitata's heap column is sampled around
+ * whole batches and is noisy, so this probe counts directly: after the
+ * function is warm (JIT-compiled), run it N times between two readings of
+ * the runtime's heap counter and divide. The counter's own cost is taken
+ * out by probing an empty function; a control that allocates one small
+ * object per call proves the counter can see allocation on this runtime.
+ *
+ * Counters: V8 (node, deno) used_heap_size + malloced_memory, as mitata
+ * reads it; JSC (bun) heapStats().heapCapacity, because heapSize only
+ * moves at a collection.
+ */
+const N = 100_000;
+const TRIALS = 7;
+
+type Counter = () => number;
+
+async function heapCounter(): Promise<Counter | null> {
+  if ("Bun" in globalThis) {
+    const jsc = await import("bun:jsc");
+    return () => jsc.heapStats().heapCapacity;
+  }
+  try {
+    const v8 = await import("node:v8");
+    return () => {
+      const s = v8.getHeapStatistics();
+      return s.used_heap_size + s.malloced_memory;
+    };
+  } catch {
+    return null;
+  }
+}
+
+function collect(): void {
+  const g = globalThis as { gc?: () => void; Bun?: { gc(force: boolean): void } };
+  if (g.Bun) g.Bun.gc(true);
+  else g.gc?.();
+}
+
+/** Median bytes per call over TRIALS runs of N calls: a collection inside one trial only lowers that trial. */
+function bytesPerCall(counter: Counter, fn: () => unknown): number {
+  for (let i = 0; i < N; i++) fn();
+  const perCall: number[] = [];
+  for (let t = 0; t < TRIALS; t++) {
+    collect();
+    const before = counter();
+    for (let i = 0; i < N; i++) fn();
+    perCall.push((counter() - before) / N);
+  }
+  perCall.sort((a, b) => a - b);
+  return perCall[TRIALS >> 1]!;
+}
+
+let sink: unknown;
+const empty = (): unknown => undefined;
+const control = (): unknown => (sink = { control: 1 });
+
+export interface AllocRow {
+  name: string;
+  bytesPerCall: number;
+}
+
+/**
+ * Bytes allocated per call of each function, net of the empty-function
+ * baseline; null when this runtime exposes no usable heap counter (or the
+ * control shows none, so a zero would prove nothing).
+ */
+export async function probeAllocations(cases: ReadonlyArray<readonly [string, () => unknown]>): Promise<AllocRow[] | null> {
+  const counter = await heapCounter();
+  if (counter === null) return null;
+  const floor = bytesPerCall(counter, empty);
+  const rows: AllocRow[] = [{ name: "control: one { control: 1 } per call", bytesPerCall: bytesPerCall(counter, control) - floor }];
+  if (rows[0]!.bytesPerCall < 8) return null;
+  for (const [name, fn] of cases) rows.push({ name, bytesPerCall: bytesPerCall(counter, fn) - floor });
+  return rows;
+}
+
+export function formatAllocations(rows: AllocRow[] | null): string {
+  if (rows === null) return "allocation probe: no usable heap counter on this runtime\n";
+  const width = Math.max(...rows.map((r) => r.name.length));
+  let out = `allocation probe (median of ${TRIALS} x ${N} calls, bytes per call above an empty function; < 1 B = no allocation):\n`;
+  for (const r of rows) {
+    const verdict = r.bytesPerCall < 1 ? "no allocation" : "ALLOCATES";
+    out += `  ${r.name.padEnd(width)}  ${r.bytesPerCall.toFixed(2).padStart(8)} B  ${verdict}\n`;
+  }
+  return out;
+}
