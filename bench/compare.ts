@@ -1,0 +1,192 @@
+/**
+ * Runtime comparison: hello-server on bun, deno and node next to each
+ * runtime's own server (Bun.serve, Deno.serve, node:http) and nginx,
+ * same bytes on the wire, measured in one session (method: bench/lib/output.ts).
+ *
+ * Usage: bun bench/compare.ts [--quick] [--runs 3] [--only hello,native] ...
+ *        (npm run compare -- --help for all options)
+ * Wrap in `flock /tmp/hello-bench.lock` on a shared machine.
+ * Writes results/<timestamp>/{report.json,report.md,chart.svg,index.html}
+ * and prints the Markdown tables on stdout.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
+import { join, resolve } from "node:path";
+import { parseCompareArgs, USAGE } from "./lib/args.ts";
+import { planCpus } from "./lib/cpus.ts";
+import type { GeneratorTool } from "./lib/generator.ts";
+import { describeMachine } from "./lib/machine.ts";
+import { measureRun, straceRun, type MeasureSetup, type StraceRecord } from "./lib/measure.ts";
+import { methodLines, writeReport, type Report } from "./lib/output.ts";
+import { probe } from "./lib/probe.ts";
+import { treePeakRss } from "./lib/proc.ts";
+import { discoverRuntimes, type RuntimeKind } from "./lib/runtimes.ts";
+import { expandInstances, filterInstances, launch, type Instance, type LaunchContext, type Running } from "./lib/servers.ts";
+import { summarizeRuns, type InstanceInfo } from "./lib/summarize.ts";
+import { SCENARIOS, type RunRecord, type ScenarioId } from "./lib/types.ts";
+
+const ROOT = resolve(import.meta.dir, "..");
+const log = (msg: string) => process.stderr.write(`compare: ${msg}\n`);
+
+function findBinary(name: string): string | undefined {
+  const dirs = [...(process.env.PATH ?? "").split(":"), "/usr/sbin", "/usr/local/sbin", "/sbin"];
+  return dirs.map((d) => join(d, name)).find((p) => existsSync(p));
+}
+
+function firstLine(cmd: string, args: string[]): string {
+  const r = spawnSync(cmd, args, { encoding: "utf8" });
+  return `${r.stdout ?? ""}${r.stderr ?? ""}`.trim().split("\n")[0] ?? "";
+}
+
+function bundleNatives(tmp: string): Record<RuntimeKind, string> {
+  const files = { bun: "bun-serve", deno: "deno-serve", node: "node-http" } as const;
+  const out = {} as Record<RuntimeKind, string>;
+  for (const [kind, name] of Object.entries(files) as Array<[RuntimeKind, string]>) {
+    out[kind] = join(tmp, `${name}.mjs`);
+    // One plain-JS file per reference: node 20 cannot run TypeScript.
+    execFileSync(join(ROOT, "node_modules/.bin/esbuild"), [join(ROOT, `bench/native/${name}.ts`), "--bundle", "--platform=node", "--format=esm", `--outfile=${out[kind]}`, "--log-level=warning"]);
+  }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const opts = parseCompareArgs(process.argv.slice(2));
+  if (opts.help) return void process.stdout.write(USAGE);
+  const startedAt = new Date().toISOString();
+  const notes: string[] = [];
+  const tmp = mkdtempSync(join(os.tmpdir(), "hello-compare-"));
+  const machine = describeMachine();
+  const { found: runtimes, missing } = discoverRuntimes(opts.runtimes);
+  for (const m of missing) notes.push(`runtime ${m} not found: skipped`);
+  const nginx = findBinary("nginx");
+  let instances = filterInstances(expandInstances(runtimes), opts.only);
+  if (!nginx && instances.some((i) => i.kind.id === "nginx")) {
+    notes.push("nginx not installed: no nginx row, no vs-nginx ratios");
+    instances = instances.filter((i) => i.kind.id !== "nginx");
+  }
+  const bundle = join(ROOT, "dist/hello-server.js");
+  if (instances.some((i) => i.kind.needsBundle) && !existsSync(bundle)) {
+    log("dist/hello-server.js missing: npm run build");
+    spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: ["ignore", 2, 2] });
+    if (!existsSync(bundle)) {
+      notes.push("dist/hello-server.js could not be built: hello-server rows skipped");
+      instances = instances.filter((i) => !i.kind.needsBundle);
+    }
+  }
+  if (instances.length === 0) throw new Error("nothing to compare (check --only and the runtimes found)");
+
+  const wrk = opts.generator === "load" ? undefined : findBinary("wrk");
+  if (opts.generator === "wrk" && !wrk) throw new Error("--generator wrk: wrk is not installed");
+  const loadRuntime = runtimes.find((r) => r.kind === "bun") ?? runtimes.find((r) => r.kind === "deno");
+  const tool: GeneratorTool = wrk
+    ? { kind: "wrk", path: wrk }
+    : { kind: "load.ts", argv: loadRuntime?.kind === "deno" ? [loadRuntime.path, "run", "-A"] : [loadRuntime?.path ?? process.execPath] };
+  const toolName = wrk ? firstLine(wrk, ["-v"]).split(" [")[0]! : `bench/load.ts on ${loadRuntime?.name ?? "bun"}`;
+  const strace = opts.strace === "on" || (opts.strace === "auto" && findBinary("strace") !== undefined);
+  if (opts.strace === "on" && !findBinary("strace")) throw new Error("--strace: strace is not installed");
+  const cpus = planCpus(machine.cores, opts.workers);
+  const setup: MeasureSetup = { tool, cpus, connections: opts.connections, tmp };
+  const ctx: Omit<LaunchContext, "port" | "runtime"> = { workers: opts.workers, bundle, natives: bundleNatives(tmp), nginx, tmp };
+  const scenarios = SCENARIOS.filter((s) => opts.scenarios.includes(s.id));
+
+  const info = new Map<string, InstanceInfo>(instances.map((i) => [i.key, {
+    key: i.key, label: i.label, kindId: i.kind.id, runtime: i.runtime?.name, native: i.kind.native === true, startupMs: [], peakRssBytes: 0,
+  }]));
+  const running: Running[] = [];
+  const stopAll = () => Promise.all(running.map((r) => r.stop()));
+  process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
+
+  log(`${instances.length} servers × ${scenarios.length} scenarios, generator ${toolName}, server CPU ${cpus.server}, generator CPU ${cpus.generator}`);
+  // Start-to-first-response: extra fresh starts first, the last start is kept running.
+  for (const inst of instances) {
+    const i = info.get(inst.key)!;
+    try {
+      for (let k = 1; k < opts.startups; k++) {
+        const r = await launch(inst, ctx, cpus.server);
+        i.startupMs.push(r.startupMs);
+        await r.stop();
+      }
+      const r = await launch(inst, ctx, cpus.server);
+      i.startupMs.push(r.startupMs);
+      running.push(r);
+    } catch (e) {
+      i.error = (e as Error).message;
+      log(`skipping ${inst.label}: ${i.error}`);
+    }
+  }
+
+  // Probe the exact response per scenario: status, body, and size for the byte check.
+  const sizes = new Map<string, number>();
+  for (const r of running) {
+    for (const sc of scenarios) {
+      try {
+        const p = await probe(r.port, { close: sc.close });
+        if (p.status !== 200 || p.body !== "hello") info.get(r.instance.key)!.error = `probe: status ${p.status}, body ${JSON.stringify(p.body.slice(0, 20))}`;
+        sizes.set(`${r.instance.key} ${sc.id}`, p.size);
+      } catch (e) {
+        info.get(r.instance.key)!.error = `probe: ${(e as Error).message}`;
+      }
+    }
+  }
+
+  const runs: RunRecord[] = [];
+  const total = scenarios.length * running.length * (opts.runs + 1);
+  for (const sc of scenarios) {
+    for (let run = 0; run <= opts.runs; run++) {
+      for (const r of running) {
+        const rec = await measureRun(setup, r, sc, run, run === 0 ? opts.warmupS : opts.durationS, sizes.get(`${r.instance.key} ${sc.id}`));
+        runs.push(rec);
+        const state = rec.valid ? `${Math.round(rec.requestsPerSec).toLocaleString("en-US")} req/s${rec.generatorBound ? " (generator-bound)" : ""}` : `INVALID: ${rec.invalidReasons.join("; ")}`;
+        log(`[${runs.length}/${total}] ${r.instance.key} ${sc.id} ${run === 0 ? "warm-up" : `run ${run}`}: ${state}`);
+      }
+    }
+  }
+
+  const straces: StraceRecord[] = [];
+  if (strace) {
+    for (const sc of scenarios) {
+      for (const r of running) {
+        const s = await straceRun(setup, r, sc, opts.straceS);
+        straces.push(s);
+        log(`strace ${r.instance.key} ${sc.id}: ${s.error ?? `${s.perRequest.toFixed(2)} syscalls/request`}`);
+      }
+    }
+  }
+  for (const r of running) info.get(r.instance.key)!.peakRssBytes = treePeakRss(r.pid);
+  await stopAll();
+  rmSync(tmp, { recursive: true, force: true });
+
+  const executables = ["hello-server", "hello-server-node", "hello-server-deno"]
+    .filter((f) => existsSync(join(ROOT, f)))
+    .map((f) => ({ path: `./${f}`, bytes: statSync(join(ROOT, f)).size }));
+  const instanceInfo = [...info.values()];
+  const report: Report = {
+    version: 1,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    command: ["bun bench/compare.ts", ...process.argv.slice(2)].join(" "),
+    options: opts,
+    machine,
+    runtimes,
+    missingRuntimes: missing,
+    nginx: nginx ? firstLine(nginx, ["-v"]).replace("nginx version: ", "") : undefined,
+    generator: { tool: tool.kind, version: toolName, cpus: cpus.generator, threads: Math.min(cpus.generatorCores, opts.connections) },
+    cpuPlan: cpus,
+    method: methodLines(opts, cpus, toolName, strace),
+    notes,
+    instances: instanceInfo,
+    runs,
+    strace: straces,
+    executables,
+    summary: summarizeRuns(instanceInfo, runs, straces, scenarios.map((s) => s.id as ScenarioId)),
+  };
+  const out = resolve(ROOT, opts.out);
+  const { stdout } = writeReport(out, report);
+  process.stdout.write(`${stdout}\nMethod and raw runs: ${join(out, "report.md")}, report.json; chart: chart.svg, index.html\n`);
+}
+
+main().catch((e: Error) => {
+  process.stderr.write(`compare: ${e.message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,108 @@
+/** Command line of bench/compare.ts. Pure. */
+import { SCENARIOS, type ScenarioId } from "./types.ts";
+
+export interface CompareOptions {
+  connections: number;
+  workers: number;
+  durationS: number;
+  /** Warm-up/validation pass length (discarded). */
+  warmupS: number;
+  runs: number;
+  quick: boolean;
+  only: string[];
+  scenarios: ScenarioId[];
+  runtimes: Array<[string, string]>;
+  /** "auto" = when installed and not --quick. */
+  strace: "auto" | "on" | "off";
+  straceS: number;
+  /** Fresh starts per server for start-to-first-response. */
+  startups: number;
+  /** Force a generator: wrk or the built-in load.ts. */
+  generator: "auto" | "wrk" | "load";
+  out: string;
+  help: boolean;
+}
+
+export const USAGE = `Usage: bun bench/compare.ts [options]   (npm run compare -- [options])
+
+Compares hello-server with each runtime's own server and nginx.
+  --connections N     concurrent connections (default 64)
+  --workers N         server processes, each pinned (default 1)
+  --duration S        seconds per measured run (default 5)
+  --runs N            measured runs per server and scenario (default 3)
+  --quick             short CI run: 1 s runs, 1 run, no strace (~1 minute)
+  --only a,b          servers: hello, native, nginx, a runtime (deno) or runtime/kind (bun/hello)
+  --scenarios a,b     keepalive, pipelined, close (default all)
+  --runtime NAME=PATH add a runtime binary (e.g. node22=/opt/node22/bin/node)
+  --strace / --no-strace   force the syscall pass on or off
+  --generator wrk|load     force wrk or the built-in bench/load.ts
+  --out DIR           results directory (default results/<timestamp>)
+`;
+
+export function parseCompareArgs(argv: readonly string[], now = new Date()): CompareOptions {
+  const o: CompareOptions = {
+    connections: 64, workers: 1, durationS: 5, warmupS: 2, runs: 3, quick: false,
+    only: [], scenarios: SCENARIOS.map((s) => s.id), runtimes: [],
+    strace: "auto", straceS: 2, startups: 3, generator: "auto",
+    out: `results/${now.toISOString().replace(/[:.]/g, "-")}`, help: false,
+  };
+  const set = new Set<string>();
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i]!;
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new Error(`${flag} needs a value`);
+      return v;
+    };
+    const int = (min: number) => {
+      const n = Number(value());
+      if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}`);
+      return n;
+    };
+    set.add(flag);
+    switch (flag) {
+      case "--connections": o.connections = int(1); break;
+      case "--workers": o.workers = int(1); break;
+      case "--duration": o.durationS = int(1); break;
+      case "--runs": o.runs = int(1); break;
+      case "--quick": o.quick = true; break;
+      case "--only": o.only = value().split(",").filter(Boolean); break;
+      case "--scenarios": o.scenarios = value().split(",").map(scenario); break;
+      case "--runtime": o.runtimes.push(runtime(value())); break;
+      case "--strace": o.strace = "on"; break;
+      case "--no-strace": o.strace = "off"; break;
+      case "--generator": o.generator = generator(value()); break;
+      case "--out": o.out = value(); break;
+      case "--help": case "-h": o.help = true; break;
+      default: throw new Error(`unknown option ${flag}\n\n${USAGE}`);
+    }
+  }
+  if (o.quick) {
+    // ~1 minute for 7 servers × 3 scenarios: wrk's shortest run is 1 s.
+    if (!set.has("--duration")) o.durationS = 1;
+    if (!set.has("--runs")) o.runs = 1;
+    o.warmupS = 1;
+    o.startups = 1;
+    if (o.strace === "auto") o.strace = "off";
+  }
+  o.warmupS = Math.min(o.warmupS, o.durationS);
+  if (o.connections < o.workers) throw new Error("--connections must be at least --workers");
+  return o;
+}
+
+function scenario(s: string): ScenarioId {
+  const found = SCENARIOS.find((x) => x.id === s);
+  if (!found) throw new Error(`unknown scenario ${s} (keepalive, pipelined, close)`);
+  return found.id;
+}
+
+function runtime(s: string): [string, string] {
+  const eq = s.indexOf("=");
+  if (eq < 1 || eq === s.length - 1) throw new Error(`--runtime wants NAME=PATH, got ${s}`);
+  return [s.slice(0, eq), s.slice(eq + 1)];
+}
+
+function generator(s: string): CompareOptions["generator"] {
+  if (s === "wrk" || s === "load") return s;
+  throw new Error("--generator is wrk or load");
+}

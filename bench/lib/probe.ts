@@ -1,0 +1,81 @@
+/**
+ * One raw HTTP/1.1 request over node:net: tells whether a server is up,
+ * and the exact bytes of its response (for the byte-count validity check).
+ */
+import net from "node:net";
+
+export interface ProbeResult {
+  status: number;
+  body: string;
+  /** Bytes of the whole response (head + body). */
+  size: number;
+  head: string;
+}
+
+/** Resolves with the first complete response, rejects on error or after timeoutMs. */
+export function probe(port: number, opts: { close?: boolean; timeoutMs?: number } = {}): Promise<ProbeResult> {
+  const request = `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${opts.close ? "Connection: close\r\n" : ""}\r\n`;
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, "127.0.0.1");
+    let buf = Buffer.alloc(0);
+    const finish = (err: Error | undefined, res?: ProbeResult) => {
+      clearTimeout(timer);
+      socket.destroy();
+      if (err) reject(err);
+      else resolve(res!);
+    };
+    const timer = setTimeout(() => finish(new Error("probe timed out")), opts.timeoutMs ?? 2000);
+    socket.on("error", (e) => finish(e));
+    socket.on("connect", () => socket.write(request));
+    socket.on("data", (chunk: Buffer) => {
+      buf = Buffer.concat([buf, chunk]);
+      const res = parseResponse(buf);
+      if (res) finish(undefined, res);
+    });
+    socket.on("end", () => finish(new Error("connection closed before a complete response")));
+  });
+}
+
+/** A complete Content-Length framed response at the start of buf, or undefined. Pure. */
+export function parseResponse(buf: Buffer): ProbeResult | undefined {
+  const end = buf.indexOf("\r\n\r\n");
+  if (end < 0) return undefined;
+  const head = buf.subarray(0, end).toString("latin1");
+  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? NaN);
+  const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
+  const size = end + 4 + length;
+  if (buf.length < size) return undefined;
+  return { status, body: buf.subarray(end + 4, size).toString("utf8"), size, head };
+}
+
+/**
+ * Polls until the server answers, the child exits, or the deadline passes.
+ * Returns the time of the first response (performance.now()).
+ */
+export async function waitForResponse(port: number, alive: () => boolean, deadlineMs: number): Promise<number> {
+  const stop = performance.now() + deadlineMs;
+  for (let attempt = 0; performance.now() < stop; attempt++) {
+    if (!alive()) throw new Error("server exited before answering");
+    try {
+      await probe(port, { timeoutMs: 1000 });
+      return performance.now();
+    } catch {
+      // not listening yet: retry soon, a little slower each time (1..20 ms)
+      await new Promise((r) => setTimeout(r, Math.min(20, 1 + attempt)));
+    }
+  }
+  throw new Error(`no response on port ${port} within ${deadlineMs} ms`);
+}
+
+/** A port that was free a moment ago (the kernel picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const addr = server.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,100 @@
+/**
+ * Turns raw runs into one row per server and scenario: medians of the
+ * valid measured runs only, and ratios against the runtime's native
+ * server and nginx measured in the same session. Pure.
+ */
+import type { StraceRecord } from "./measure.ts";
+import { median, ratio, summarize, type Summary } from "./stats.ts";
+import type { RunRecord, ScenarioId } from "./types.ts";
+import { unexpectedReadErrors } from "./validity.ts";
+import { SCENARIOS } from "./types.ts";
+
+export interface InstanceInfo {
+  key: string;
+  label: string;
+  kindId: string;
+  runtime: string | undefined;
+  native: boolean;
+  startupMs: number[];
+  peakRssBytes: number;
+  error?: string;
+}
+
+export interface SummaryRow {
+  instance: string;
+  label: string;
+  kindId: string;
+  runtime: string | undefined;
+  scenario: ScenarioId;
+  rps: Summary;
+  validRuns: number;
+  measuredRuns: number;
+  /** Why runs were invalid (deduplicated), including a failed validation pass. */
+  invalid: string[];
+  latencyP50Us: number;
+  latencyP99Us: number;
+  /** Socket errors + non-2xx + wrong bodies over all measured runs. */
+  errors: number;
+  cpuPerRequestUs: number;
+  peakRssBytes: number;
+  syscallsPerRequest: number;
+  topSyscalls: string;
+  generatorBound: boolean;
+  vsNative: number;
+  vsNginx: number;
+}
+
+function errorCount(r: RunRecord): number {
+  const e = r.load.errors;
+  const scenario = SCENARIOS.find((s) => s.id === r.scenario)!;
+  return e.connect + e.write + e.timeout + e.status + unexpectedReadErrors(r.load, scenario) + r.load.bad;
+}
+
+export function summarizeRuns(instances: readonly InstanceInfo[], runs: readonly RunRecord[], straces: readonly StraceRecord[], scenarios: readonly ScenarioId[]): SummaryRow[] {
+  const rows: SummaryRow[] = [];
+  for (const scenario of scenarios) {
+    for (const inst of instances) {
+      const mine = runs.filter((r) => r.instance === inst.key && r.scenario === scenario);
+      const warm = mine.find((r) => r.run === 0);
+      const measured = mine.filter((r) => r.run > 0);
+      // A failed validation pass (wrong bodies, non-2xx) disqualifies every run.
+      const qualified = !warm || warm.valid;
+      const valid = qualified ? measured.filter((r) => r.valid) : [];
+      const invalid = [...new Set([
+        ...(inst.error ? [inst.error] : []),
+        ...(warm && !warm.valid ? warm.invalidReasons.map((x) => `validation: ${x}`) : []),
+        ...measured.flatMap((r) => r.invalidReasons),
+      ])];
+      const st = straces.find((s) => s.instance === inst.key && s.scenario === scenario);
+      rows.push({
+        instance: inst.key,
+        label: inst.label,
+        kindId: inst.kindId,
+        runtime: inst.runtime,
+        scenario,
+        rps: summarize(valid.map((r) => r.requestsPerSec)),
+        validRuns: valid.length,
+        measuredRuns: measured.length,
+        invalid,
+        latencyP50Us: median(valid.map((r) => r.load.latencyUs.p50)),
+        latencyP99Us: median(valid.map((r) => r.load.latencyUs.p99)),
+        errors: measured.reduce((s, r) => s + errorCount(r), 0),
+        cpuPerRequestUs: median(valid.map((r) => r.cpuPerRequestUs)),
+        peakRssBytes: inst.peakRssBytes,
+        syscallsPerRequest: st?.perRequest ?? NaN,
+        topSyscalls: st ? st.top.slice(0, 4).map((c) => `${c.name} ${(c.calls / Math.max(1, st.requests)).toFixed(2)}`).join(", ") : "",
+        generatorBound: valid.some((r) => r.generatorBound),
+        vsNative: NaN,
+        vsNginx: NaN,
+      });
+    }
+  }
+  for (const row of rows) {
+    const same = rows.filter((r) => r.scenario === row.scenario);
+    const native = same.find((r) => r.runtime === row.runtime && r.runtime !== undefined && instances.find((i) => i.key === r.instance)?.native);
+    const nginx = same.find((r) => r.kindId === "nginx");
+    row.vsNative = ratio(row.rps.median, native?.rps.median);
+    row.vsNginx = ratio(row.rps.median, nginx?.rps.median);
+  }
+  return rows;
+}

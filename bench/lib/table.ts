@@ -1,0 +1,66 @@
+/** Report tables as data, rendered to Markdown or HTML. Pure. */
+import type { SummaryRow } from "./summarize.ts";
+import { SCENARIOS, type ScenarioId } from "./types.ts";
+
+export interface Table {
+  title: string;
+  head: string[];
+  rows: string[][];
+}
+
+const num = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "—");
+const times = (n: number) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : "—");
+const ms = (us: number) => (Number.isFinite(us) ? (us / 1000).toFixed(us < 10_000 ? 2 : 1) : "—");
+const mb = (b: number) => (b > 0 ? (b / 2 ** 20).toFixed(1) : "—");
+
+export function formatRps(row: SummaryRow): string {
+  if (row.validRuns === 0) return "invalid";
+  const spread = row.rps.n > 1 ? ` (${num(row.rps.min)}–${num(row.rps.max)})` : "";
+  return `${num(row.rps.median)}${spread}`;
+}
+
+function notes(row: SummaryRow): string {
+  const out: string[] = [];
+  if (row.generatorBound) out.push("generator-bound");
+  if (row.validRuns < row.measuredRuns || row.validRuns === 0) out.push(`${row.measuredRuns - row.validRuns}/${row.measuredRuns} runs invalid`);
+  if (row.invalid.length > 0) out.push(row.invalid.slice(0, 2).join("; "));
+  return out.join("; ");
+}
+
+export function scenarioTable(rows: readonly SummaryRow[], scenario: ScenarioId): Table {
+  const label = SCENARIOS.find((s) => s.id === scenario)?.label ?? scenario;
+  return {
+    title: label,
+    head: ["server", "req/s median (min–max)", "vs native", "vs nginx", "p50 ms", "p99 ms", "errors", "CPU µs/req", "syscalls/req", "peak RSS MB", "notes"],
+    rows: rows
+      .filter((r) => r.scenario === scenario)
+      .map((r) => [
+        r.label, formatRps(r), times(r.vsNative), times(r.vsNginx), ms(r.latencyP50Us), ms(r.latencyP99Us),
+        String(r.errors), num(r.cpuPerRequestUs, 1), num(r.syscallsPerRequest, 1), mb(r.peakRssBytes), notes(r),
+      ]),
+  };
+}
+
+export function syscallTable(rows: readonly SummaryRow[]): Table {
+  return {
+    title: "top system calls per request (strace -f -c)",
+    head: ["server", "scenario", "syscalls/req", "top"],
+    rows: rows.filter((r) => r.topSyscalls).map((r) => [r.label, r.scenario, num(r.syscallsPerRequest, 2), r.topSyscalls]),
+  };
+}
+
+export function toMarkdown(t: Table): string {
+  const esc = (s: string) => s.replace(/\|/g, "\\|");
+  const lines = [`| ${t.head.map(esc).join(" | ")} |`, `|${t.head.map((_, i) => (i === 0 ? "---" : "---:")).join("|")}|`];
+  for (const row of t.rows) lines.push(`| ${row.map(esc).join(" | ")} |`);
+  return `### ${t.title}\n\n${lines.join("\n")}\n`;
+}
+
+export function escapeXml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+}
+
+export function toHtml(t: Table): string {
+  const cells = (row: string[], tag: string) => row.map((c) => `<${tag}>${escapeXml(c)}</${tag}>`).join("");
+  return `<h3>${escapeXml(t.title)}</h3>\n<table>\n<thead><tr>${cells(t.head, "th")}</tr></thead>\n<tbody>\n${t.rows.map((r) => `<tr>${cells(r, "td")}</tr>`).join("\n")}\n</tbody>\n</table>\n`;
+}

@@ -1,0 +1,57 @@
+/** Shapes shared by the comparison harness (bench/compare.ts). */
+
+export type ScenarioId = "keepalive" | "pipelined" | "close";
+
+export interface Scenario {
+  readonly id: ScenarioId;
+  readonly label: string;
+  /** Requests per write (wrk counts each response). */
+  readonly pipeline: number;
+  /** Every request carries `Connection: close`: one request per connection. */
+  readonly close: boolean;
+}
+
+export const SCENARIOS: readonly Scenario[] = [
+  { id: "keepalive", label: "keep-alive", pipeline: 1, close: false },
+  { id: "pipelined", label: "pipelined ×16", pipeline: 16, close: false },
+  { id: "close", label: "connection-close", pipeline: 1, close: true },
+];
+
+/** One load-generator run, exact counts (wrk's done() or bench/load.ts). */
+export interface LoadResult {
+  durationUs: number;
+  /** Complete responses. */
+  requests: number;
+  /** Bytes read from the server, including a partial response at the end. */
+  bytes: number;
+  errors: { connect: number; read: number; write: number; status: number; timeout: number };
+  latencyUs: { p50: number; p90: number; p99: number; max: number; mean: number };
+  /** Responses whose status and body were checked (validation pass only). */
+  checked: number;
+  /** Checked responses that were not 200 with the expected body. */
+  bad: number;
+}
+
+/** What the generator process cost, to tell who was the bottleneck. */
+export interface GeneratorUsage {
+  cpuUs: number;
+  wallUs: number;
+  /** CPUs the generator may use. */
+  cores: number;
+}
+
+export interface RunRecord {
+  instance: string;
+  scenario: ScenarioId;
+  /** 0 = the warm-up/validation pass (never counted), 1.. = measured. */
+  run: number;
+  load: LoadResult;
+  generator: GeneratorUsage;
+  /** utime+stime of the server and its descendants during the run, µs. */
+  serverCpuUs: number;
+  requestsPerSec: number;
+  cpuPerRequestUs: number;
+  valid: boolean;
+  invalidReasons: string[];
+  generatorBound: boolean;
+}

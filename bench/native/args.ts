@@ -1,0 +1,33 @@
+/**
+ * Flags shared by the native reference servers: `--port N` (0 = free port),
+ * `--host H`, `--workers N`, `--reuse-port`. Runtime-neutral (takes argv).
+ */
+export interface NativeArgs {
+  port: number;
+  host: string;
+  workers: number;
+  reusePort: boolean;
+}
+
+export function parseNativeArgs(argv: readonly string[]): NativeArgs {
+  const out: NativeArgs = { port: 8000, host: "127.0.0.1", workers: 1, reusePort: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = argv[i + 1];
+    if (flag === "--reuse-port") out.reusePort = true;
+    else if (flag === "--port" && value !== undefined) (out.port = Number(value)), i++;
+    else if (flag === "--host" && value !== undefined) (out.host = value), i++;
+    else if (flag === "--workers" && value !== undefined) (out.workers = Number(value)), i++;
+    else throw new Error(`unknown or incomplete flag: ${flag}`);
+  }
+  if (!Number.isInteger(out.port) || out.port < 0 || out.port > 65535) throw new Error("bad --port");
+  if (!Number.isInteger(out.workers) || out.workers < 1) throw new Error("bad --workers");
+  return out;
+}
+
+/** The bytes every reference answers with, as hello-server does by default. */
+export const BODY = "hello";
+export const HEADERS = {
+  "Server": "hello-server",
+  "Content-Type": "text/plain; charset=utf-8",
+} as const;

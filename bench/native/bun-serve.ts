@@ -1,0 +1,38 @@
+/**
+ * Bun.serve reference answering the same bytes as hello-server
+ * ("hello", Server, Date, Content-Type, Content-Length).
+ *
+ * Usage: bun bench/native/bun-serve.ts [--port 0] [--host 127.0.0.1] [--workers N]
+ * Prints `bun-serve listening on http://HOST:PORT (pid N)` on stderr.
+ * With --workers N > 1 it spawns N processes sharing the port with
+ * SO_REUSEPORT (Bun.serve `reusePort`), like hello-server's workers.
+ */
+import { BODY, HEADERS, parseNativeArgs } from "./args.ts";
+
+const args = parseNativeArgs(process.argv.slice(2));
+
+if (args.workers > 1) {
+  // Children need a fixed port to share it; pick it by binding once here.
+  const probe = Bun.serve({ port: args.port, hostname: args.host, reusePort: true, fetch: () => new Response(BODY) });
+  const port = probe.port;
+  const children = Array.from({ length: args.workers }, () =>
+    Bun.spawn([process.execPath, import.meta.path, "--port", String(port), "--host", args.host, "--reuse-port"], {
+      stdio: ["ignore", "inherit", "ignore"],
+    }),
+  );
+  probe.stop(true);
+  console.error(`bun-serve listening on http://${args.host}:${port} (pid ${process.pid}, ${args.workers} workers)`);
+  const stop = () => { for (const c of children) c.kill(); process.exit(0); };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+  await Promise.all(children.map((c) => c.exited));
+} else {
+  // Bun adds Date and Content-Length itself.
+  const server = Bun.serve({
+    port: args.port,
+    hostname: args.host,
+    reusePort: args.reusePort,
+    fetch: () => new Response(BODY, { headers: HEADERS }),
+  });
+  console.error(`bun-serve listening on http://${args.host}:${server.port} (pid ${process.pid})`);
+}
