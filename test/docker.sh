@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# test/docker.sh — build the project's Dockerfile with podman and check that the image really runs.
+#
+#   bash test/docker.sh                  # the Bun binary (the Dockerfile's default RUNTIME)
+#   RUNTIME=node bash test/docker.sh     # the Node single executable application
+#
+# Needs rootful podman as set up by .ci/docker-setup.sh (base images built locally).
+# Checks, each timed:
+#   image     non-root USER, EXPOSE 8000, ENTRYPOINT /hello-server, HEALTHCHECK, no node/bun/deno inside
+#   serve     `-p 127.0.0.1:<free port>:8000` answers "hello"; BODY from the environment is served
+#   workers   default = the CPUs podman gives the container; `--cpus 1` = 1 worker
+#   health    `podman healthcheck run` → healthy; --healthcheck exits 1 on a dead port or a wrong status
+#   stop      `podman stop` (SIGTERM to PID 1) takes < 3 s and the exit code is 0
+# Ends with "N passed, N failed" and exits 1 if anything failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+RUNTIME=${RUNTIME:-bun}
+IMAGE="localhost/hello-server:test-$RUNTIME"
+NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]')
+NODE_IMAGE=${NODE_IMAGE:-docker.io/library/node:${NODE_MAJOR}-bookworm-slim}
+STOP_LIMIT_MS=3000
+# Bounded polls: 150 × 0.1 s. The server starts in well under a second; the rest is podman.
+POLL_TRIES=150
+
+passed=0
+failed=0
+containers=()
+
+ms() { date +%s%3N; }
+pass() { passed=$((passed + 1)); printf '  ok    %s\n' "$*"; }
+fail() { failed=$((failed + 1)); printf '  FAIL  %s\n' "$*"; }
+expect_eq() { # name actual expected
+  if [[ "$2" == "$3" ]]; then pass "$1 = $3"; else fail "$1: got '$2', expected '$3'"; fi
+}
+step_start=0
+step() { step_start=$(ms); printf '%s\n' "== $*"; }
+step_done() { printf '   (%d ms)\n' "$(($(ms) - step_start))"; }
+
+cleanup() {
+  ((${#containers[@]} > 0)) && podman rm -f -t 0 "${containers[@]}" >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+free_port() {
+  node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
+}
+
+# Starts a container from $IMAGE; extra podman-run arguments in "$@". Prints its id.
+start_container() {
+  local id
+  # podman 4.3 logs "unable to get systemd connection" for every HEALTHCHECK on a machine
+  # without systemd (it would schedule the checks with systemd timers); we run them by hand.
+  id=$(podman run -d "$@" "$IMAGE" 2>/dev/null) || return 1
+  containers+=("$id")
+  printf '%s\n' "$id"
+}
+
+# Waits for the listening line, which every mode prints once all its workers listen.
+# Prints that line; fails if the container exits or stays silent.
+wait_listening() {
+  local id=$1 line
+  for ((i = 0; i < POLL_TRIES; i++)); do
+    line=$(podman logs "$id" 2>&1 | grep -m1 'hello-server listening on')
+    if [[ -n "$line" ]]; then printf '%s\n' "$line"; return 0; fi
+    [[ "$(podman inspect -f '{{.State.Running}}' "$id")" == true ]] || break
+    sleep 0.1
+  done
+  podman logs "$id" 2>&1 | tail -5 | sed 's/^/        /'
+  return 1
+}
+
+get() { curl -s -m 2 "http://127.0.0.1:$1/"; }
+
+# Workers serving in a container, from three views that must agree:
+#  - the listening line: "(…, pid 1, N workers, …)" from the supervisor, no count when one
+#    process serves alone (--workers 1, or auto on one CPU: no supervisor);
+#  - "hello-server: worker <pid> started" lines (0 without a supervisor);
+#  - processes in the container (N workers + the supervisor, or 1).
+# Prints N, or "inconsistent: …".
+count_workers() {
+  local id=$1 line=$2 from_line started procs
+  from_line=$(sed -nE 's/.*, ([0-9]+) workers,.*/\1/p' <<<"$line")
+  from_line=${from_line:-1}
+  started=$(podman logs "$id" 2>&1 | grep -cE '^hello-server: worker [0-9]+ started')
+  procs=$(podman top "$id" pid | tail -n +2 | wc -l)
+  if ((from_line == 1 && started == 0 && procs == 1)) || ((from_line > 1 && started == from_line && procs == from_line + 1)); then
+    printf '%s\n' "$from_line"
+  else
+    printf 'inconsistent: listening line says %s, %s "worker started" lines, %s processes\n' "$from_line" "$started" "$procs"
+  fi
+}
+
+# podman stop (SIGTERM, SIGKILL after 10 s); checks the time and the exit code.
+check_stop() {
+  local id=$1 name=$2 t elapsed code
+  t=$(ms)
+  podman stop -t 10 "$id" >/dev/null 2>&1
+  elapsed=$(($(ms) - t))
+  code=$(podman inspect -f '{{.State.ExitCode}}' "$id")
+  if ((elapsed < STOP_LIMIT_MS)); then pass "$name: podman stop took $elapsed ms (< $STOP_LIMIT_MS)"; else fail "$name: podman stop took $elapsed ms (limit $STOP_LIMIT_MS)"; fi
+  expect_eq "$name: exit code after SIGTERM" "$code" 0
+}
+
+if ! command -v podman >/dev/null || ! podman image exists "$NODE_IMAGE"; then
+  echo "test/docker.sh: podman or $NODE_IMAGE missing; run: bash .ci/docker-setup.sh" >&2
+  exit 1
+fi
+cpus=$(nproc)
+t_all=$(ms)
+
+step "build $IMAGE (RUNTIME=$RUNTIME, NODE_IMAGE=$NODE_IMAGE)"
+previous=$(podman image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null)
+if podman build --format docker --build-arg "RUNTIME=$RUNTIME" --build-arg "NODE_IMAGE=$NODE_IMAGE" -t "$IMAGE" . >/tmp/hello-server-docker-build.log 2>&1; then
+  pass "podman build"
+  # The previous build's image is untagged now: drop it (its build-stage layers stay as cache).
+  [[ -n "$previous" && "$previous" != "$(podman image inspect -f '{{.Id}}' "$IMAGE")" ]] && podman rmi "$previous" >/dev/null 2>&1
+else
+  fail "podman build (log: /tmp/hello-server-docker-build.log)"
+  tail -20 /tmp/hello-server-docker-build.log | sed 's/^/        /'
+  printf '%d passed, %d failed\n' "$passed" "$failed"
+  exit 1
+fi
+step_done
+
+step "image configuration"
+expect_eq "USER" "$(podman image inspect -f '{{.Config.User}}' "$IMAGE")" "10001:10001"
+expect_eq "ENTRYPOINT" "$(podman image inspect -f '{{json .Config.Entrypoint}}' "$IMAGE")" '["/hello-server"]'
+expect_eq "EXPOSE" "$(podman image inspect -f '{{range $p, $_ := .Config.ExposedPorts}}{{$p}} {{end}}' "$IMAGE")" "8000/tcp "
+expect_eq "HEALTHCHECK" "$(podman image inspect -f '{{json .Config.Healthcheck.Test}}' "$IMAGE")" '["CMD","/hello-server","--healthcheck"]'
+expect_eq "runtimes in the image" "$(podman run --rm --no-healthcheck --entrypoint /bin/sh "$IMAGE" -c 'command -v node bun deno')" ""
+help=$(podman run --rm --no-healthcheck "$IMAGE" --help)
+if [[ "$help" == "hello-server "* ]]; then pass "--help (no runtime installed in the image)"; else fail "--help printed: ${help:0:200}"; fi
+step_done
+
+step "serve on a published free port, default CPUs ($cpus)"
+port=$(free_port)
+main=$(start_container -p "127.0.0.1:$port:8000")
+if line=$(wait_listening "$main"); then
+  pass "listening: $line"
+  expect_eq "body from 127.0.0.1:$port" "$(get "$port")" "hello"
+  expect_eq "workers with $cpus CPUs" "$(count_workers "$main" "$line")" "$cpus"
+else
+  fail "container did not report listening"
+fi
+step_done
+
+step "health check"
+if podman healthcheck run "$main" >/dev/null 2>&1; then pass "podman healthcheck run"; else fail "podman healthcheck run exited $?"; fi
+expect_eq "State.Health.Status" "$(podman inspect -f '{{.State.Health.Status}}' "$main")" "healthy"
+podman exec -e PORT=1 "$main" /hello-server --healthcheck >/dev/null 2>&1
+expect_eq "--healthcheck against a closed port, exit code" "$?" 1
+podman exec -e STATUS=503 "$main" /hello-server --healthcheck >/dev/null 2>&1
+expect_eq "--healthcheck expecting another status, exit code" "$?" 1
+step_done
+
+step "stop (default CPUs)"
+check_stop "$main" "default"
+step_done
+
+step "--cpus 1, configured by the environment"
+port1=$(free_port)
+one=$(start_container --cpus 1 -e BODY=one-cpu -p "127.0.0.1:$port1:8000")
+if line=$(wait_listening "$one"); then
+  expect_eq "body from BODY=one-cpu" "$(get "$port1")" "one-cpu"
+  expect_eq "workers with --cpus 1" "$(count_workers "$one" "$line")" 1
+else
+  fail "--cpus 1 container did not report listening"
+fi
+check_stop "$one" "--cpus 1"
+step_done
+
+printf 'total %d ms\n' "$(($(ms) - t_all))"
+printf '%d passed, %d failed\n' "$passed" "$failed"
+((failed == 0))
