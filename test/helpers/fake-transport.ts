@@ -65,17 +65,13 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
   return { ...DEFAULTS, workers: 1, ...overrides };
 }
 
-/** One core with one connection on a fake transport; the clock is manual. */
-export class CoreHarness {
-  readonly core: HttpCore;
+/** One connection of a {@link CoreHarness}: its transport and a way to feed it reads. */
+export class FakeClient {
   readonly transport = new FakeTransport();
   readonly conn: Connection;
-  now: number;
 
-  constructor(config: Config = testConfig(), now = 1_700_000_000_000) {
-    this.now = now;
-    this.core = createHttpCore(config, now);
-    this.conn = this.core.handler.open(this.transport);
+  constructor(private readonly core: HttpCore) {
+    this.conn = core.handler.open(this.transport);
   }
 
   /** Feeds one read; returns how many writes it caused. */
@@ -87,6 +83,43 @@ export class CoreHarness {
     this.core.handler.data(this.conn, copy);
     copy.fill(0);
     return this.transport.writes.length - before;
+  }
+
+  /** The socket can take more: what a back end does after a partial write. */
+  drain(budget = Number.POSITIVE_INFINITY): void {
+    this.transport.budget = budget;
+    this.core.handler.drain(this.conn);
+  }
+
+  /** The peer sent FIN. */
+  end(): void {
+    this.core.handler.end(this.conn);
+  }
+}
+
+/** One core on a manual clock, with a first connection ready; `connect` opens more. */
+export class CoreHarness {
+  readonly core: HttpCore;
+  readonly client: FakeClient;
+  now: number;
+
+  constructor(config: Config = testConfig(), now = 1_700_000_000_000) {
+    this.now = now;
+    this.core = createHttpCore(config, now);
+    this.client = new FakeClient(this.core);
+  }
+
+  get transport(): FakeTransport {
+    return this.client.transport;
+  }
+  get conn(): Connection {
+    return this.client.conn;
+  }
+  feed(bytes: Uint8Array | string): number {
+    return this.client.feed(bytes);
+  }
+  connect(): FakeClient {
+    return new FakeClient(this.core);
   }
 
   /** Advances the clock by `ms` and ticks the core. */
