@@ -101,7 +101,7 @@ export function exchange(
       socket.destroy();
       reject(new Error(`no complete reply in ${timeoutMs} ms; got ${JSON.stringify(new TextDecoder().decode(received()))}`));
     }, timeoutMs);
-    socket.on("data", (chunk) => {
+    socket.on("data", (chunk: Buffer) => {
       chunks.push(chunk);
       if (done(received())) finish(false);
     });

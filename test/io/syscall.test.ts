@@ -25,7 +25,7 @@ class Session {
     this.socket = connect(port, "127.0.0.1");
     this.ready = new Promise((resolve) => this.socket.once("connect", () => resolve()));
     const wake = () => this.waiters.splice(0).forEach((w) => w());
-    this.socket.on("data", (chunk) => {
+    this.socket.on("data", (chunk: Buffer) => {
       this.bytes = Buffer.concat([this.bytes, chunk]);
       wake();
     });
