@@ -22,7 +22,7 @@ import { methodLines, writeReport, type Report } from "./lib/output.ts";
 import { probe } from "./lib/probe.ts";
 import { treePeakRss } from "./lib/proc.ts";
 import { discoverRuntimes, type RuntimeKind } from "./lib/runtimes.ts";
-import { expandInstances, filterInstances, launch, type Instance, type LaunchContext, type Running } from "./lib/servers.ts";
+import { expandInstances, filterInstances, launch, type LaunchContext, type Running } from "./lib/servers.ts";
 import { summarizeRuns, type InstanceInfo } from "./lib/summarize.ts";
 import { SCENARIOS, type RunRecord, type ScenarioId } from "./lib/types.ts";
 
@@ -97,65 +97,68 @@ async function main(): Promise<void> {
   const stopAll = () => Promise.all(running.map((r) => r.stop()));
   process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
 
-  log(`${instances.length} servers × ${scenarios.length} scenarios, generator ${toolName}, server CPU ${cpus.server}, generator CPU ${cpus.generator}`);
-  // Start-to-first-response: extra fresh starts first, the last start is kept running.
-  for (const inst of instances) {
-    const i = info.get(inst.key)!;
-    try {
-      for (let k = 1; k < opts.startups; k++) {
+  const runs: RunRecord[] = [];
+  const straces: StraceRecord[] = [];
+  try {
+    log(`${instances.length} servers × ${scenarios.length} scenarios, generator ${toolName}, server CPU ${cpus.server}, generator CPU ${cpus.generator}`);
+    // Start-to-first-response: extra fresh starts first, the last start is kept running.
+    for (const inst of instances) {
+      const i = info.get(inst.key)!;
+      try {
+        for (let k = 1; k < opts.startups; k++) {
+          const r = await launch(inst, ctx, cpus.server);
+          i.startupMs.push(r.startupMs);
+          await r.stop();
+        }
         const r = await launch(inst, ctx, cpus.server);
         i.startupMs.push(r.startupMs);
-        await r.stop();
-      }
-      const r = await launch(inst, ctx, cpus.server);
-      i.startupMs.push(r.startupMs);
-      running.push(r);
-    } catch (e) {
-      i.error = (e as Error).message;
-      log(`skipping ${inst.label}: ${i.error}`);
-    }
-  }
-
-  // Probe the exact response per scenario: status, body, and size for the byte check.
-  const sizes = new Map<string, number>();
-  for (const r of running) {
-    for (const sc of scenarios) {
-      try {
-        const p = await probe(r.port, { close: sc.close });
-        if (p.status !== 200 || p.body !== "hello") info.get(r.instance.key)!.error = `probe: status ${p.status}, body ${JSON.stringify(p.body.slice(0, 20))}`;
-        sizes.set(`${r.instance.key} ${sc.id}`, p.size);
+        running.push(r);
       } catch (e) {
-        info.get(r.instance.key)!.error = `probe: ${(e as Error).message}`;
+        i.error = (e as Error).message;
+        log(`skipping ${inst.label}: ${i.error}`);
       }
     }
-  }
 
-  const runs: RunRecord[] = [];
-  const total = scenarios.length * running.length * (opts.runs + 1);
-  for (const sc of scenarios) {
-    for (let run = 0; run <= opts.runs; run++) {
-      for (const r of running) {
-        const rec = await measureRun(setup, r, sc, run, run === 0 ? opts.warmupS : opts.durationS, sizes.get(`${r.instance.key} ${sc.id}`));
-        runs.push(rec);
-        const state = rec.valid ? `${Math.round(rec.requestsPerSec).toLocaleString("en-US")} req/s${rec.generatorBound ? " (generator-bound)" : ""}` : `INVALID: ${rec.invalidReasons.join("; ")}`;
-        log(`[${runs.length}/${total}] ${r.instance.key} ${sc.id} ${run === 0 ? "warm-up" : `run ${run}`}: ${state}`);
+    // Probe the exact response per scenario: status, body, and size for the byte check.
+    const sizes = new Map<string, number>();
+    for (const r of running) {
+      for (const sc of scenarios) {
+        try {
+          const p = await probe(r.port, { close: sc.close });
+          if (p.status !== 200 || p.body !== "hello") info.get(r.instance.key)!.error = `probe: status ${p.status}, body ${JSON.stringify(p.body.slice(0, 20))}`;
+          sizes.set(`${r.instance.key} ${sc.id}`, p.size);
+        } catch (e) {
+          info.get(r.instance.key)!.error = `probe: ${(e as Error).message}`;
+        }
       }
     }
-  }
 
-  const straces: StraceRecord[] = [];
-  if (strace) {
+    const total = scenarios.length * running.length * (opts.runs + 1);
     for (const sc of scenarios) {
-      for (const r of running) {
-        const s = await straceRun(setup, r, sc, opts.straceS);
-        straces.push(s);
-        log(`strace ${r.instance.key} ${sc.id}: ${s.error ?? `${s.perRequest.toFixed(2)} syscalls/request`}`);
+      for (let run = 0; run <= opts.runs; run++) {
+        for (const r of running) {
+          const rec = await measureRun(setup, r, sc, run, run === 0 ? opts.warmupS : opts.durationS, sizes.get(`${r.instance.key} ${sc.id}`));
+          runs.push(rec);
+          const state = rec.valid ? `${Math.round(rec.requestsPerSec).toLocaleString("en-US")} req/s${rec.generatorBound ? " (generator-bound)" : ""}` : `INVALID: ${rec.invalidReasons.join("; ")}`;
+          log(`[${runs.length}/${total}] ${r.instance.key} ${sc.id} ${run === 0 ? "warm-up" : `run ${run}`}: ${state}`);
+        }
       }
     }
+
+    if (strace) {
+      for (const sc of scenarios) {
+        for (const r of running) {
+          const s = await straceRun(setup, r, sc, opts.straceS);
+          straces.push(s);
+          log(`strace ${r.instance.key} ${sc.id}: ${s.error ?? `${s.perRequest.toFixed(2)} syscalls/request`}`);
+        }
+      }
+    }
+    for (const r of running) info.get(r.instance.key)!.peakRssBytes = treePeakRss(r.pid);
+  } finally {
+    await stopAll();
+    rmSync(tmp, { recursive: true, force: true });
   }
-  for (const r of running) info.get(r.instance.key)!.peakRssBytes = treePeakRss(r.pid);
-  await stopAll();
-  rmSync(tmp, { recursive: true, force: true });
 
   const executables = ["hello-server", "hello-server-node", "hello-server-deno"]
     .filter((f) => existsSync(join(ROOT, f)))

@@ -4,7 +4,7 @@
  */
 import type { CpuPlan } from "./cpus.ts";
 import { runGenerator, type GeneratorTool } from "./generator.ts";
-import { treeCpuUs } from "./proc.ts";
+import { busyUs, cpuBusyTicks, cpuList, treeCpuUs } from "./proc.ts";
 import type { Running } from "./servers.ts";
 import { attachStrace, threadCount, type SyscallCount } from "./strace.ts";
 import type { RunRecord, Scenario } from "./types.ts";
@@ -28,6 +28,7 @@ export async function measureRun(
   responseBytes: number | undefined,
 ): Promise<RunRecord> {
   const before = treeCpuUs(server.pid);
+  const busyBefore = cpuBusyTicks();
   const startedAt = performance.now();
   const req = {
     url: `http://127.0.0.1:${server.port}/`,
@@ -43,10 +44,16 @@ export async function measureRun(
     gen = await runGenerator(setup.tool, req, setup.cpus.generator, setup.cpus.generatorCores, setup.tmp);
   } catch (e) {
     const load = { durationUs: 0, requests: 0, bytes: 0, errors: { connect: 0, read: 0, write: 0, status: 0, timeout: 0 }, latencyUs: { p50: 0, p90: 0, p99: 0, max: 0, mean: 0 }, checked: 0, bad: 0 };
-    return { ...base, load, generator: { cpuUs: NaN, wallUs: 0, cores: 0 }, serverCpuUs: NaN, requestsPerSec: 0, cpuPerRequestUs: NaN, valid: false, invalidReasons: [(e as Error).message], generatorBound: false };
+    return { ...base, load, generator: { cpuUs: NaN, wallUs: 0, cores: 0 }, serverCpuUs: NaN, requestsPerSec: 0, cpuPerRequestUs: NaN, valid: false, invalidReasons: [(e as Error).message], generatorBound: false, foreignCpuShare: NaN };
   }
   const wallUs = (performance.now() - startedAt) * 1000;
   const serverCpuUs = treeCpuUs(server.pid) - before;
+  const serverCpus = cpuList(setup.cpus.server);
+  const ours = serverCpuUs + (setup.cpus.shared ? gen.usage.cpuUs : 0);
+  const foreign = busyUs(busyBefore, cpuBusyTicks(), serverCpus) - ours;
+  // The load ran for durationUs; the rest of wallUs is process start and
+  // wrk's post-processing, when the server idles.
+  const activeUs = gen.load.durationUs > 0 ? Math.min(gen.load.durationUs, wallUs) : wallUs;
   const verdict = judgeRun(gen.load, { scenario, connections: setup.connections, responseBytes });
   const requests = gen.load.requests;
   return {
@@ -58,7 +65,8 @@ export async function measureRun(
     cpuPerRequestUs: requests > 0 ? serverCpuUs / requests : NaN,
     valid: verdict.valid,
     invalidReasons: verdict.reasons,
-    generatorBound: isGeneratorBound(gen.usage, serverCpuUs, setup.cpus.serverCores, wallUs),
+    generatorBound: isGeneratorBound(gen.usage, serverCpuUs, setup.cpus.serverCores, activeUs),
+    foreignCpuShare: Math.max(0, foreign / (activeUs * serverCpus.length)),
   };
 }
 

@@ -43,6 +43,7 @@ export function methodLines(o: CompareOptions, plan: CpuPlan, generator: string,
     `Reported: median and min–max of the valid runs. A run with socket errors, non-2xx responses or wrong bodies (checked in the warm-up, and by byte count in every run) is invalid and never counted.`,
     `CPU µs/req: utime+stime of the server and its child processes (/proc) over the run, divided by responses. Peak RSS: VmHWM summed over the server's processes.`,
     `"generator-bound": the generator used ≥ 90% of its CPUs while the server used < 90% of its own: the generator, not the server, was the limit.`,
+    `"contended": other processes (this machine is shared) used > 10% of the server's CPUs during the runs (/proc/stat); CPU µs/req stays meaningful, req/s less so.`,
     strace ? `syscalls/req: a separate ${o.straceS} s run under strace -f -c (slow; only the count per request matters).` : `syscalls/req: not measured (strace ${o.quick ? "skipped by --quick" : "off or not installed"}).`,
     `Ratios: req/s against the same runtime's own server (Bun.serve, Deno.serve, node:http) and against nginx, all measured in this session.`,
   ];

@@ -76,3 +76,32 @@ export function treePeakRss(pid: number): number {
   }
   return kb * 1024;
 }
+
+/** Busy jiffies (all but idle and iowait) per CPU, from /proc/stat. */
+export function cpuBusyTicks(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const line of (read("/proc/stat") ?? "").split("\n")) {
+    const m = /^cpu(\d+)\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const f = m[2]!.split(/\s+/).map(Number);
+    // user nice system idle iowait irq softirq steal (proc(5)); guest is inside user.
+    const busy = f.slice(0, 8).reduce((a, b) => a + b, 0) - (f[3] ?? 0) - (f[4] ?? 0);
+    out.set(Number(m[1]), busy);
+  }
+  return out;
+}
+
+/** Busy µs of the given CPUs between two cpuBusyTicks() samples. */
+export function busyUs(before: Map<number, number>, after: Map<number, number>, cpus: readonly number[]): number {
+  let ticks = 0;
+  for (const c of cpus) ticks += (after.get(c) ?? 0) - (before.get(c) ?? 0);
+  return (ticks * 1e6) / TICKS;
+}
+
+/** Expands a taskset list ("0", "0-2", "1,3") to CPU numbers. Pure. */
+export function cpuList(list: string): number[] {
+  return list.split(",").flatMap((part) => {
+    const [a, b] = part.split("-").map(Number);
+    return b === undefined ? [a!] : Array.from({ length: b - a! + 1 }, (_, i) => a! + i);
+  });
+}

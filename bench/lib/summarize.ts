@@ -40,6 +40,8 @@ export interface SummaryRow {
   syscallsPerRequest: number;
   topSyscalls: string;
   generatorBound: boolean;
+  /** Median share of the server's CPUs taken by other processes. */
+  foreignCpuShare: number;
   vsNative: number;
   vsNginx: number;
 }
@@ -84,6 +86,7 @@ export function summarizeRuns(instances: readonly InstanceInfo[], runs: readonly
         syscallsPerRequest: st?.perRequest ?? NaN,
         topSyscalls: st ? st.top.slice(0, 4).map((c) => `${c.name} ${(c.calls / Math.max(1, st.requests)).toFixed(2)}`).join(", ") : "",
         generatorBound: valid.some((r) => r.generatorBound),
+        foreignCpuShare: median(valid.map((r) => r.foreignCpuShare)),
         vsNative: NaN,
         vsNginx: NaN,
       });

@@ -2,6 +2,9 @@
 import type { SummaryRow } from "./summarize.ts";
 import { SCENARIOS, type ScenarioId } from "./types.ts";
 
+/** Above this share of the server's CPU used by others, a row is marked contended. */
+export const CONTENDED = 0.1;
+
 export interface Table {
   title: string;
   head: string[];
@@ -22,6 +25,7 @@ export function formatRps(row: SummaryRow): string {
 function notes(row: SummaryRow): string {
   const out: string[] = [];
   if (row.generatorBound) out.push("generator-bound");
+  if (row.foreignCpuShare > CONTENDED) out.push(`contended: ${Math.round(row.foreignCpuShare * 100)}% of server CPU used by other processes`);
   if (row.validRuns < row.measuredRuns || row.validRuns === 0) out.push(`${row.measuredRuns - row.validRuns}/${row.measuredRuns} runs invalid`);
   if (row.invalid.length > 0) out.push(row.invalid.slice(0, 2).join("; "));
   return out.join("; ");

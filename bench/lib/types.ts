@@ -30,6 +30,8 @@ export interface LoadResult {
   checked: number;
   /** Checked responses that were not 200 with the expected body. */
   bad: number;
+  /** Parsed from wrk's rounded text summary: bytes are not exact. */
+  approximate?: boolean;
 }
 
 /** What the generator process cost, to tell who was the bottleneck. */
@@ -54,4 +56,10 @@ export interface RunRecord {
   valid: boolean;
   invalidReasons: string[];
   generatorBound: boolean;
+  /**
+   * Share of the server's CPUs used by processes other than the server
+   * (and the generator, when they share CPUs) during the run: other users
+   * of a shared machine. High values make the run less trustworthy.
+   */
+  foreignCpuShare: number;
 }

@@ -53,7 +53,7 @@ export function unexpectedReadErrors(load: LoadResult, scenario: Scenario): numb
  */
 export function checkBytes(load: LoadResult, ctx: RunContext): string | undefined {
   const size = ctx.responseBytes;
-  if (size === undefined || load.requests === 0) return undefined;
+  if (size === undefined || load.requests === 0 || load.approximate) return undefined;
   const low = load.requests * size;
   const high = low + ctx.connections * ctx.scenario.pipeline * size;
   if (load.bytes >= low && load.bytes <= high) return undefined;

@@ -74,7 +74,7 @@ export function parseWrkTime(text: string): number {
 
 /**
  * wrk's human summary. Bytes and latencies are rounded there, so a result
- * parsed from text is approximate (the validity byte check is looser).
+ * parsed from text is marked approximate (no byte-count check).
  */
 export function parseWrkText(stdout: string): LoadResult {
   const total = /(\d+) requests in ([\d.]+\w+), ([\d.]+)(\w?B) read/.exec(stdout);
@@ -102,5 +102,6 @@ export function parseWrkText(stdout: string): LoadResult {
     latencyUs: { p50: pct("50"), p90: pct("90"), p99: pct("99"), max: lat ? parseWrkTime(lat[2]!) : 0, mean: lat ? parseWrkTime(lat[1]!) : 0 },
     checked: 0,
     bad: 0,
+    approximate: true,
   };
 }

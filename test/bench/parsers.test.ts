@@ -1,0 +1,57 @@
+import { expect, test } from "bun:test";
+import { parseCompareArgs } from "../../bench/lib/args.ts";
+import { parseStatTimes } from "../../bench/lib/proc.ts";
+import { parseResponse } from "../../bench/lib/probe.ts";
+import { kindFromVersion } from "../../bench/lib/runtimes.ts";
+import { parseStraceSummary } from "../../bench/lib/strace.ts";
+
+
+// strace 6.1 `-f -c` output (blank errors column on some rows).
+const STRACE = `% time     seconds  usecs/call     calls    errors syscall
+------ ----------- ----------- --------- --------- ----------------
+ 59.89    0.142796         562       254       127 wait4
+ 11.22    0.026741         210       127           clone
+  7.29    0.017380           4      4064      1651 openat
+------ ----------- ----------- --------- --------- ----------------
+100.00    0.186917          41      4445      1778 total
+`;
+
+test("strace summary: calls per syscall, total recomputed, most frequent first", () => {
+  const s = parseStraceSummary(STRACE);
+  expect(s.total).toBe(4445);
+  expect(s.byCall.map((c) => c.name)).toEqual(["openat", "wait4", "clone"]);
+  expect(s.byCall[0]!.calls).toBe(4064);
+  expect(parseStraceSummary("").total).toBe(0);
+});
+
+test("/proc/PID/stat times survive a comm with spaces and parentheses", () => {
+  const stat = "4242 (bun (worker) 1) S 1 4242 4242 0 -1 4194304 100 0 0 0 250 75 3 4 20 0 4 0 1000 0 0";
+  expect(parseStatTimes(stat)).toEqual({ utime: 250, stime: 75, cutime: 3, cstime: 4 });
+});
+
+test("runtime kind from --version output", () => {
+  expect(kindFromVersion("1.4.5\n")).toEqual({ kind: "bun", version: "1.4.5" });
+  expect(kindFromVersion("deno 2.9.6 (stable, release, x86_64-unknown-linux-gnu)\nv8 15.0")).toEqual({ kind: "deno", version: "2.9.6" });
+  expect(kindFromVersion("v20.20.2\n")).toEqual({ kind: "node", version: "20.20.2" });
+  expect(kindFromVersion("Python 3.12")).toBeUndefined();
+});
+
+test("probe response framing by Content-Length", () => {
+  const full = Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 5\r\nDate: x\r\n\r\nhello");
+  expect(parseResponse(full)).toMatchObject({ status: 200, body: "hello", size: full.length });
+  expect(parseResponse(full.subarray(0, full.length - 1))).toBeUndefined();
+  expect(parseResponse(Buffer.from("HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n"))?.status).toBe(404);
+});
+
+test("compare options: defaults, --quick, validation", () => {
+  const d = parseCompareArgs([], new Date("2026-01-02T03:04:05.678Z"));
+  expect(d).toMatchObject({ connections: 64, workers: 1, durationS: 5, runs: 3, strace: "auto", out: "results/2026-01-02T03-04-05-678Z" });
+  expect(d.scenarios).toEqual(["keepalive", "pipelined", "close"]);
+  const q = parseCompareArgs(["--quick", "--runtime", "node22=/opt/node", "--only", "hello,nginx"]);
+  expect(q).toMatchObject({ durationS: 1, runs: 1, warmupS: 1, strace: "off", only: ["hello", "nginx"], runtimes: [["node22", "/opt/node"]] });
+  expect(parseCompareArgs(["--quick", "--runs", "2", "--strace"])).toMatchObject({ runs: 2, strace: "on" });
+  expect(() => parseCompareArgs(["--scenarios", "slow"])).toThrow(/unknown scenario/);
+  expect(() => parseCompareArgs(["--runs", "0"])).toThrow();
+  expect(() => parseCompareArgs(["--runtime", "node"])).toThrow(/NAME=PATH/);
+  expect(() => parseCompareArgs(["--bogus"])).toThrow(/unknown option/);
+});

@@ -1,0 +1,63 @@
+import { expect, test } from "bun:test";
+import type { SummaryRow } from "../../bench/lib/summarize.ts";
+import { niceAxis, renderChart, shortNumber } from "../../bench/lib/svg.ts";
+import { xmlProblems } from "../../bench/lib/xml.ts";
+
+function row(instance: string, scenario: SummaryRow["scenario"], median: number, validRuns = 3): SummaryRow {
+  return {
+    instance, label: instance, kindId: instance.split("/")[1] ?? instance, runtime: instance.split("/")[0], scenario,
+    rps: { median, min: median * 0.9, max: median * 1.1, n: validRuns }, validRuns, measuredRuns: 3, invalid: [],
+    latencyP50Us: 100, latencyP99Us: 900, errors: 0, cpuPerRequestUs: 10, peakRssBytes: 1 << 25,
+    syscallsPerRequest: NaN, topSyscalls: "", generatorBound: false, foreignCpuShare: 0, vsNative: 1, vsNginx: 1,
+  };
+}
+
+const series = [
+  { key: "bun/hello", label: "hello-server (bun) <fast> & \"quoted\"", runtime: "bun", kindId: "hello" },
+  { key: "bun/native", label: "Bun.serve (bun)", runtime: "bun", kindId: "native" },
+  { key: "nginx", label: "nginx", runtime: undefined, kindId: "nginx" },
+];
+
+test("the chart is well-formed XML with a bar, a value and a legend entry per series", () => {
+  const svg = renderChart({
+    title: "requests/s", subtitle: "AMD EPYC & co", scenarios: ["keepalive", "close"], series,
+    rows: [row("bun/hello", "keepalive", 120_000), row("bun/native", "keepalive", 80_000), row("nginx", "keepalive", 0, 0),
+      row("bun/hello", "close", 9_000), row("bun/native", "close", 7_000), row("nginx", "close", 6_000)],
+  });
+  expect(xmlProblems(svg)).toEqual([]);
+  expect(svg.startsWith("<svg xmlns=\"http://www.w3.org/2000/svg\"")).toBe(true);
+  expect(svg).toContain("hello-server (bun) &lt;fast&gt; &amp; &quot;quoted&quot;");
+  expect(svg.match(/<rect [^>]*fill="hsl/g)?.length).toBe(4 + 2); // 4 runtime bars + 2 runtime legend swatches
+  expect(svg).toContain(">120k<");
+  expect(svg).toContain(">invalid<");
+  expect(svg).toContain("keep-alive (req/s)");
+});
+
+test("the XML checker finds what a browser would reject", () => {
+  expect(xmlProblems("<svg><g></svg>")).not.toEqual([]);
+  expect(xmlProblems("<svg><text>a & b</text></svg>")).not.toEqual([]);
+  expect(xmlProblems('<svg><rect x=1/></svg>')).not.toEqual([]);
+  expect(xmlProblems('<svg><rect x="1" x="2"/></svg>')).not.toEqual([]);
+  expect(xmlProblems("<svg/><svg/>")).not.toEqual([]);
+  expect(xmlProblems("")).toEqual(["no root element"]);
+  expect(xmlProblems('<?xml version="1.0"?>\n<svg a="&amp;"><!-- <not a tag> --><t>&#215;</t></svg>\n')).toEqual([]);
+});
+
+test("axis steps are 1-2-2.5-5 × 10^k and cover the value", () => {
+  expect(niceAxis(106_000)).toEqual({ max: 150_000, step: 50_000 });
+  expect(niceAxis(9_000)).toEqual({ max: 10_000, step: 2_500 });
+  expect(niceAxis(0)).toEqual({ max: 1, step: 0.25 });
+  for (const v of [1, 7, 99, 1234, 56_789, 2_000_001]) {
+    const a = niceAxis(v);
+    expect(a.max).toBeGreaterThanOrEqual(v);
+    expect(a.max / a.step).toBeLessThanOrEqual(5);
+  }
+});
+
+test("short numbers", () => {
+  expect(shortNumber(950)).toBe("950");
+  expect(shortNumber(53_106)).toBe("53.1k");
+  expect(shortNumber(40_000)).toBe("40k");
+  expect(shortNumber(783_441)).toBe("783k");
+  expect(shortNumber(1_250_000)).toBe("1.3M");
+});
