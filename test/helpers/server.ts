@@ -14,22 +14,32 @@ export const BUNDLE = join(ROOT, "dist", "hello-server.js");
 export type RuntimeName = "bun" | "deno" | "node";
 
 export interface Runtime {
+  /** Label of this entry in test names and TEST_RUNTIMES. */
+  label: string;
   name: RuntimeName;
   /** Program and arguments that run a script; the bundle path and flags follow. */
   command: readonly string[];
+  /** Server flags this entry always passes (e.g. a back end). */
+  args: readonly string[];
 }
+
+const BUN = join(ROOT, "node_modules", ".bin", "bun");
+const DENO = [join(ROOT, "node_modules", ".bin", "deno"), "run", "-A", "--unstable-net"];
 
 /** bun and deno pinned in node_modules; node from PATH (the machine's Node, 20 or newer). */
 export const RUNTIMES: readonly Runtime[] = [
-  { name: "bun", command: [join(ROOT, "node_modules", ".bin", "bun")] },
-  { name: "deno", command: [join(ROOT, "node_modules", ".bin", "deno"), "run", "-A", "--unstable-net"] },
-  { name: "node", command: ["node"] },
+  { label: "bun", name: "bun", command: [BUN], args: ["--io", "socket"] },
+  { label: "deno", name: "deno", command: DENO, args: ["--io", "socket"] },
+  { label: "node", name: "node", command: ["node"], args: ["--io", "socket"] },
+  // The direct-system-call back end (Linux; Bun and Deno FFI) serves the same core: same suite.
+  { label: "bun-syscall", name: "bun", command: [BUN], args: ["--io", "syscall"] },
+  { label: "deno-syscall", name: "deno", command: DENO, args: ["--io", "syscall"] },
 ];
 
-/** RUNTIMES, narrowed by TEST_RUNTIMES=bun,node when set (for a quick local loop). */
+/** RUNTIMES, narrowed by TEST_RUNTIMES=bun,node (labels) when set, for a quick local loop. */
 export function selectedRuntimes(): readonly Runtime[] {
   const only = process.env.TEST_RUNTIMES?.split(",").map((s) => s.trim()).filter(Boolean);
-  return only === undefined || only.length === 0 ? RUNTIMES : RUNTIMES.filter((r) => only.includes(r.name));
+  return only === undefined || only.length === 0 ? RUNTIMES : RUNTIMES.filter((r) => only.includes(r.label));
 }
 
 export function assertBundle(): void {
@@ -74,7 +84,7 @@ export interface StartOptions {
 export async function startServer(runtime: Runtime, args: readonly string[] = [], options: StartOptions = {}): Promise<RunningServer> {
   assertBundle();
   const [program, ...pre] = runtime.command;
-  const proc = spawn(program!, [...pre, BUNDLE, "--port", "0", "--host", "127.0.0.1", "--workers", "1", ...args], {
+  const proc = spawn(program!, [...pre, BUNDLE, "--port", "0", "--host", "127.0.0.1", "--workers", "1", ...runtime.args, ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: "1", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -42,6 +42,26 @@ export function addBehaviourTests(runtime: Runtime, server: () => Promise<Runnin
     expect(Date.parse(res.headers.get("date") ?? "")).toBeGreaterThan(Date.now() - 60_000);
   });
 
+  t("the Date field follows the clock (refreshed at least once a second, RFC 9110 §6.6.1)", async () => {
+    const { port } = await server();
+    const c = await RawClient.connect(port);
+    try {
+      c.write(GET);
+      const first = header((await c.waitResponses(1))[0]!, "date");
+      // Poll (bounded) until a later second shows up; a stale cache never gets there.
+      let latest = first;
+      for (let i = 1; i <= 30 && latest === first; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        c.write(GET);
+        latest = header((await c.waitResponses(i + 1))[i]!, "date");
+      }
+      expect(latest).not.toBe(first);
+      expect(Math.abs(Date.parse(latest!) - Date.now())).toBeLessThan(2000);
+    } finally {
+      c.destroy();
+    }
+  });
+
   t("keep-alive: many requests, one at a time, on one raw connection", async () => {
     const { port } = await server();
     const c = await RawClient.connect(port);

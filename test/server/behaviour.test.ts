@@ -18,7 +18,7 @@ afterAll(stopAll);
 for (const runtime of selectedRuntimes()) {
   let shared: Promise<RunningServer> | undefined;
   const server = (): Promise<RunningServer> => (shared ??= startServer(runtime));
-  describe(runtime.name, () => {
+  describe(runtime.label, () => {
     describe("behaviour", () => addBehaviourTests(runtime, server));
     describe("conformance over TCP", () => addConformanceTests(server));
   });
