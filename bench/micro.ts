@@ -13,6 +13,7 @@
  * Options (after `--`): --filter REGEX   only the cases whose name matches
  *                       --json           mitata's JSON instead of the tables
  *                       --no-alloc       skip the allocation probe
+ *                       --alloc-only     only the allocation probe (no timings)
  */
 import { bench, do_not_optimize, run, summary } from "mitata";
 import { parseHead, RequestHead } from "../src/http/head.ts";
@@ -117,9 +118,10 @@ summary(() => {
 });
 
 // Colours only on a terminal, so saved runs of different runtimes diff cleanly.
-const result = await run({ filter, format: json ? "json" : "mitata", colors: process.stdout.isTTY === true });
+const allocOnly = args.includes("--alloc-only");
+const result = allocOnly ? { context: { runtime: null }, benchmarks: [] } : await run({ filter, format: json ? "json" : "mitata", colors: process.stdout.isTTY === true });
 
-if (!json) {
+if (!json && !allocOnly) {
   // One line per case, in the same order on every runtime: the table to paste next to another runtime's.
   const rt = result.context.runtime ?? "?";
   console.log(`\nsummary (${rt}): avg / p50 ns per call`);
