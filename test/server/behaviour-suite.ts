@@ -189,6 +189,45 @@ export function addBehaviourTests(runtime: Runtime, server: () => Promise<Runnin
     }
   });
 
+  t("requests followed at once by the client's FIN are still answered, then closed", async () => {
+    const { port } = await server();
+    const c = await RawClient.connect(port);
+    try {
+      c.socket.end(GET.repeat(16));
+      await c.waitEnd();
+      const rs = c.responses();
+      expect(rs.length).toBe(16);
+      expect(rs.every((r) => r.status === 200 && bodyText(r) === "hello")).toBe(true);
+    } finally {
+      c.destroy();
+    }
+  });
+
+  t("large responses to a slow reader: partial writes and drain deliver every byte in order", async () => {
+    // 120 KiB: under the kernel's 128 KiB limit on one argument.
+    const body = Array.from({ length: 120 * 1024 }, (_, i) => String.fromCharCode(97 + (i % 26))).join("");
+    await withServer(runtime, ["--body", body], async ({ port }) => {
+      const c = await RawClient.connect(port);
+      try {
+        // Do not read until everything is sent, so the server's writes come up short and must drain.
+        c.socket.pause();
+        c.write(GET.repeat(16) + "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n" + GET.repeat(8));
+        await new Promise<void>((r) => c.socket.write(new Uint8Array(0), () => r()));
+        c.socket.resume();
+        const rs = await c.waitResponses(25, { noBody: (s) => s.length === 17, timeoutMs: 10_000 });
+        expect(rs.length).toBe(25);
+        rs.forEach((r, i) => {
+          expect(r.status).toBe(200);
+          expect(header(r, "content-length")).toBe(String(body.length));
+          if (i !== 16) expect(r.body.length === body.length && bodyText(r) === body).toBe(true);
+        });
+        expect(rs[16]!.body.length).toBe(0);
+      } finally {
+        c.destroy();
+      }
+    });
+  });
+
   t("many connections at once are all served", async () => {
     const { port } = await server();
     const clients = await Promise.all(Array.from({ length: 64 }, () => RawClient.connect(port)));
