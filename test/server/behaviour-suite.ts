@@ -189,6 +189,34 @@ export function addBehaviourTests(runtime: Runtime, server: () => Promise<Runnin
     }
   });
 
+  t("Connection: close with more bytes behind it: a FIN, not a reset that could destroy the response (RFC 9112 §9.6)", async () => {
+    const { port } = await server();
+    const c = await RawClient.connect(port);
+    try {
+      // The bytes after the closing request are still unread in the server's socket when it closes;
+      // close(2) on unread data sends RST, which on a real network can discard the response in flight.
+      c.write("GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n" + "x".repeat(4 * 1024 * 1024));
+      await c.waitEnd();
+      expect(c.responses().map((r) => r.status)).toEqual([200]);
+      expect(c.error?.message ?? "no error").toBe("no error");
+    } finally {
+      c.destroy();
+    }
+  });
+
+  t("a refused request with more bytes behind it: 400, then a FIN, not a reset", async () => {
+    const { port } = await server();
+    const c = await RawClient.connect(port);
+    try {
+      c.write("GET / HTTP/1.1\r\nHost : a\r\n\r\n" + "x".repeat(4 * 1024 * 1024));
+      await c.waitEnd();
+      expect(c.responses().map((r) => r.status)).toEqual([400]);
+      expect(c.error?.message ?? "no error").toBe("no error");
+    } finally {
+      c.destroy();
+    }
+  });
+
   t("requests followed at once by the client's FIN are still answered, then closed", async () => {
     const { port } = await server();
     const c = await RawClient.connect(port);
