@@ -7,6 +7,7 @@ import type { Machine } from "./machine.ts";
 import type { StraceRecord } from "./measure.ts";
 import type { Runtime } from "./runtimes.ts";
 import type { InstanceInfo, SummaryRow } from "./summarize.ts";
+import { SERVER_KINDS } from "./servers.ts";
 import { renderChart } from "./svg.ts";
 import { escapeXml, scenarioTable, syscallTable, toHtml, toMarkdown, type Table } from "./table.ts";
 import type { RunRecord } from "./types.ts";
@@ -91,7 +92,12 @@ export function writeReport(dir: string, r: Report): { md: string; stdout: strin
     subtitle: `${r.machine.cpuModel}, ${r.cpuPlan.serverCores} server CPU(s) · ${r.generator.tool} · median of ${r.options.runs} run(s), whisker = min–max · ${r.startedAt.slice(0, 10)}`,
     rows: r.summary,
     scenarios: r.options.scenarios,
-    series: r.instances.map((i) => ({ key: i.key, label: i.label, runtime: i.runtime === undefined ? undefined : r.runtimes.find((x) => x.name === i.runtime)?.kind, kindId: i.kindId })),
+    series: r.instances.map((i) => ({
+      key: i.key,
+      label: i.label,
+      runtime: i.runtime === undefined ? undefined : r.runtimes.find((x) => x.name === i.runtime)?.kind,
+      shade: Math.max(0, SERVER_KINDS.findIndex((k) => k.id === i.kindId)),
+    })),
   });
   const problems = xmlProblems(svg);
   if (problems.length) throw new Error(`chart.svg is not well-formed: ${problems.join("; ")}`);

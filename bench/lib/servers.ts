@@ -48,7 +48,9 @@ const NATIVE_LABEL: Record<RuntimeKind, string> = { bun: "Bun.serve", deno: "Den
 
 export const SERVER_KINDS: readonly ServerKind[] = [
   { id: "hello", runtimes: ["bun", "deno", "node"], ...hello([]) },
-  // issue 5 adds: { id: "hello-syscall", runtimes: ["bun", "deno"], ...hello(["--io", "syscall"], " syscall") },
+  // Issue 5's direct-syscall back end, one line each once it lands:
+  // { id: "hello-syscall", runtimes: ["bun", "deno"], ...hello(["--io", "syscall"], " --io syscall") },
+  // { id: "hello-syscall-lazy", runtimes: ["bun", "deno"], ...hello(["--io", "syscall", "--no-eager"], " --io syscall --no-eager") },
   {
     id: "native",
     runtimes: ["bun", "deno", "node"],

@@ -13,18 +13,20 @@ export interface ChartInput {
   rows: readonly SummaryRow[];
   scenarios: readonly ScenarioId[];
   /** Series order (instance keys) and their labels. */
-  series: ReadonlyArray<{ key: string; label: string; runtime: string | undefined; kindId: string }>;
+  series: ReadonlyArray<{ key: string; label: string; runtime: string | undefined; shade: number }>;
 }
 
 const RUNTIME_HUE: Record<string, number> = { bun: 30, deno: 200, node: 120 };
 const GRAY = "#6b7280";
 
-/** Color by runtime, shade by kind (hello-server darkest, native lightest). */
-export function seriesColor(runtime: string | undefined, kindId: string, index: number): string {
+/** Lightness per server kind, in SERVER_KINDS order: hello-server dark, native light. */
+const SHADES = [36, 70, 52, 26, 82];
+
+/** Color by runtime kind (hue), server kind (lightness); runtime-less servers gray. */
+export function seriesColor(runtime: string | undefined, shade: number, index: number): string {
   if (runtime === undefined) return GRAY;
   const hue = RUNTIME_HUE[runtime] ?? (index * 67) % 360;
-  const light = kindId === "hello" ? 38 : kindId === "native" ? 68 : 52;
-  return `hsl(${hue}, 70%, ${light}%)`;
+  return `hsl(${hue}, 70%, ${SHADES[shade % SHADES.length]}%)`;
 }
 
 /** 1, 2, 5 × 10^k at or above v. */
@@ -88,7 +90,7 @@ export function renderChart(c: ChartInput): string {
         return;
       }
       const v = row.rps.median;
-      out.push(`<rect x="${x + 1}" y="${y(v)}" width="${barW - 2}" height="${top + plotH - y(v)}" fill="${seriesColor(s.runtime, s.kindId, i)}"><title>${escapeXml(`${s.label}, ${label}: ${Math.round(v)} req/s`)}</title></rect>`);
+      out.push(`<rect x="${x + 1}" y="${y(v)}" width="${barW - 2}" height="${top + plotH - y(v)}" fill="${seriesColor(s.runtime, s.shade, i)}"><title>${escapeXml(`${s.label}, ${label}: ${Math.round(v)} req/s`)}</title></rect>`);
       if (row.rps.n > 1) out.push(`<line x1="${cx}" x2="${cx}" y1="${y(row.rps.min)}" y2="${y(row.rps.max)}" stroke="#111" stroke-width="1.5"/>`);
       out.push(`<text transform="translate(${cx + 3} ${y(Math.max(v, row.rps.max)) - 4}) rotate(-90)" font-size="10">${shortNumber(v)}</text>`);
     });
@@ -98,7 +100,7 @@ export function renderChart(c: ChartInput): string {
   c.series.forEach((s, i) => {
     const lx = left + (i % legendCols) * legendW;
     const ly = top + plotH + 44 + Math.floor(i / legendCols) * legendRowH;
-    out.push(`<rect x="${lx}" y="${ly}" width="14" height="14" fill="${seriesColor(s.runtime, s.kindId, i)}"/>`);
+    out.push(`<rect x="${lx}" y="${ly}" width="14" height="14" fill="${seriesColor(s.runtime, s.shade, i)}"/>`);
     out.push(`<text x="${lx + 20}" y="${ly + 11}">${escapeXml(s.label)}</text>`);
   });
   out.push(`</svg>`);

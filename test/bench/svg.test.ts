@@ -13,9 +13,9 @@ function row(instance: string, scenario: SummaryRow["scenario"], median: number,
 }
 
 const series = [
-  { key: "bun/hello", label: "hello-server (bun) <fast> & \"quoted\"", runtime: "bun", kindId: "hello" },
-  { key: "bun/native", label: "Bun.serve (bun)", runtime: "bun", kindId: "native" },
-  { key: "nginx", label: "nginx", runtime: undefined, kindId: "nginx" },
+  { key: "bun/hello", label: "hello-server (bun) <fast> & \"quoted\"", runtime: "bun", shade: 0 },
+  { key: "bun/native", label: "Bun.serve (bun)", runtime: "bun", shade: 1 },
+  { key: "nginx", label: "nginx", runtime: undefined, shade: 2 },
 ];
 
 test("the chart is well-formed XML with a bar, a value and a legend entry per series", () => {
