@@ -61,6 +61,8 @@ export class Connection {
   private closeWhenFlushed = false;
   private linger = false;
   private released = false;
+  /** A CR arrived where a request line could start; its LF may come in the next read. */
+  private afterCR = false;
 
   constructor(
     readonly transport: Transport,
@@ -84,9 +86,22 @@ export class Connection {
     while (pos < end) {
       if (this.phase === Phase.HEAD) {
         if (this.reader.pending === 0) {
-          // RFC 9112 §2.2: ignore empty lines received before a request line.
-          while (pos + 1 < end && bytes[pos] === Byte.CR && bytes[pos + 1] === Byte.LF) pos += 2;
+          // RFC 9112 §2.2: ignore empty lines (CRLF) received before a request line; the pair
+          // may be split across reads. A lone LF is left for the reader to refuse.
+          while (pos < end) {
+            const b = bytes[pos]!;
+            if (this.afterCR) {
+              if (b !== Byte.LF) break;
+              this.afterCR = false;
+            } else if (b !== Byte.CR) break;
+            else this.afterCR = true;
+            pos++;
+          }
           if (pos === end) break;
+          if (this.afterCR) {
+            this.refuse("BARE_LF");
+            break;
+          }
         }
         const next = this.reader.feed(bytes, pos, end);
         if (next === HeadStatus.NEED_MORE) break;
@@ -106,7 +121,7 @@ export class Connection {
         const n = Math.min(this.bodyRemaining, end - pos);
         pos += n;
         this.bodyRemaining -= n;
-        if (this.bodyRemaining === 0 && !this.finishRequest()) break;
+        if (this.bodyRemaining === 0 && !this.finishRequest(end - pos)) break;
       } else {
         const next = this.chunked!.feed(bytes, pos, end);
         if (next === ChunkedStatus.NEED_MORE) break;
@@ -115,7 +130,7 @@ export class Connection {
           break;
         }
         pos = next;
-        if (!this.finishRequest()) break;
+        if (!this.finishRequest(end - pos)) break;
       }
     }
     this.flushBatch();
@@ -141,11 +156,11 @@ export class Connection {
       if (head.expectContinue && available === 0) this.queue(this.ctx.responses.continue100);
       return true;
     }
-    return this.finishRequest();
+    return this.finishRequest(available);
   }
 
   /** The request (and its body) is fully read: queue its answer. Returns false when the connection ends after it. */
-  private finishRequest(): boolean {
+  private finishRequest(unread: number): boolean {
     this.phase = Phase.HEAD;
     this.queue(this.answer!);
     this.answer = null;
@@ -153,6 +168,8 @@ export class Connection {
       // Bytes after a request that closes the connection are never answered (RFC 9112 §9.6).
       this.phase = Phase.CLOSING;
       this.closeWhenFlushed = true;
+      // With bytes still coming, close(2) would send an RST that can destroy the answer: linger.
+      this.linger = unread > 0;
       return false;
     }
     return true;

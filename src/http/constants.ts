@@ -12,6 +12,7 @@ export const ParseError = {
   OBS_FOLD: 400,
   MISSING_HOST: 400,
   DUPLICATE_HOST: 400,
+  BAD_HOST: 400,
   BAD_CONTENT_LENGTH: 400,
   CONTENT_LENGTH_AND_TRANSFER_ENCODING: 400,
   TRANSFER_ENCODING_HTTP10: 400,
@@ -130,6 +131,17 @@ export const TARGET_CHAR: Uint8Array = (() => {
   const t = new Uint8Array(256);
   for (let b = 0x21; b < 0x7f; b++) t[b] = 1;
   for (let b = 0x80; b < 0x100; b++) t[b] = 1;
+  return t;
+})();
+
+/**
+ * RFC 9112 §3.2 / RFC 3986 §3.2.2: bytes a Host value (uri-host [":" port])
+ * may contain — unreserved, pct-encoded, sub-delims, ":" and the brackets of
+ * an IP-literal. SP, "/", "@", "?" or "#" make it invalid.
+ */
+export const HOST_CHAR: Uint8Array = (() => {
+  const t = new Uint8Array(256);
+  for (const c of "-._~%!$&'()*+,;=:[]0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") t[c.charCodeAt(0)] = 1;
   return t;
 })();
 

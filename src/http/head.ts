@@ -4,7 +4,7 @@
  * head is read in place from the caller's bytes. Finding where a head ends
  * in a stream of chunks is {@link ./scanner.ts}'s job.
  */
-import { Byte, FIELD_VALUE_CHAR, Limits, type ParseErrorKind, TARGET_CHAR, TCHAR } from "./constants.ts";
+import { Byte, FIELD_VALUE_CHAR, HOST_CHAR, Limits, type ParseErrorKind, TARGET_CHAR, TCHAR } from "./constants.ts";
 
 /** Methods answered with the configured response; any other token gets 501 (RFC 9110 §9.1). */
 export const Method = { OTHER: 0, GET: 1, HEAD: 2, POST: 3, PUT: 4, DELETE: 5, PATCH: 6, OPTIONS: 7 } as const;
@@ -178,7 +178,11 @@ function parseFieldLine(buf: Uint8Array, start: number, out: RequestHead): numbe
   let valueEnd = p;
   while (valueEnd > valueStart && (buf[valueEnd - 1] === Byte.SP || buf[valueEnd - 1] === Byte.HTAB)) valueEnd--;
   const nameLen = nameEnd - start;
-  if (nameLen === 4 && equalsLower(buf, start, nameEnd, HOST)) hostCount++;
+  if (nameLen === 4 && equalsLower(buf, start, nameEnd, HOST)) {
+    hostCount++;
+    // RFC 9112 §3.2: a Host field with an invalid value gets 400.
+    for (let i = valueStart; i < valueEnd; i++) if (HOST_CHAR[buf[i]!] !== 1) return (fail(out, "BAD_HOST"), start);
+  }
   else if (nameLen === 10 && equalsLower(buf, start, nameEnd, CONNECTION)) scanList(buf, valueStart, valueEnd, connectionToken);
   else if (nameLen === 14 && equalsLower(buf, start, nameEnd, CONTENT_LENGTH)) contentLength(buf, valueStart, valueEnd, out);
   else if (nameLen === 17 && equalsLower(buf, start, nameEnd, TRANSFER_ENCODING)) scanList(buf, valueStart, valueEnd, transferCoding);
