@@ -191,8 +191,9 @@ class SyscallLoop<C> implements ConnectionOwner {
     if (now >= this.tickAt) {
       this.hooks.tick(now);
       this.flushClosed();
+      // Only after a tick: moving the deadline on every pass would starve the core's clock.
+      this.tickAt = now + Math.max(0, Math.min(TICK_MAX_MS, this.hooks.nextTimeout(now)));
     }
-    this.tickAt = now + Math.max(0, Math.min(TICK_MAX_MS, this.hooks.nextTimeout(now)));
     if (this.acceptResumeAt !== 0 && now >= this.acceptResumeAt) {
       this.acceptResumeAt = 0;
       if (this.listening) this.watch(this.listenFd, K.EPOLL_CTL_MOD, K.EPOLLIN);
