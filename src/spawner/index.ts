@@ -1,0 +1,41 @@
+/**
+ * `serve`: the one entry point src/main.ts calls for the "serve" command.
+ *
+ *   --workers 1            the server in this process, no supervisor
+ *   --workers N (N > 1)    a supervisor and N worker processes sharing the port
+ *   --workers auto         N = availableCpus() (affinity mask and cgroup quota)
+ *
+ * A worker process is this same program with WORKER_ENV set; it lands here
+ * too and serves instead of supervising.
+ */
+import type { Config } from "../config.ts";
+import { detectRuntime, runtimeVersion } from "../runtime.ts";
+import { startWorker } from "../worker.ts";
+import { currentPortSharing, currentProcessFacts, workerCommand } from "./command.ts";
+import { availableCpus } from "./cpus.ts";
+import { WORKER_ENV } from "./protocol.ts";
+import { Supervisor } from "./supervisor.ts";
+import { runSingle, runWorker, type StartWorker } from "./worker-process.ts";
+
+export { availableCpus } from "./cpus.ts";
+
+export function serve(config: Config): Promise<void> {
+  return serveWith(config, startWorker);
+}
+
+/** `serve` with the server to run passed in (tests run the spawner around a stand-in). */
+export async function serveWith(config: Config, start: StartWorker): Promise<void> {
+  const runtime = detectRuntime();
+  const runtimeName = `${runtime} ${runtimeVersion(runtime)}`;
+  if (process.env[WORKER_ENV] === "1") return runWorker(config, start, currentPortSharing() === "reuseport");
+  const workers = config.workers === "auto" ? availableCpus() : config.workers;
+  if (workers <= 1) return runSingle(config, start, runtimeName);
+  const supervisor = new Supervisor({
+    config,
+    workers,
+    command: workerCommand(currentProcessFacts()),
+    sharing: currentPortSharing(),
+    runtime: runtimeName,
+  });
+  return supervisor.run();
+}

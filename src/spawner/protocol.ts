@@ -1,0 +1,70 @@
+/**
+ * What a supervisor and its worker processes say to each other. Workers
+ * report on their stdout pipe, one line per message, because a pipe works the
+ * same in Bun, Deno and Node (an IPC channel does not, and cluster workers
+ * under Node already use theirs). The supervisor talks back with signals only.
+ */
+
+/** Set to "1" in a worker's environment: serve() then runs as a worker, not a supervisor. */
+export const WORKER_ENV = "HELLO_SERVER_WORKER";
+/**
+ * The port the first worker actually bound, given to the rest: with
+ * `--port 0` every worker would otherwise pick its own free port.
+ */
+export const WORKER_PORT_ENV = "HELLO_SERVER_WORKER_PORT";
+
+/** Process exit codes. */
+export const EXIT = {
+  ok: 0,
+  /** The server failed while running, or the supervisor could not keep workers alive. */
+  failure: 1,
+  /** A bad flag (config.ts's UsageError). */
+  usage: 2,
+  /** The server could not start listening (port in use, no permission, bad address): restarting will not help. */
+  cannotListen: 3,
+} as const;
+
+export type WorkerMessage =
+  /** Bound and accepting on `port`. */
+  | { readonly kind: "ready"; readonly port: number }
+  /** Could not start; the worker exits with EXIT.cannotListen right after. */
+  | { readonly kind: "fatal"; readonly message: string };
+
+const PREFIX = "hello-server-worker ";
+
+export function encodeMessage(message: WorkerMessage): string {
+  return PREFIX + JSON.stringify(message) + "\n";
+}
+
+/**
+ * Splits a stream of stdout chunks into messages. Lines that are not
+ * messages (nothing else should print there) are ignored, not fatal.
+ */
+export class MessageReader {
+  #pending = "";
+
+  push(chunk: string): WorkerMessage[] {
+    this.#pending += chunk;
+    const out: WorkerMessage[] = [];
+    let nl: number;
+    while ((nl = this.#pending.indexOf("\n")) !== -1) {
+      const line = this.#pending.slice(0, nl);
+      this.#pending = this.#pending.slice(nl + 1);
+      const message = decodeLine(line);
+      if (message !== undefined) out.push(message);
+    }
+    return out;
+  }
+}
+
+function decodeLine(line: string): WorkerMessage | undefined {
+  if (!line.startsWith(PREFIX)) return undefined;
+  try {
+    const m = JSON.parse(line.slice(PREFIX.length)) as Partial<{ kind: string; port: number; message: string }>;
+    if (m.kind === "ready" && Number.isInteger(m.port)) return { kind: "ready", port: m.port! };
+    if (m.kind === "fatal" && typeof m.message === "string") return { kind: "fatal", message: m.message };
+  } catch {
+    // Not ours.
+  }
+  return undefined;
+}

@@ -1,0 +1,313 @@
+/**
+ * The supervisor (`--workers N`, N > 1): starts N worker processes — this
+ * program again, marked by WORKER_ENV — keeps N of them alive, and turns
+ * signals into graceful shutdown (SIGTERM/SIGINT) or a rolling restart
+ * (SIGHUP). It never touches a request: workers accept on their own.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import cluster from "node:cluster";
+import type { Config } from "../config.ts";
+import type { Command, Sharing } from "./command.ts";
+import { events, lifecycle, say, writeLine } from "./log.ts";
+import { EXIT, MessageReader, WORKER_ENV, WORKER_PORT_ENV } from "./protocol.ts";
+import { checkSpread } from "./spread.ts";
+import { listeningLine, STOP_SIGNALS } from "./worker-process.ts";
+
+/** A worker that lived this long before dying was healthy: its slot's backoff starts over. */
+const STABLE_MS = 10_000;
+/** Backoff between replacements of a worker that keeps dying: 0 (the first), then 100 ms doubling to 5 s. */
+const BACKOFF_BASE_MS = 100;
+const BACKOFF_MAX_MS = 5_000;
+/** Quick deaths in a row after which the supervisor stops trying (about 15 s of backoff). */
+const MAX_QUICK_DEATHS = 8;
+/** A worker not listening by then is killed and counts as failing to start. */
+const START_DEADLINE_MS = 10_000;
+/** After the workers' own --shutdown-timeout, how long the supervisor waits before SIGKILL. */
+const KILL_GRACE_MS = 1_000;
+
+interface Exit {
+  readonly code: number | null;
+  readonly signal: string | null;
+}
+
+interface Worker {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  readonly startedAt: number;
+  /** Reported that it listens. */
+  ready: boolean;
+  /** We asked it to stop: its exit is expected, not a crash. */
+  retiring: boolean;
+  /** What it said when it could not start. */
+  fatal: string | undefined;
+  readonly exited: Promise<Exit>;
+}
+
+/** A worker died before listening. `cannotListen`: restarting would fail the same way. */
+class StartFailure extends Error {
+  constructor(
+    message: string,
+    readonly cannotListen: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface SupervisorOptions {
+  readonly config: Config;
+  readonly workers: number;
+  readonly command: Command;
+  readonly sharing: Sharing;
+  /** "bun 1.4.5", for the listening line. */
+  readonly runtime: string;
+}
+
+type State = "starting" | "running" | "restarting" | "stopping";
+
+export class Supervisor {
+  readonly #o: SupervisorOptions;
+  readonly #quiet: boolean;
+  #state: State = "starting";
+  /** The worker serving in each slot. */
+  readonly #slots: (Worker | undefined)[];
+  readonly #quickDeaths: number[];
+  /** Every worker process alive, in a slot or not (starting, retiring). */
+  readonly #live = new Set<Worker>();
+  readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  #port: number;
+
+  constructor(options: SupervisorOptions) {
+    this.#o = options;
+    this.#quiet = options.config.quiet;
+    this.#slots = new Array<Worker | undefined>(options.workers).fill(undefined);
+    this.#quickDeaths = new Array<number>(options.workers).fill(0);
+    this.#port = options.config.port;
+    if (options.sharing === "cluster") setupCluster(options.command);
+  }
+
+  async run(): Promise<void> {
+    for (const signal of STOP_SIGNALS) process.on(signal, () => void this.stop(signal));
+    process.on("SIGHUP", () => void this.rollingRestart());
+    try {
+      if (this.#port === 0 && this.#o.sharing === "reuseport") {
+        // Every worker must bind the port the first one got. (Cluster workers asking for
+        // port 0 all get the primary's one socket, whatever port it has.)
+        this.#port = (await this.#launch(0)).port;
+        await Promise.all(this.#slots.map((_, i) => (i === 0 ? undefined : this.#launch(i))));
+      } else {
+        const started = await Promise.all(this.#slots.map((_, i) => this.#launch(i)));
+        this.#port = started[0]!.port;
+      }
+    } catch (e) {
+      if (this.#state !== "stopping") await this.#fail(e);
+      return;
+    }
+    if (this.#state !== "starting") return;
+    this.#state = "running";
+    const { config } = this.#o;
+    const details = `pid ${process.pid}, ${this.#o.workers} workers, ${this.#o.sharing === "cluster" ? "node:cluster shared socket" : "SO_REUSEPORT"}`;
+    if (!this.#quiet) writeLine(listeningLine(config.host, this.#port, this.#o.runtime, details));
+    const pids = this.#slots.flatMap((w) => (w === undefined ? [] : [w.pid]));
+    const spread = await checkSpread(pids, config.host, this.#port, this.#o.sharing);
+    if (!spread.ok) return this.#fail(new Error(`port sharing does not work: ${spread.text}`));
+    lifecycle(this.#quiet, spread.text);
+  }
+
+  /** Starts a worker for `slot` and resolves once it listens; the slot then holds it. */
+  async #launch(slot: number): Promise<{ port: number }> {
+    const worker = this.#spawn();
+    const port = await this.#whenListening(worker);
+    const current = this.#slots[slot];
+    if (this.#state === "stopping") {
+      this.#retire(worker);
+    } else if (current !== undefined && current.ready && !current.retiring && this.#live.has(current) && current !== worker) {
+      // A replacement raced a rolling restart into this slot: one is enough.
+      this.#retire(worker);
+    } else {
+      this.#slots[slot] = worker;
+    }
+    lifecycle(this.#quiet, events.workerStarted(worker.pid));
+    void worker.exited.then((exit) => this.#onExit(slot, worker, exit));
+    return { port };
+  }
+
+  #spawn(): Worker {
+    const env: Record<string, string | undefined> = { ...process.env, [WORKER_ENV]: "1" };
+    if (this.#port !== 0 && this.#o.sharing === "reuseport") env[WORKER_PORT_ENV] = String(this.#port);
+    const { file, args } = this.#o.command;
+    const child =
+      this.#o.sharing === "cluster"
+        ? cluster.fork(env).process
+        : spawn(file, [...args], { stdio: ["pipe", "pipe", "inherit"], env });
+    const exited = new Promise<Exit>((resolve) => {
+      child.once("exit", (code, signal) => resolve({ code, signal }));
+      // spawn() itself failed (ENOENT, EACCES): no "exit" follows.
+      child.once("error", () => {
+        if (child.pid === undefined) resolve({ code: EXIT.failure, signal: null });
+      });
+    });
+    const worker: Worker = { child, pid: child.pid ?? 0, startedAt: Date.now(), ready: false, retiring: false, fatal: undefined, exited };
+    this.#live.add(worker);
+    void exited.then(() => this.#live.delete(worker));
+    return worker;
+  }
+
+  #whenListening(worker: Worker): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const reader = new MessageReader();
+      const timer = setTimeout(() => {
+        worker.fatal = `worker ${worker.pid} did not start listening within ${START_DEADLINE_MS / 1000} s`;
+        signal(worker, "SIGKILL");
+      }, START_DEADLINE_MS);
+      worker.child.stdout?.setEncoding("utf8");
+      worker.child.stdout?.on("data", (chunk: string) => {
+        for (const m of reader.push(chunk)) {
+          if (m.kind === "fatal") worker.fatal = m.message;
+          else if (!worker.ready) {
+            worker.ready = true;
+            clearTimeout(timer);
+            resolve(m.port);
+          }
+        }
+      });
+      void worker.exited.then((exit) => {
+        clearTimeout(timer);
+        if (worker.ready) return;
+        lifecycle(this.#quiet, events.workerExited(worker.pid, exit.code, exit.signal));
+        const cannotListen = exit.code === EXIT.cannotListen;
+        let why = worker.fatal ?? `worker ${worker.pid} exited with ${exit.signal ?? `code ${exit.code}`} before listening`;
+        if (cannotListen && this.#slots.some((w) => w?.ready && this.#live.has(w))) {
+          // Another of our workers holds the port: the port is fine, sharing it is not.
+          why = `a worker could not share the port with the running ones (is SO_REUSEPORT in effect?): ${why}`;
+        }
+        reject(new StartFailure(why, cannotListen));
+      });
+    });
+  }
+
+  #onExit(slot: number, worker: Worker, exit: Exit): void {
+    lifecycle(this.#quiet, events.workerExited(worker.pid, exit.code, exit.signal));
+    if (this.#state === "stopping" || worker.retiring || this.#slots[slot] !== worker) return;
+    this.#slots[slot] = undefined;
+    this.#replace(slot, Date.now() - worker.startedAt);
+  }
+
+  /** Replaces the dead worker of `slot` that lived `livedMs`, after a backoff if it keeps dying. */
+  #replace(slot: number, livedMs: number): void {
+    const quick = livedMs < STABLE_MS ? this.#quickDeaths[slot]! + 1 : 1;
+    this.#quickDeaths[slot] = quick;
+    if (quick > MAX_QUICK_DEATHS) {
+      void this.#fail(new Error(`a worker died ${quick - 1} times in a row within ${STABLE_MS / 1000} s of starting; giving up`));
+      return;
+    }
+    const delay = quick <= 1 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (quick - 2));
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      if (this.#state === "stopping") return;
+      const started = Date.now();
+      this.#launch(slot).catch((e: unknown) => {
+        if (this.#state === "stopping") return;
+        if (e instanceof StartFailure && e.cannotListen) return void this.#fail(e);
+        say(`error: ${e instanceof Error ? e.message : e}`);
+        this.#replace(slot, Date.now() - started);
+      });
+    }, delay);
+    this.#timers.add(timer);
+  }
+
+  #retire(worker: Worker): void {
+    worker.retiring = true;
+    signal(worker, "SIGTERM");
+    const timer = setTimeout(() => signal(worker, "SIGKILL"), this.#o.config.shutdownTimeout * 1000 + KILL_GRACE_MS);
+    void worker.exited.then(() => clearTimeout(timer));
+  }
+
+  /** SIGHUP: one slot at a time, start a replacement, wait until it listens, then stop the old worker gracefully. */
+  async rollingRestart(): Promise<void> {
+    if (this.#state !== "running") {
+      lifecycle(this.#quiet, `SIGHUP ignored while ${this.#state}`);
+      return;
+    }
+    this.#state = "restarting";
+    lifecycle(this.#quiet, events.restartBegun());
+    for (let slot = 0; slot < this.#slots.length; slot++) {
+      const old = this.#slots[slot];
+      try {
+        // Cleared first so #launch puts the replacement here.
+        this.#slots[slot] = undefined;
+        await this.#launch(slot);
+      } catch (e) {
+        if (this.#stopping()) return;
+        this.#slots[slot] ??= old;
+        if (e instanceof StartFailure && e.cannotListen) return void this.#fail(e);
+        say(`error: rolling restart stopped, keeping the old workers: ${e instanceof Error ? e.message : e}`);
+        this.#state = "running";
+        return;
+      }
+      if (this.#stopping()) return;
+      if (old !== undefined && this.#live.has(old)) {
+        this.#retire(old);
+        await old.exited;
+      }
+    }
+    if (this.#stopping()) return;
+    this.#state = "running";
+    lifecycle(this.#quiet, events.restartDone());
+  }
+
+  // A method, not an inline comparison: TypeScript narrows #state across awaits that can change it.
+  #stopping(): boolean {
+    return this.#state === "stopping";
+  }
+
+  /** SIGTERM/SIGINT: every worker finishes its responses and exits; then the supervisor exits 0. */
+  async stop(signal: string): Promise<void> {
+    if (this.#state === "stopping") return;
+    this.#state = "stopping";
+    lifecycle(this.#quiet, events.shutdownBegun(signal));
+    await this.#stopAll();
+    lifecycle(this.#quiet, events.shutdownDone());
+    process.exit(EXIT.ok);
+  }
+
+  async #stopAll(): Promise<void> {
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
+    const all = [...this.#live];
+    for (const w of all) if (!w.retiring) this.#retire(w);
+    await Promise.all(all.map((w) => w.exited));
+  }
+
+  async #fail(e: unknown): Promise<void> {
+    this.#state = "stopping";
+    say(`error: ${e instanceof Error ? e.message : e}`);
+    await this.#stopAll();
+    process.exit(e instanceof StartFailure && e.cannotListen ? EXIT.cannotListen : EXIT.failure);
+  }
+}
+
+/**
+ * process.kill, not child.kill: Deno 2.9's child.kill() makes the exit
+ * report the signal even when the worker caught it and exited 0.
+ */
+function signal(worker: Worker, name: NodeJS.Signals): void {
+  try {
+    process.kill(worker.pid, name);
+  } catch {
+    // Already gone; its exit event is on the way.
+  }
+}
+
+/**
+ * Node before 22.12: cluster workers share the primary's listening socket.
+ * SCHED_NONE lets each worker accept on it directly; the default
+ * round-robin would route every connection through the primary.
+ * `exec` + `args` + empty `execArgv` make fork() run exactly `command`
+ * (fork spawns execPath [...execArgv, exec, ...args]); a Node SEA started
+ * without arguments gets a harmless placeholder as `exec`.
+ */
+function setupCluster(command: Command): void {
+  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  const [exec = "--workers=1", ...args] = command.args;
+  cluster.setupPrimary({ exec, args, execArgv: [], stdio: ["pipe", "pipe", "inherit", "ipc"] });
+}
