@@ -3,8 +3,7 @@
  * then help / version / healthcheck / serve.
  */
 import { HELP, parseCommand, UsageError, VERSION } from "./config.ts";
-import { detectRuntime, runtimeArgs, runtimeVersion } from "./runtime.ts";
-import { startWorker } from "./worker.ts";
+import { runtimeArgs } from "./runtime.ts";
 
 async function main(): Promise<number> {
   const command = parseCommand(runtimeArgs(), process.env);
@@ -20,24 +19,9 @@ async function main(): Promise<number> {
       return healthcheck(command.config);
     }
     case "serve": {
-      const config = command.config;
-      const worker = await startWorker(config, { reusePort: false });
-      if (!config.quiet) {
-        const runtime = detectRuntime();
-        process.stderr.write(`hello-server listening on http://${config.host}:${worker.port} (${runtime} ${runtimeVersion(runtime)}, pid ${process.pid})\n`);
-      }
-      const stop = () => {
-        const force = setTimeout(() => {
-          worker.forceClose();
-          process.exit(0);
-        }, config.shutdownTimeout * 1000);
-        void worker.shutdown().then(() => {
-          clearTimeout(force);
-          process.exit(0);
-        });
-      };
-      process.on("SIGTERM", stop);
-      process.on("SIGINT", stop);
+      // The spawner decides: this process serves (--workers 1, or it is a worker) or supervises workers.
+      const { serve } = await import("./spawner/index.ts");
+      await serve(command.config);
       return -1;
     }
   }
