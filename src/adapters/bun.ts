@@ -35,6 +35,9 @@ export const listenBun: Adapter = async <C>(options: ListenOptions, handler: Con
     // silently share the port instead of failing with EADDRINUSE. (Bun.listen has no
     // backlog option: uSockets passes its own, 512.)
     exclusive: !options.reusePort,
+    // Bun 1.4.5: `exclusive: false` alone does not set SO_REUSEPORT (a second process gets
+    // "Failed to listen"); `reusePort` does. bun-types declares it only on connect options.
+    ...({ reusePort: options.reusePort } as object),
     allowHalfOpen: true,
     socket: {
       open(socket) {
