@@ -297,7 +297,8 @@ export function addBehaviourTests(runtime: Runtime, server: () => Promise<Runnin
         await c.waitEnd(4000);
         const elapsed = Date.now() - started;
         expect(c.responses().map((r) => r.status)).toEqual([408]);
-        expect(elapsed).toBeGreaterThanOrEqual(900);
+        // The core's clock is coarse (advanced every tickMs, a quarter of the shortest timeout), so a deadline may fire up to 25% early.
+        expect(elapsed).toBeGreaterThanOrEqual(700);
         expect(elapsed).toBeLessThan(3000);
       } finally {
         clearInterval(trickle);
@@ -316,7 +317,7 @@ export function addBehaviourTests(runtime: Runtime, server: () => Promise<Runnin
         const answered = Date.now();
         await c.waitEnd(4000);
         const elapsed = Date.now() - answered;
-        expect(elapsed).toBeGreaterThanOrEqual(800);
+        expect(elapsed).toBeGreaterThanOrEqual(700); // up to 25% early: see the slowloris test
         expect(elapsed).toBeLessThan(3000);
         expect(c.responses().length).toBe(1);
       } finally {
