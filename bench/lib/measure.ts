@@ -66,7 +66,8 @@ export async function measureRun(
     valid: verdict.valid,
     invalidReasons: verdict.reasons,
     generatorBound: isGeneratorBound(gen.usage, serverCpuUs, setup.cpus.serverCores, activeUs),
-    foreignCpuShare: Math.max(0, foreign / (activeUs * serverCpus.length)),
+    // Same window as the /proc/stat samples (the whole wall time).
+    foreignCpuShare: Math.min(1, Math.max(0, foreign / (wallUs * serverCpus.length))),
   };
 }
 

@@ -69,6 +69,7 @@ export function renderMarkdown(r: Report): { stdout: string; file: string } {
     ``,
     `## Results`,
     ``,
+    ``,
   ].join("\n");
   const extra = [toMarkdown(startup), sys.rows.length ? toMarkdown(sys) : ""].join("\n");
   return { stdout: `${body}\n${toMarkdown(startup)}`, file: `${head}${body}\n![requests per second](chart.svg)\n\n${extra}` };
