@@ -34,6 +34,9 @@ export interface ConnectionContext {
   release(conn: Connection): void;
 }
 
+/** How long graceful shutdown waits for the first request of a connection that sent nothing yet. */
+const FRESH_GRACE_MS = 1000;
+
 /** Reused by every connection: a head is parsed and acted on before the next is read. */
 const head = new RequestHead();
 
@@ -63,6 +66,8 @@ export class Connection {
   private released = false;
   /** A CR arrived where a request line could start; its LF may come in the next read. */
   private afterCR = false;
+  /** No byte has arrived yet: the client may have sent its first request a moment ago. */
+  private fresh = true;
 
   constructor(
     readonly transport: Transport,
@@ -79,6 +84,7 @@ export class Connection {
   }
 
   onData(bytes: Uint8Array): void {
+    this.fresh = false;
     if (this.phase >= Phase.CLOSING) return; // lingering: discard what a closing client still sends
     const wasIdle = this.phase === Phase.HEAD && this.reader.pending === 0;
     const end = bytes.length;
@@ -293,7 +299,11 @@ export class Connection {
 
   /** Graceful shutdown reached this connection: close it now if idle, else after the answer in flight. */
   onShutdown(): void {
-    if (this.idle) this.close();
+    // Go net/http (Server.Shutdown, issue 22682) does not count a new connection as idle until it
+    // has sent nothing for a while: it was accepted just now, and its request is likely in flight.
+    // Closing it would reset a request the client has already sent (a rolling restart's failures).
+    if (this.idle && this.fresh) this.deadline = Math.min(this.deadline, this.ctx.now + FRESH_GRACE_MS);
+    else if (this.idle) this.close();
     else if (this.phase === Phase.HEAD && this.reader.pending === 0) this.closeWhenFlushed = true;
   }
 
