@@ -50,6 +50,8 @@ function bundleOptions(entry: string): BuildOptions {
     platform: "node",
     target: "node20",
     external: ["bun:ffi"],
+    // Halves the bundle (115 → 57 KiB) with no measurable effect on start-up
+    // under Node, Bun or Deno (spawn to first response, median of 10, within noise).
     minify: true,
     legalComments: "none",
     logLevel: "warning",
@@ -118,13 +120,16 @@ function bunBin(): string {
 
 /**
  * ./hello-server via `bun build --compile` of the bundle, so the binary runs
- * exactly the code the bundle tests cover. `.env` and bunfig.toml autoloading
- * is off: a server binary must not change behaviour with the directory it
- * is started from.
+ * exactly the code the bundle tests cover. `--bytecode` halves start-up
+ * (measured, spawn to first response, median of 10: 30 ms → 15 ms) for 2 MiB
+ * more; `--format=esm` keeps the bundle's module semantics (bytecode
+ * defaults to CJS). `.env` and bunfig.toml autoloading is off: a server
+ * binary must not change behaviour with the directory it is started from.
  */
 function compileBun(): void {
   must("bun build --compile", bunBin(), [
-    "build", BUNDLE, "--compile", "--minify", "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
+    "build", BUNDLE, "--compile", "--minify", "--bytecode", "--format=esm",
+    "--no-compile-autoload-dotenv", "--no-compile-autoload-bunfig",
     "--outfile", OUTPUT.bun,
   ]);
 }

@@ -23,6 +23,11 @@
 set -euo pipefail
 
 log() { printf 'docker-setup: %s\n' "$*" >&2; }
+# apt-get, /etc/containers and rootful podman (rootless podman is another setup) need root.
+if ((EUID != 0)); then
+  command -v sudo >/dev/null || { log "run as root"; exit 1; }
+  exec sudo --preserve-env=PATH bash "$0" "$@"
+fi
 t0=$(date +%s)
 
 DEBIAN_IMAGE=docker.io/library/debian:bookworm-slim

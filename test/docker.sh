@@ -102,6 +102,10 @@ check_stop() {
   expect_eq "$name: exit code after SIGTERM" "$code" 0
 }
 
+if ((EUID != 0)); then
+  echo "test/docker.sh: run as root (it uses rootful podman, as set up by .ci/docker-setup.sh)" >&2
+  exit 1
+fi
 if ! command -v podman >/dev/null || ! podman image exists "$NODE_IMAGE"; then
   echo "test/docker.sh: podman or $NODE_IMAGE missing; run: bash .ci/docker-setup.sh" >&2
   exit 1
