@@ -72,6 +72,11 @@ function tcpRows(): TcpRow[] {
   return rows;
 }
 
+/** Whether some socket already listens on `port` (any address): explains a bare "failed to listen". */
+export function portHasListener(port: number): boolean {
+  return tcpRows().some((r) => r.localPort === port && r.state === TCP_LISTEN);
+}
+
 export interface SpreadResult {
   /** false: workers would sit idle; the supervisor must not carry on. */
   readonly ok: boolean;

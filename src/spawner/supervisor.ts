@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import cluster from "node:cluster";
+import { readFileSync } from "node:fs";
 import type { Config } from "../config.ts";
 import type { Command, Sharing } from "./command.ts";
 import { events, lifecycle, say, writeLine } from "./log.ts";
@@ -230,6 +231,11 @@ export class Supervisor {
     }
     this.#state = "restarting";
     lifecycle(this.#quiet, events.restartBegun());
+    if (this.#o.sharing === "reuseport" && readMigrateReq() === "0") {
+      // Closing one socket of a SO_REUSEPORT group resets the connections still in its accept
+      // queue; since Linux 5.14 this sysctl moves them to another socket of the group instead.
+      lifecycle(this.#quiet, "net.ipv4.tcp_migrate_req is 0: connections queued on a stopping worker's socket may be reset (set it to 1 for restarts without resets)");
+    }
     for (let slot = 0; slot < this.#slots.length; slot++) {
       const old = this.#slots[slot];
       try {
@@ -283,6 +289,15 @@ export class Supervisor {
     say(`error: ${e instanceof Error ? e.message : e}`);
     await this.#stopAll();
     process.exit(e instanceof StartFailure && e.cannotListen ? EXIT.cannotListen : EXIT.failure);
+  }
+}
+
+/** "0", "1", or undefined when the kernel has no such sysctl (before 5.14, or not Linux). */
+function readMigrateReq(): string | undefined {
+  try {
+    return readFileSync("/proc/sys/net/ipv4/tcp_migrate_req", "utf8").trim();
+  } catch {
+    return undefined;
   }
 }
 

@@ -8,6 +8,7 @@ import { writeSync } from "node:fs";
 import type { Config } from "../config.ts";
 import type { Worker } from "../worker.ts";
 import { events, lifecycle, say, writeLine } from "./log.ts";
+import { portHasListener } from "./spread.ts";
 import { encodeMessage, EXIT, WORKER_PORT_ENV, type WorkerMessage } from "./protocol.ts";
 
 /** A bound, serving server: what src/worker.ts's startWorker returns. */
@@ -71,7 +72,12 @@ async function startOrExit(
   try {
     return await start(config, { reusePort });
   } catch (e) {
-    onFailure(`cannot listen on ${origin(config.host, config.port)}: ${message(e)}`);
+    let why = message(e);
+    // Bun says only "Failed to listen at HOST": name the likely cause when /proc confirms it.
+    if (!/EADDRINUSE|in use/i.test(why) && config.port !== 0 && portHasListener(config.port)) {
+      why += ` (port ${config.port} is already in use)`;
+    }
+    onFailure(`cannot listen on ${origin(config.host, config.port)}: ${why}`);
     process.exit(EXIT.cannotListen);
   }
 }
