@@ -63,3 +63,23 @@ test("compare --quick: rows for every server, valid JSON, well-formed SVG", asyn
     rmSync(out, { recursive: true, force: true });
   }
 }, 600_000);
+
+test("compare --generator load: the built-in generator feeds the same report", async () => {
+  const out = mkdtempSync(join(os.tmpdir(), "compare-load-"));
+  try {
+    const cmd = [process.execPath, "bench/compare.ts", "--quick", "--generator", "load", "--only", "bun", "--scenarios", "keepalive,close", "--out", out];
+    const argv = which("flock") ? ["flock", "/tmp/hello-bench.lock", ...cmd] : cmd;
+    const proc = Bun.spawn(argv, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    if (code !== 0) throw new Error(`compare exited ${code}:\n${stderr.slice(-3000)}`);
+    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as Report;
+    expect(report.generator.tool).toBe("load.ts");
+    expect(report.method.join("\n")).toContain("built-in");
+    expect(report.summary.map((r) => `${r.instance} ${r.scenario} ${r.validRuns}`).sort()).toEqual(
+      ["bun/hello close 1", "bun/hello keepalive 1", "bun/native close 1", "bun/native keepalive 1"],
+    );
+    expect(xmlProblems(readFileSync(join(out, "chart.svg"), "utf8"))).toEqual([]);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}, 600_000);

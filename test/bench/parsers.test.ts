@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { parseCompareArgs } from "../../bench/lib/args.ts";
 import { parseStatTimes } from "../../bench/lib/proc.ts";
 import { parseResponse } from "../../bench/lib/probe.ts";
-import { kindFromVersion } from "../../bench/lib/runtimes.ts";
+import { discoverRuntimes, kindFromVersion } from "../../bench/lib/runtimes.ts";
 import { parseStraceSummary } from "../../bench/lib/strace.ts";
 
 
@@ -54,4 +54,10 @@ test("compare options: defaults, --quick, validation", () => {
   expect(() => parseCompareArgs(["--runs", "0"])).toThrow();
   expect(() => parseCompareArgs(["--runtime", "node"])).toThrow(/NAME=PATH/);
   expect(() => parseCompareArgs(["--bogus"])).toThrow(/unknown option/);
+});
+
+test("--runtime NAME=PATH: the kind comes from the binary, not the name", () => {
+  const { found, missing } = discoverRuntimes([["node2", process.execPath], ["ghost", "/nonexistent/node"]]);
+  expect(found.find((r) => r.name === "node2")).toMatchObject({ kind: "bun", path: process.execPath, version: Bun.version });
+  expect(missing).toContain("ghost");
 });
