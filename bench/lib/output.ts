@@ -72,7 +72,8 @@ export function renderMarkdown(r: Report): { stdout: string; file: string } {
     ``,
   ].join("\n");
   const extra = [toMarkdown(startup), sys.rows.length ? toMarkdown(sys) : ""].join("\n");
-  return { stdout: `${body}\n${toMarkdown(startup)}`, file: `${head}${body}\n![requests per second](chart.svg)\n\n${extra}` };
+  const preface = `${r.machine.cpuModel}, ${r.machine.cores} CPUs · ${r.runtimes.map((x) => `${x.name} ${x.version}`).join(", ")} · ${r.generator.version} · median of ${r.options.runs} run(s) × ${r.options.durationS} s\n\n`;
+  return { stdout: `${preface}${body}\n${toMarkdown(startup)}`, file: `${head}${body}\n![requests per second](chart.svg)\n\n${extra}` };
 }
 
 function startupTable(r: Report): Table {
