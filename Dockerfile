@@ -32,7 +32,7 @@ RUN case "$RUNTIME" in \
       node|deno) out="hello-server-$RUNTIME" ;; \
       *) echo "RUNTIME must be bun, node or deno, got '$RUNTIME'" >&2; exit 2 ;; \
     esac \
- && DENORT_BIN="${DENORT_BIN:-}" node_modules/.bin/bun build.ts --runtime "$RUNTIME" \
+ && node_modules/.bin/bun build.ts --runtime "$RUNTIME" \
  && mkdir /out && cp "$out" /out/hello-server \
  && /out/hello-server --version
 

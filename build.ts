@@ -173,15 +173,19 @@ function compileDeno(): void {
   const work = mkdtempSync(join(tmpdir(), "hello-server-deno-"));
   try {
     copyFileSync(BUNDLE, join(work, "hello-server.js"));
+    const denort = process.env.DENORT_BIN || undefined;
+    // An empty DENORT_BIN (the Dockerfile's default build argument) means "download it", not "the file ''".
+    const env = { ...process.env };
+    if (denort === undefined) delete env.DENORT_BIN;
     const r = run(localBin("deno"), [
       "compile", "-A", "--unstable-net", "--no-check", "--no-config", "--quiet",
       "--output", OUTPUT.deno, join(work, "hello-server.js"),
-    ], { cwd: work });
+    ], { cwd: work, env });
     if (r.ok) return;
-    const denort = process.env.DENORT_BIN;
     const hint = denort === undefined
-      ? "deno compile downloads its runtime, denort, from Deno's release server, which this machine cannot reach and no npm package ships. " +
-        "Set DENORT_BIN to a local denort of the same Deno version (from denort-x86_64-unknown-linux-gnu.zip of that release)."
+      ? "deno compile downloads its runtime, denort, from Deno's release server (no npm package ships it); " +
+        "where that server cannot be reached, set DENORT_BIN to a local denort of the same Deno version " +
+        "(denort-<target>.zip of that Deno release)."
       : `DENORT_BIN=${denort} was used; it must be a denort (not deno) of the same version as node_modules/.bin/deno.`;
     throw new BuildError(`deno compile failed. ${hint}\n${r.output.trim()}`);
   } finally {
