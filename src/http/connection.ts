@@ -52,6 +52,7 @@ export class Connection {
   /** The answer to the request whose body is being skipped. */
   private answer: Uint8Array | null = null;
   private closeAfterAnswer = false;
+  private answerIsHead = false;
   /** Output batch of this read: `first` repeated `count` times, or `parts` when the answers differ. */
   private first: Uint8Array | null = null;
   private count = 0;
@@ -146,7 +147,8 @@ export class Connection {
   /** Acts on a parsed head. Returns false when nothing more may be read from this connection. */
   private startRequest(available: number): boolean {
     const persist = !head.keepAlive || this.ctx.draining ? Persist.CLOSE : head.keepAlive10 ? Persist.KEEP_10 : Persist.KEEP;
-    this.answer = this.ctx.responses.get(persist, head.method === Method.HEAD);
+    this.answerIsHead = head.method === Method.HEAD;
+    this.answer = this.ctx.responses.get(persist, this.answerIsHead);
     this.closeAfterAnswer = persist === Persist.CLOSE;
     if (head.chunked) {
       this.chunked ??= new ChunkedDecoder(this.ctx.maxBodySize, this.ctx.maxHeaderSize);
@@ -168,6 +170,11 @@ export class Connection {
   /** The request (and its body) is fully read: queue its answer. Returns false when the connection ends after it. */
   private finishRequest(unread: number): boolean {
     this.phase = Phase.HEAD;
+    // Shutdown began while the body was arriving: this answer is the connection's last.
+    if (this.ctx.draining && !this.closeAfterAnswer) {
+      this.answer = this.ctx.responses.get(Persist.CLOSE, this.answerIsHead);
+      this.closeAfterAnswer = true;
+    }
     this.queue(this.answer!);
     this.answer = null;
     if (this.closeAfterAnswer) {

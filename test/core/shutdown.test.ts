@@ -21,7 +21,7 @@ describe("shutdown", () => {
     expect(await settled(h.core.shutdown())).toBe(true);
   });
 
-  test("idle connections close at once; a head in progress is answered with Connection: close, then closed", async () => {
+  test("idle connections close at once (one that never sent a byte after a 1 s grace); a head in progress is answered with Connection: close, then closed", async () => {
     const h = new CoreHarness(testConfig());
     const idle = h.connect(); // never sent anything
     const served = h.connect(); // answered, now between requests
@@ -31,8 +31,11 @@ describe("shutdown", () => {
     expect(h.core.size).toBe(3);
 
     const done = h.core.shutdown();
-    expect(idle.transport.closed).toBe(true);
+    // Just accepted, nothing read yet: its request may be in flight (Go's Server.Shutdown waits too).
+    expect(idle.transport.closed).toBe(false);
     expect(served.transport.closed).toBe(true);
+    h.advance(1_000);
+    expect(idle.transport.closed).toBe(true);
     expect(midHead.transport.ended).toBe(false);
     expect(await settled(done)).toBe(false);
 
@@ -67,11 +70,23 @@ describe("shutdown", () => {
     expect(await settled(done)).toBe(true);
   });
 
-  test("a connection accepted during shutdown is closed at once", () => {
+  test("a connection accepted during shutdown gets its first request answered with Connection: close", () => {
     const h = new CoreHarness(testConfig());
     h.feed("GET / HTTP/1.1\r\nHo");
     void h.core.shutdown();
     const late = h.connect();
+    expect(late.transport.closed).toBe(false);
+    late.feed(GET);
+    const [r] = parseAllResponses(late.transport.received());
+    expect(header(r!, "connection")).toBe("close");
+    expect(late.transport.closed).toBe(true);
+  });
+
+  test("a connection accepted during shutdown that sends nothing is closed after the grace", () => {
+    const h = new CoreHarness(testConfig());
+    void h.core.shutdown();
+    const late = h.connect();
+    h.advance(1_000);
     expect(late.transport.closed).toBe(true);
   });
 
@@ -97,5 +112,18 @@ describe("shutdown", () => {
     expect(h.core.size).toBe(1);
     other.feed(GET);
     expect(parseAllResponses(other.transport.received()).length).toBe(1);
+  });
+});
+
+describe("shutdown during a body", () => {
+  test("a request whose body arrives after shutdown began is answered with Connection: close, then closed", () => {
+    const h = new CoreHarness(testConfig());
+    h.feed("POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n\r\n");
+    void h.core.shutdown();
+    h.feed("hello");
+    const [r] = parseAllResponses(h.transport.received());
+    expect(r!.status).toBe(200);
+    expect(header(r!, "connection")).toBe("close");
+    expect(h.transport.closed).toBe(true);
   });
 });
