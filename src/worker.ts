@@ -6,6 +6,7 @@
 import type { Adapter, Listener } from "./adapters/types.ts";
 import type { Config } from "./config.ts";
 import { createHttpCore } from "./http/server.ts";
+import { syscallUnavailableReason } from "./io/available.ts";
 import { detectRuntime, type RuntimeName } from "./runtime.ts";
 
 export interface Worker {
@@ -24,13 +25,26 @@ async function socketAdapter(runtime: RuntimeName): Promise<Adapter> {
   return (await import("./adapters/node.ts")).listenNode;
 }
 
+/**
+ * The back end `--io` names, checked against what this runtime can do. `auto` is the socket
+ * back end: see README "Choosing --io" for the measurements behind that choice.
+ */
+export function resolveIo(io: Config["io"], runtime: RuntimeName): "socket" | "syscall" {
+  if (io === "syscall") {
+    const reason = syscallUnavailableReason(runtime);
+    if (reason !== null) throw new Error(reason);
+    return "syscall";
+  }
+  return "socket";
+}
+
 export async function startWorker(config: Config, opts: { reusePort: boolean }): Promise<Worker> {
   const runtime = detectRuntime();
   const core = createHttpCore(config);
   const listenOptions = { host: config.host, port: config.port, backlog: config.backlog, reusePort: opts.reusePort };
   let listener: Listener;
   let timer: ReturnType<typeof setInterval> | undefined;
-  if (config.io === "syscall") {
+  if (resolveIo(config.io, runtime) === "syscall") {
     // The syscall loop blocks in epoll_wait, so it runs the core's clock itself instead of a setInterval.
     const { runSyscallServer } = await import("./io/loop.ts");
     listener = await runSyscallServer({ ...listenOptions, eager: config.eager, runtime }, core.handler, {
