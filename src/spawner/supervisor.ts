@@ -19,8 +19,8 @@ const STABLE_MS = 10_000;
 /** Backoff between replacements of a worker that keeps dying: 0 (the first), then 100 ms doubling to 5 s. */
 const BACKOFF_BASE_MS = 100;
 const BACKOFF_MAX_MS = 5_000;
-/** Quick deaths in a row after which the supervisor stops trying (about 15 s of backoff). */
-const MAX_QUICK_DEATHS = 8;
+/** Quick deaths in a row after which the supervisor stops trying (after about 3 s of backoff). */
+const MAX_QUICK_DEATHS = 6;
 /** A worker not listening by then is killed and counts as failing to start. */
 const START_DEADLINE_MS = 10_000;
 /** After the workers' own --shutdown-timeout, how long the supervisor waits before SIGKILL. */
@@ -197,8 +197,8 @@ export class Supervisor {
   #replace(slot: number, livedMs: number): void {
     const quick = livedMs < STABLE_MS ? this.#quickDeaths[slot]! + 1 : 1;
     this.#quickDeaths[slot] = quick;
-    if (quick > MAX_QUICK_DEATHS) {
-      void this.#fail(new Error(`a worker died ${quick - 1} times in a row within ${STABLE_MS / 1000} s of starting; giving up`));
+    if (quick >= MAX_QUICK_DEATHS) {
+      void this.#fail(new Error(`a worker died ${quick} times in a row within ${STABLE_MS / 1000} s of starting; giving up`));
       return;
     }
     const delay = quick <= 1 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (quick - 2));

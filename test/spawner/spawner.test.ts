@@ -154,6 +154,41 @@ describe.each(RUNTIMES)("%s", (runtime) => {
     }
   }, 30_000);
 
+  test("a worker that keeps dying: replaced with growing backoff, then the supervisor gives up with exit 1", async () => {
+    const { server } = await serve(runtime, ["--workers", "2"]);
+    await server.waitFor(/test connections spread/);
+    let victim = server.startedPids()[0]!;
+    const gaps: number[] = [];
+    for (let round = 0; round < 10; round++) {
+      const from = server.lines.length;
+      process.kill(victim, "SIGKILL");
+      const killed = Date.now();
+      // Rejects when the supervisor exits instead: it gave up.
+      const next = await server.waitFor(/^hello-server: worker (\d+) started$/, 10_000, from).catch(() => null);
+      if (next === null) break;
+      gaps.push(Date.now() - killed);
+      victim = Number(next[1]);
+    }
+    const exit = await server.waitExit(10_000);
+    expect(exit).toEqual({ code: 1, signal: null });
+    expect(server.lines).toContain("hello-server: error: a worker died 6 times in a row within 10 s of starting; giving up");
+    // Replaced 5 times (the 6th death ends it), each wait longer than the last after the first two.
+    expect(gaps.length).toBe(5);
+    expect(gaps[0]!).toBeLessThan(1000);
+    expect(gaps[4]!).toBeGreaterThan(gaps[1]!);
+    expect(gaps[4]!).toBeGreaterThanOrEqual(800);
+    for (const pid of server.startedPids()) expect(isAlive(pid)).toBe(false);
+  }, 40_000);
+
+  test("kill -9 of the supervisor: the workers notice and exit", async () => {
+    const { server } = await serve(runtime, ["--workers", "2"]);
+    await server.waitFor(/test connections spread/);
+    const pids = server.startedPids();
+    process.kill(server.pid, "SIGKILL");
+    await server.exited;
+    await until("orphaned workers to exit", () => pids.every((pid) => !isAlive(pid)), 10_000);
+  }, 30_000);
+
   // Closing one socket of a SO_REUSEPORT group resets what waits in its accept queue unless
   // net.ipv4.tcp_migrate_req=1 (Linux 5.14+), which is per network namespace: the SO_REUSEPORT
   // runtimes run this test in a fresh namespace with it set (needs root, as CI has). Measured here
