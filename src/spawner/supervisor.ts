@@ -110,6 +110,7 @@ export class Supervisor {
     if (!this.#quiet) writeLine(listeningLine(config.host, this.#port, this.#o.runtime, details));
     const pids = this.#slots.flatMap((w) => (w === undefined ? [] : [w.pid]));
     const spread = await checkSpread(pids, config.host, this.#port, this.#o.sharing);
+    if (this.#stopping()) return;
     if (!spread.ok) return this.#fail(new Error(`port sharing does not work: ${spread.text}`));
     lifecycle(this.#quiet, spread.text);
   }

@@ -86,6 +86,8 @@ async function startOrExit(
 export async function runSingle(config: Config, start: StartWorker, runtime: string): Promise<void> {
   const server = await startOrExit(start, config, false, (text) => say(`error: ${text}`));
   if (!config.quiet) writeLine(listeningLine(config.host, server.port, runtime, `pid ${process.pid}`));
+  // This process is the one worker: the line makes "worker started" lines count workers in every mode.
+  lifecycle(config.quiet, events.workerStarted(process.pid));
   exitGracefullyOnSignals(server, config, true);
   // Without a handler SIGHUP kills the process; there are no workers to replace.
   process.on("SIGHUP", () => lifecycle(config.quiet, "SIGHUP ignored: --workers 1 has no workers to replace"));
