@@ -14,7 +14,7 @@ const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 /** What `wrk http://127.0.0.1:8000/` sends: wrk.format(nil, "/") with the Host wrk adds. */
 export const WRK_HEAD = bytes("GET / HTTP/1.1\r\nHost: 127.0.0.1:8000\r\n\r\n");
 
-/** A Firefox 128 navigation request: 12 field lines, ~480 bytes, the shape most real heads have. */
+/** A Firefox 128 navigation request: 12 field lines, 448 bytes, the shape most real heads have. */
 export const BROWSER_HEAD = bytes(
   "GET /index.html HTTP/1.1\r\n" +
     "Host: 127.0.0.1:8000\r\n" +
