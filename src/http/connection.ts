@@ -44,7 +44,7 @@ export class Connection {
   /** One of {@link Phase}. */
   phase: number = Phase.HEAD;
   /** Absolute time (ms, context clock) after which `timeout` acts. */
-  deadline: number;
+  deadline = 0;
   private readonly reader: HeadReader;
   private chunked: ChunkedDecoder | null = null;
   /** Bytes of a Content-Length body still to skip. */
