@@ -256,6 +256,23 @@ export function addBehaviourTests(runtime: Runtime, server: () => Promise<Runnin
     });
   });
 
+  t("clients that reset mid-response do not disturb the server", async () => {
+    const body = "z".repeat(120 * 1024);
+    await withServer(runtime, ["--body", body], async (s) => {
+      for (let i = 0; i < 20; i++) {
+        const c = await RawClient.connect(s.port);
+        c.write(GET.repeat(16));
+        // Some bytes of the ~2 MiB answer have arrived; the rest is being written when the RST lands.
+        await c.waitFor(() => c.received().length > 0, "the first bytes");
+        c.socket.resetAndDestroy();
+      }
+      const [r] = await request(s.port, GET);
+      expect(r!.status).toBe(200);
+      expect(r!.body.length).toBe(body.length);
+      expect(s.proc.exitCode).toBe(null);
+    });
+  });
+
   t("many connections at once are all served", async () => {
     const { port } = await server();
     const clients = await Promise.all(Array.from({ length: 64 }, () => RawClient.connect(port)));
