@@ -199,17 +199,20 @@ const COMPILE: Record<Runtime, { build(): void; needsCjs: boolean }> = {
   deno: { build: compileDeno, needsCjs: false },
 };
 
+const USAGE = "usage: bun build.ts [--runtime bun|node|deno|all|none] [--entry FILE]  (default: --runtime bun; all = what this machine can build)";
+
 function parseArgs(argv: readonly string[]): { runtimes: Runtime[]; bestEffort: boolean; entry: string } {
   let runtime = "bun";
   let entry = join(ROOT, "src", "main.ts");
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
+    if (arg === "--help" || arg === "-h") throw new BuildError(USAGE);
     const [name, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
     const value = inline ?? argv[++i];
     if (value === undefined) throw new BuildError(`${name} needs a value`);
     if (name === "--runtime") runtime = value;
     else if (name === "--entry") entry = resolve(value);
-    else throw new BuildError(`unknown argument ${arg}; usage: bun build.ts [--runtime bun|node|deno|all|none] [--entry FILE]`);
+    else throw new BuildError(`unknown argument ${arg}\n${USAGE}`);
   }
   if (runtime === "all") return { runtimes: [...RUNTIMES], bestEffort: true, entry };
   if (runtime === "none") return { runtimes: [], bestEffort: false, entry };
