@@ -75,19 +75,19 @@ get() { curl -s -m 2 "http://127.0.0.1:$1/"; }
 # Workers serving in a container, from three views that must agree:
 #  - the listening line: "(…, pid 1, N workers, …)" from the supervisor, no count when one
 #    process serves alone (--workers 1, or auto on one CPU: no supervisor);
-#  - "hello-server: worker <pid> started" lines (0 without a supervisor);
-#  - processes in the container (N workers + the supervisor, or 1).
+#  - "hello-server: worker <pid> started" lines: one per serving process, either way;
+#  - processes in the container: N workers + the supervisor, or 1.
 # Prints N, or "inconsistent: …".
 count_workers() {
-  local id=$1 line=$2 from_line started procs
-  from_line=$(sed -nE 's/.*, ([0-9]+) workers,.*/\1/p' <<<"$line")
-  from_line=${from_line:-1}
+  local id=$1 line=$2 n started procs supervisor=1
+  n=$(sed -nE 's/.*, ([0-9]+) workers,.*/\1/p' <<<"$line")
+  [[ -z "$n" ]] && n=1 supervisor=0
   started=$(podman logs "$id" 2>&1 | grep -cE '^hello-server: worker [0-9]+ started')
   procs=$(podman top "$id" pid | tail -n +2 | wc -l)
-  if ((from_line == 1 && started == 0 && procs == 1)) || ((from_line > 1 && started == from_line && procs == from_line + 1)); then
-    printf '%s\n' "$from_line"
+  if ((started == n && procs == n + supervisor)); then
+    printf '%s\n' "$n"
   else
-    printf 'inconsistent: listening line says %s, %s "worker started" lines, %s processes\n' "$from_line" "$started" "$procs"
+    printf 'inconsistent: listening line says %s, %s "worker started" lines, %s processes\n' "$n" "$started" "$procs"
   fi
 }
 
