@@ -41,7 +41,8 @@ export const listenBun: Adapter = async <C>(options: ListenOptions, handler: Con
     allowHalfOpen: true,
     socket: {
       open(socket) {
-        socket.setNoDelay(true);
+        // No setNoDelay: uSockets already sets TCP_NODELAY on every accepted socket (strace, Bun
+        // 1.4.5), so a second call would be one more system call per connection for nothing.
         socket.data = handler.open(new BunTransport(socket as Socket<unknown>));
       },
       data(socket, bytes) {
