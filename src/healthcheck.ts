@@ -19,7 +19,8 @@ export const HEALTHCHECK_TIMEOUT_MS = 2000;
 /** A status line longer than this is not from our server (RFC 9112 §4: "HTTP/1.1 200 OK" is tiny). */
 const MAX_STATUS_LINE = 1024;
 
-const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: |\r?$)/;
+// RFC 9112 §4: status-line = HTTP-version SP status-code SP [ reason-phrase ].
+const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: |$)/;
 
 /** Where to reach a server bound to `host`: a wildcard bind is reachable on loopback. */
 export function probeAddress(host: string): string {
@@ -68,8 +69,9 @@ export function healthcheck(
         if (head.length > MAX_STATUS_LINE) finish(1, "no HTTP status line");
         return;
       }
-      const match = STATUS_LINE.exec(head.slice(0, eol));
-      if (match === null) return finish(1, `not an HTTP/1.x response: ${JSON.stringify(head.slice(0, Math.min(eol, 80)))}`);
+      const line = head.slice(0, eol).replace(/\r$/, "");
+      const match = STATUS_LINE.exec(line);
+      if (match === null) return finish(1, `not an HTTP/1.x response: ${JSON.stringify(line.slice(0, 80))}`);
       const status = Number(match[1]);
       if (status !== config.status) return finish(1, `status ${status}, expected ${config.status}`);
       finish(0);
