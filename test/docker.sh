@@ -46,14 +46,15 @@ free_port() {
   node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
 }
 
-# Starts a container from $IMAGE; extra podman-run arguments in "$@". Prints its id.
+# Starts a container named hello-server-test-$$-<name> from $IMAGE; extra podman-run
+# arguments in "$@". Sets CONTAINER to its name (not a subshell: cleanup needs the list).
 start_container() {
-  local id
+  CONTAINER="hello-server-test-$$-$1"
+  shift
+  containers+=("$CONTAINER")
   # podman 4.3 logs "unable to get systemd connection" for every HEALTHCHECK on a machine
   # without systemd (it would schedule the checks with systemd timers); we run them by hand.
-  id=$(podman run -d "$@" "$IMAGE" 2>/dev/null) || return 1
-  containers+=("$id")
-  printf '%s\n' "$id"
+  podman run -d --name "$CONTAINER" "$@" "$IMAGE" >/dev/null 2>&1
 }
 
 # Waits for the listening line, which every mode prints once all its workers listen.
@@ -139,7 +140,8 @@ step_done
 
 step "serve on a published free port, default CPUs ($cpus)"
 port=$(free_port)
-main=$(start_container -p "127.0.0.1:$port:8000")
+start_container main -p "127.0.0.1:$port:8000" || fail "podman run (main)"
+main=$CONTAINER
 if line=$(wait_listening "$main"); then
   pass "listening: $line"
   expect_eq "body from 127.0.0.1:$port" "$(get "$port")" "hello"
@@ -164,7 +166,8 @@ step_done
 
 step "--cpus 1, configured by the environment"
 port1=$(free_port)
-one=$(start_container --cpus 1 -e BODY=one-cpu -p "127.0.0.1:$port1:8000")
+start_container one-cpu --cpus 1 -e BODY=one-cpu -p "127.0.0.1:$port1:8000" || fail "podman run (--cpus 1)"
+one=$CONTAINER
 if line=$(wait_listening "$one"); then
   expect_eq "body from BODY=one-cpu" "$(get "$port1")" "one-cpu"
   expect_eq "workers with --cpus 1" "$(count_workers "$one" "$line")" 1
