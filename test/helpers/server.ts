@@ -21,6 +21,8 @@ export interface Runtime {
   command: readonly string[];
   /** Server flags this entry always passes (e.g. a back end). */
   args: readonly string[];
+  /** `command` is the compiled server itself: no bundle path follows it. */
+  binary?: boolean;
 }
 
 const BUN = join(ROOT, "node_modules", ".bin", "bun");
@@ -34,7 +36,14 @@ export const RUNTIMES: readonly Runtime[] = [
   // The direct-system-call back end (Linux; Bun and Deno FFI) serves the same core: same suite.
   { label: "bun-syscall", name: "bun", command: [BUN], args: ["--io", "syscall"] },
   { label: "deno-syscall", name: "deno", command: DENO, args: ["--io", "syscall"] },
+  // The single executable (`bun build --compile`, made by `npm run build`) must pass the same suite.
+  { label: "binary", name: "bun", command: [join(ROOT, "hello-server")], args: ["--io", "socket"], binary: true },
 ];
+
+/** What follows the command: the bundle, unless the command is the compiled server. */
+function script(runtime: Runtime): string[] {
+  return runtime.binary === true ? [] : [BUNDLE];
+}
 
 /** RUNTIMES, narrowed by TEST_RUNTIMES=bun,node (labels) when set, for a quick local loop. */
 export function selectedRuntimes(): readonly Runtime[] {
@@ -43,6 +52,10 @@ export function selectedRuntimes(): readonly Runtime[] {
 }
 
 export function assertBundle(): void {
+  const binary = RUNTIMES.find((r) => r.binary === true)!.command[0]!;
+  if (selectedRuntimes().some((r) => r.binary === true) && !existsSync(binary)) {
+    throw new Error(`${binary} is missing: run \`npm run build\` first (npm test builds it before running the tests)`);
+  }
   if (!existsSync(BUNDLE)) {
     throw new Error(`${BUNDLE} is missing: run \`npm run build\` first (npm test builds it before running the tests)`);
   }
@@ -84,7 +97,7 @@ export interface StartOptions {
 export async function startServer(runtime: Runtime, args: readonly string[] = [], options: StartOptions = {}): Promise<RunningServer> {
   assertBundle();
   const [program, ...pre] = runtime.command;
-  const proc = spawn(program!, [...pre, BUNDLE, "--port", "0", "--host", "127.0.0.1", "--workers", "1", ...runtime.args, ...args], {
+  const proc = spawn(program!, [...pre, ...script(runtime), "--port", "0", "--host", "127.0.0.1", "--workers", "1", ...runtime.args, ...args], {
     cwd: ROOT,
     env: { ...process.env, NO_COLOR: "1", ...options.env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -162,7 +175,7 @@ export async function waitForPort(port: number, timeoutMs = 5000): Promise<void>
 export async function runCli(runtime: Runtime, args: readonly string[], timeoutMs = 15000): Promise<{ code: number | null; stdout: string; stderr: string }> {
   assertBundle();
   const [program, ...pre] = runtime.command;
-  const proc = spawn(program!, [...pre, BUNDLE, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(program!, [...pre, ...script(runtime), ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
   let stderr = "";
   proc.stdout!.setEncoding("utf8").on("data", (c: string) => (stdout += c));
