@@ -48,9 +48,9 @@ const NATIVE_LABEL: Record<RuntimeKind, string> = { bun: "Bun.serve", deno: "Den
 
 export const SERVER_KINDS: readonly ServerKind[] = [
   { id: "hello", runtimes: ["bun", "deno", "node"], ...hello([]) },
-  // Issue 5's direct-syscall back end, one line each once it lands:
-  // { id: "hello-syscall", runtimes: ["bun", "deno"], ...hello(["--io", "syscall"], " --io syscall") },
-  // { id: "hello-syscall-lazy", runtimes: ["bun", "deno"], ...hello(["--io", "syscall", "--no-eager"], " --io syscall --no-eager") },
+  // Issue 5: the direct-syscall back end, eager and waiting for readiness (--no-eager).
+  { id: "hello-syscall", runtimes: ["bun", "deno"], ...hello(["--io", "syscall"], " --io syscall") },
+  { id: "hello-syscall-lazy", runtimes: ["bun", "deno"], ...hello(["--io", "syscall", "--no-eager"], " --io syscall --no-eager") },
   {
     id: "native",
     runtimes: ["bun", "deno", "node"],
