@@ -54,6 +54,9 @@ export class SinkTransport implements Transport {
   pause(): void {}
   resume(): void {}
   shutdown(): void {}
+  abort(): void {
+    this.closed = true;
+  }
   close(): void {
     this.closed = true;
   }

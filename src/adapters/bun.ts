@@ -25,6 +25,9 @@ class BunTransport implements Transport {
   close(): void {
     this.socket.end();
   }
+  abort(): void {
+    this.socket.terminate();
+  }
 }
 
 export const listenBun: Adapter = async <C>(options: ListenOptions, handler: ConnectionHandler<C>): Promise<Listener> => {

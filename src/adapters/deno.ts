@@ -79,6 +79,11 @@ class DenoTransport implements Transport {
     if (this.writing) this.finishClose = half;
     else half();
   }
+  abort(): void {
+    this.writing = false;
+    this.finishClose = null;
+    this.close();
+  }
   close(): void {
     if (this.closed) return;
     if (this.writing) {

@@ -31,6 +31,9 @@ class NodeTransport implements Transport {
     if (s.writableLength === 0) s.destroy();
     else s.end(() => s.destroy());
   }
+  abort(): void {
+    this.socket.destroy();
+  }
 }
 
 /** SO_REUSEPORT in server.listen arrived in Node 22.12 / 23.1. */

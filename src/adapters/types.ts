@@ -29,8 +29,13 @@ export interface Transport {
    * destroy the response in flight (RFC 9112 §9.6). The core closes later.
    */
   shutdown(): void;
-  /** Close the connection now (after flushing what was taken, where the runtime can). */
+  /**
+   * Close the connection after flushing what was taken; the back end calls
+   * `handler.close` when it is really gone.
+   */
   close(): void;
+  /** Close now, dropping output not yet flushed: for a peer that never reads, or a forced shutdown. */
+  abort(): void;
 }
 
 /** The core's side of a connection; `C` is the core's per-connection state. */

@@ -293,7 +293,7 @@ export class Connection {
 
   /** The deadline passed: RFC 9110 §15.5.9 lets a server answer 408 to a request it gave up waiting for. */
   onTimeout(): void {
-    if (this.phase === Phase.CLOSED) return;
+    if (this.phase === Phase.CLOSED) return this.abort();
     const midRequest = this.phase === Phase.BODY_LENGTH || this.phase === Phase.BODY_CHUNKED || this.reader.pending > 0;
     if (midRequest && this.pendingBytes === 0) {
       this.refuse("REQUEST_TIMEOUT");
@@ -314,10 +314,23 @@ export class Connection {
     else if (this.phase === Phase.HEAD && this.reader.pending === 0) this.closeWhenFlushed = true;
   }
 
+  /** Close after the output is flushed; the back end's `close` event releases the connection. */
   close(): void {
     if (this.phase === Phase.CLOSED) return;
     this.phase = Phase.CLOSED;
+    this.pending.length = 0;
+    this.pendingBytes = 0;
+    // Not released yet: an exit now could cut a write still in flight (Node and Deno flush
+    // asynchronously). A peer that never reads is cut by onTimeout after the linger bound.
+    this.deadline = this.ctx.now + Limits.LINGER_MS;
     this.transport.close();
+  }
+
+  /** Close now, dropping unflushed output, and release at once. */
+  abort(): void {
+    if (this.released) return;
+    this.phase = Phase.CLOSED;
+    this.transport.abort();
     this.onClosed();
   }
 

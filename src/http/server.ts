@@ -19,7 +19,7 @@ export interface HttpCore {
   readonly size: number;
   /** Stop keeping connections alive: close idle ones now, the rest after their answer. Resolves when none is left. */
   shutdown(): Promise<void>;
-  /** Close every connection now (the shutdown timeout passed). */
+  /** Cut every connection now, unflushed output dropped (the shutdown timeout passed). */
   closeAll(): void;
 }
 
@@ -76,7 +76,7 @@ export function createHttpCore(config: Config, now: number = Date.now()): HttpCo
       });
     },
     closeAll() {
-      for (const conn of connections) conn.close();
+      for (const conn of connections) conn.abort();
     },
   };
 }

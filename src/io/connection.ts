@@ -149,6 +149,10 @@ export class Connection<C> implements Transport {
     return true;
   }
 
+  abort(): void {
+    if (!this.closed) this.fail();
+  }
+
   /** The socket failed (reset, broken pipe): close it without flushing. */
   fail(): void {
     this.pending = null;

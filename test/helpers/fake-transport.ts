@@ -49,7 +49,15 @@ export class FakeTransport implements Transport {
   }
   close(): void {
     this.closed = true;
+    // Like the real back ends: the end of the connection is reported back through the handler.
+    this.onClose();
   }
+  abort(): void {
+    this.aborted = true;
+    this.close();
+  }
+  aborted = false;
+  onClose: () => void = () => {};
 
   /** Every byte taken so far. */
   received(): Uint8Array {
@@ -72,6 +80,7 @@ export class FakeClient {
 
   constructor(private readonly core: HttpCore) {
     this.conn = core.handler.open(this.transport);
+    this.transport.onClose = () => core.handler.close(this.conn);
   }
 
   /** Feeds one read; returns how many writes it caused. */
