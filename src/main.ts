@@ -21,7 +21,7 @@ async function main(): Promise<number> {
     }
     case "serve": {
       // Refuse an impossible --io before any worker is spawned.
-      resolveIo(command.config.io, detectRuntime());
+      resolveIo(command.config.io, detectRuntime(), command.config.host);
       // The spawner decides: this process serves (--workers 1, or it is a worker) or supervises workers.
       const { serve } = await import("./spawner/index.ts");
       await serve(command.config);

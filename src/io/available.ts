@@ -23,3 +23,17 @@ export function syscallUnavailableReason(
   }
   return null;
 }
+
+/**
+ * Whether `--io auto` may pick the syscall back end: it can run here, the runtime lets this
+ * process load libc (Deno asks for --allow-ffi), and the host is an address it can bind
+ * without DNS. `auto` never fails where the socket back end would work.
+ */
+export function syscallPreferred(runtime: Runtime, host: string): boolean {
+  if (syscallUnavailableReason(runtime) !== null) return false;
+  if (runtime === "deno") {
+    const deno = (globalThis as unknown as { Deno?: { permissions?: { querySync?(d: { name: string }): { state: string } } } }).Deno;
+    if (deno?.permissions?.querySync?.({ name: "ffi" }).state !== "granted") return false;
+  }
+  return host === "localhost" || /^[0-9.]+$/.test(host) || host.includes(":");
+}

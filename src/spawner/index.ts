@@ -10,7 +10,7 @@
  */
 import type { Config } from "../config.ts";
 import { detectRuntime, runtimeVersion } from "../runtime.ts";
-import { startWorker } from "../worker.ts";
+import { resolveIo, startWorker } from "../worker.ts";
 import { currentPortSharing, currentProcessFacts, workerCommand } from "./command.ts";
 import { availableCpus } from "./cpus.ts";
 import { WORKER_ENV } from "./protocol.ts";
@@ -26,7 +26,8 @@ export function serve(config: Config): Promise<void> {
 /** `serve` with the server to run passed in (tests run the spawner around a stand-in). */
 export async function serveWith(config: Config, start: StartWorker): Promise<void> {
   const runtime = detectRuntime();
-  const runtimeName = `${runtime} ${runtimeVersion(runtime)}`;
+  // The listening line names the I/O back end too: `--io auto` picks one per runtime.
+  const runtimeName = `${runtime} ${runtimeVersion(runtime)}, io ${resolveIo(config.io, runtime, config.host)}`;
   if (process.env[WORKER_ENV] === "1") return runWorker(config, start, currentPortSharing() === "reuseport");
   const workers = config.workers === "auto" ? availableCpus() : config.workers;
   if (workers <= 1) return runSingle(config, start, runtimeName);
