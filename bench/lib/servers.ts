@@ -47,7 +47,8 @@ const hello = (extra: readonly string[], suffix = ""): Pick<ServerKind, "needsBu
 const NATIVE_LABEL: Record<RuntimeKind, string> = { bun: "Bun.serve", deno: "Deno.serve", node: "node:http" };
 
 export const SERVER_KINDS: readonly ServerKind[] = [
-  { id: "hello", runtimes: ["bun", "deno", "node"], ...hello([]) },
+  // --io socket explicitly: `auto` means the syscall back end on Bun and Deno, which has rows of its own.
+  { id: "hello", runtimes: ["bun", "deno", "node"], ...hello(["--io", "socket"], " --io socket") },
   // Issue 5: the direct-syscall back end, eager and waiting for readiness (--no-eager).
   { id: "hello-syscall", runtimes: ["bun", "deno"], ...hello(["--io", "syscall"], " --io syscall") },
   { id: "hello-syscall-lazy", runtimes: ["bun", "deno"], ...hello(["--io", "syscall", "--no-eager"], " --io syscall --no-eager") },

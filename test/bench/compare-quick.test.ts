@@ -49,13 +49,13 @@ test("compare --quick: rows for every server, valid JSON, well-formed SVG", asyn
 
     // Markdown on stdout: one table per scenario and the start-up table, a row per server in each.
     for (const title of ["### keep-alive", "### pipelined ×16", "### connection-close"]) expect(stdout).toContain(title);
-    for (const label of ["hello-server (bun)", "Bun.serve (bun)", "Deno.serve (deno)", "node:http (node)"]) {
+    for (const label of ["hello-server --io socket (bun)", "Bun.serve (bun)", "Deno.serve (deno)", "node:http (node)"]) {
       expect(stdout.split("\n").filter((l) => l.startsWith(`| ${label} |`)).length).toBe(4);
     }
 
     const svg = readFileSync(join(out, "chart.svg"), "utf8");
     expect(xmlProblems(svg)).toEqual([]);
-    expect(svg).toContain("hello-server (deno)");
+    expect(svg).toContain("hello-server --io socket (deno)");
     expect(readFileSync(join(out, "report.md"), "utf8")).toContain("## Method");
     expect(readFileSync(join(out, "index.html"), "utf8")).toContain('<img src="chart.svg"');
     expect(existsSync(join(out, "index.html"))).toBe(true);
