@@ -110,9 +110,12 @@ Flags (environment variable in brackets; a flag wins over its variable):
   --header-timeout S     seconds to receive a request head, then 408 and close [HEADER_TIMEOUT] (default 10)
   --idle-timeout S       seconds a kept-alive connection may idle [IDLE_TIMEOUT] (default 60)
   --shutdown-timeout S   seconds graceful shutdown may take, then force [SHUTDOWN_TIMEOUT] (default 5)
-  --backlog N            accept queue length [BACKLOG] (default 4096)
-  --io auto|socket|syscall  I/O back end: the runtime's sockets, or direct system calls
-                         through FFI (Linux, Bun and Deno) [IO] (default auto)
+  --backlog N            accept queue length (Node and --io syscall; Bun.listen and
+                         Deno.listen have no such option) [BACKLOG] (default 4096)
+  --io auto|socket|syscall  I/O back end: socket = the runtime's sockets; syscall = direct
+                         system calls through FFI (Linux x86_64, Bun, Deno with --allow-ffi);
+                         auto = syscall where it can run and HOST is an address, else socket
+                         [IO] (default auto)
   --no-eager             syscall back end: wait for readiness before every read and write
   --quiet                no lifecycle lines on stderr
   --healthcheck          request http://127.0.0.1:PORT/ once; exit 0 if it answers, else 1
