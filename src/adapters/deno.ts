@@ -33,27 +33,39 @@ class DenoTransport implements Transport {
       return 0;
     }
     this.writing = true;
-    void this.flush(data);
+    this.inFlight = data;
+    this.written = 0;
+    this.conn.write(data).then(this.onWrite, this.onWriteError);
     return data.length;
   }
 
-  private async flush(data: Uint8Array): Promise<void> {
-    try {
-      let off = 0;
-      while (off < data.length) off += await this.conn.write(off === 0 ? data : data.subarray(off));
-    } catch {
-      this.writing = false;
-      this.finishClose = null;
-      this.close();
+  /** The buffer being written and how much of it the kernel took. */
+  private inFlight: Uint8Array | null = null;
+  private written = 0;
+
+  // Bound once: a `then` per write, not an async function (and its promise) per write.
+  private readonly onWrite = (n: number): void => {
+    const data = this.inFlight!;
+    this.written += n;
+    if (this.written < data.length && !this.closed) {
+      this.conn.write(data.subarray(this.written)).then(this.onWrite, this.onWriteError);
       return;
     }
+    this.inFlight = null;
     this.writing = false;
     if (this.finishClose !== null) return this.finishClose();
     if (this.wantDrain) {
       this.wantDrain = false;
       this.onWritten();
     }
-  }
+  };
+
+  private readonly onWriteError = (): void => {
+    this.inFlight = null;
+    this.writing = false;
+    this.finishClose = null;
+    this.close();
+  };
 
   /** Resolves when reading may go on. */
   whenResumed(): Promise<void> {
