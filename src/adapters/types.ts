@@ -16,9 +16,11 @@ export interface Transport {
    * When fewer than all were taken, the back end calls `handler.drain`
    * once it can take more. The core never mutates `data` after passing it
    * here (buffers are prebuilt and shared), so a back end may keep a
-   * reference until it is flushed.
+   * reference until it is flushed. `last`: the core closes the connection
+   * right after this write, so a back end may hold the bytes back and send
+   * them in one segment with the FIN.
    */
-  write(data: Uint8Array): number;
+  write(data: Uint8Array, last?: boolean): number;
   /** Stop delivering `data` events (the core's output is backed up). */
   pause(): void;
   /** Deliver `data` events again. */

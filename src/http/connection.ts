@@ -222,14 +222,14 @@ export class Connection {
       this.first = null;
       this.parts = null;
       this.count = 0;
-      this.send(out);
+      this.send(out, this.closeWhenFlushed && !this.linger);
     }
     if (this.closeWhenFlushed && this.pendingBytes === 0) this.finishClose();
   }
 
-  private send(out: Uint8Array): void {
+  private send(out: Uint8Array, last: boolean): void {
     if (this.pendingBytes === 0) {
-      const n = this.transport.write(out);
+      const n = this.transport.write(out, last);
       if (n === out.length) return;
       out = out.subarray(n);
     }

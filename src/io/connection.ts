@@ -61,7 +61,7 @@ export class Connection<C> implements Transport {
     return !this.paused && !this.readEnded && !this.closed;
   }
 
-  write(data: Uint8Array): number {
+  write(data: Uint8Array, last = false): number {
     if (this.closed || this.closeWanted) return 0;
     if (this.pending !== null) {
       this.wantDrain = true;
@@ -71,7 +71,7 @@ export class Connection<C> implements Transport {
     let taken = 0;
     if (this.owner.eager) {
       const { libc } = this.owner;
-      taken = libc.send(this.fd, data, length, K.MSG_NOSIGNAL);
+      taken = libc.send(this.fd, data, length, last ? K.MSG_NOSIGNAL | K.MSG_MORE : K.MSG_NOSIGNAL);
       if (taken === length) return length;
       if (taken < 0) {
         const errno = libc.errno();

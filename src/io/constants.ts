@@ -23,6 +23,8 @@ export const IPV6_V6ONLY = 26;
 export const SHUT_WR = 1;
 /** No SIGPIPE on a peer that reset: send fails with EPIPE instead. */
 export const MSG_NOSIGNAL = 0x4000;
+/** Hold the data for more: the close() that follows sends it with the FIN in one segment. */
+export const MSG_MORE = 0x8000;
 
 export const EPOLL_CLOEXEC = 0o2000000;
 export const EPOLL_CTL_ADD = 1;
