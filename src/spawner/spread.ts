@@ -125,11 +125,22 @@ export function probeHost(host: string): string {
   return host;
 }
 
+/** Reads of the listener table before a missing listener is believed. */
+const LISTENER_READS = 5;
+const LISTENER_RETRY_MS = 20;
+
 export async function checkSpread(pids: readonly number[], host: string, port: number, sharing: Sharing): Promise<SpreadResult> {
   if (!existsSync("/proc/net/tcp")) return { ok: true, text: "port sharing check skipped (no /proc/net/tcp)" };
-  const listening = new Set(tcpRows().filter((r) => r.localPort === port && r.state === TCP_LISTEN).map((r) => r.inode));
-  const held = new Map(pids.map((pid) => [pid, socketInodes(pid)] as const));
-  const verdict = judgeListeners(listening, held, sharing);
+  // /proc/net/tcp is read in pieces while the kernel changes it: with many short-lived sockets
+  // (TIME_WAIT after a benchmark) one read can miss a LISTEN row. Only a repeated verdict counts.
+  let held = new Map<number, Set<number>>();
+  let verdict = { ok: false, text: "" };
+  for (let attempt = 0; attempt < LISTENER_READS && !verdict.ok; attempt++) {
+    if (attempt > 0) await new Promise((r) => setTimeout(r, LISTENER_RETRY_MS));
+    const listening = new Set(tcpRows().filter((r) => r.localPort === port && r.state === TCP_LISTEN).map((r) => r.inode));
+    held = new Map(pids.map((pid) => [pid, socketInodes(pid)] as const));
+    verdict = judgeListeners(listening, held, sharing);
+  }
   if (!verdict.ok || pids.length < 2) return { ok: verdict.ok, text: `port ${port}: ${verdict.text}` };
 
   const count = Math.max(MIN_PROBES, PROBES_PER_WORKER * pids.length);
