@@ -4,7 +4,10 @@
  * x86_64 layouts of `struct epoll_event` and the constants in constants.ts.
  */
 
-export type Runtime = "bun" | "deno" | "node";
+import type { RuntimeName as Runtime } from "../runtime.ts";
+import { isAddressLiteral } from "./listen.ts";
+
+export type { Runtime };
 
 /** null if the syscall back end can run; otherwise one sentence saying why not. */
 export function syscallUnavailableReason(
@@ -35,5 +38,5 @@ export function syscallPreferred(runtime: Runtime, host: string): boolean {
     const deno = (globalThis as unknown as { Deno?: { permissions?: { querySync?(d: { name: string }): { state: string } } } }).Deno;
     if (deno?.permissions?.querySync?.({ name: "ffi" }).state !== "granted") return false;
   }
-  return host === "localhost" || /^[0-9.]+$/.test(host) || host.includes(":");
+  return isAddressLiteral(host);
 }

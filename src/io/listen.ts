@@ -37,6 +37,11 @@ export function encodeSockaddr(host: string, port: number): Uint8Array {
   throw new Error(`--io syscall binds IP addresses only (no DNS lookup); got host '${host}'`);
 }
 
+/** Whether `encodeSockaddr` can bind `host`: an IPv4 or IPv6 literal, or `localhost`. */
+export function isAddressLiteral(host: string): boolean {
+  return host === "localhost" || parseIPv4(host) !== null || parseIPv6(host) !== null;
+}
+
 function parseIPv4(s: string): Uint8Array | null {
   const parts = s.split(".");
   if (parts.length !== 4) return null;
