@@ -3,8 +3,7 @@
  * then help / version / healthcheck / serve.
  */
 import { HELP, parseCommand, UsageError, VERSION } from "./config.ts";
-import { detectRuntime, runtimeArgs } from "./runtime.ts";
-import { resolveIo } from "./worker.ts";
+import { runtimeArgs } from "./runtime.ts";
 
 async function main(): Promise<number> {
   const command = parseCommand(runtimeArgs(), process.env);
@@ -20,8 +19,6 @@ async function main(): Promise<number> {
       return healthcheck(command.config);
     }
     case "serve": {
-      // Refuse an impossible --io before any worker is spawned.
-      resolveIo(command.config.io, detectRuntime(), command.config.host);
       // The spawner decides: this process serves (--workers 1, or it is a worker) or supervises workers.
       const { serve } = await import("./spawner/index.ts");
       await serve(command.config);

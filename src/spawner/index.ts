@@ -26,7 +26,8 @@ export function serve(config: Config): Promise<void> {
 /** `serve` with the server to run passed in (tests run the spawner around a stand-in). */
 export async function serveWith(config: Config, start: StartWorker): Promise<void> {
   const runtime = detectRuntime();
-  // The listening line names the I/O back end too: `--io auto` picks one per runtime.
+  // The listening line names the I/O back end too: `--io auto` picks one per runtime. This also
+  // refuses an impossible --io (syscall on Node) before any worker is spawned.
   const runtimeName = `${runtime} ${runtimeVersion(runtime)}, io ${resolveIo(config.io, runtime, config.host)}`;
   if (process.env[WORKER_ENV] === "1") return runWorker(config, start, currentPortSharing() === "reuseport");
   const workers = config.workers === "auto" ? availableCpus() : config.workers;
