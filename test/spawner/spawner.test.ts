@@ -9,6 +9,7 @@ import { createServer, connect, type Server as NetServer } from "node:net";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { isAlive, listening, listeners, load, REQUEST, RUNTIMES, startServer, type Server } from "./harness.ts";
+import { nodeHasReusePort } from "../../src/adapters/node.ts";
 
 const open: Server[] = [];
 afterEach(async () => {
@@ -214,6 +215,5 @@ describe.each(RUNTIMES)("%s", (runtime) => {
 });
 
 function sharesOneSocketVersion(version: string): boolean {
-  const [major = 0, minor = 0] = version.split(".").map(Number);
-  return !(major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12));
+  return !nodeHasReusePort(version);
 }
