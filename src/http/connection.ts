@@ -49,10 +49,10 @@ export class Connection {
   private chunked: ChunkedDecoder | null = null;
   /** Bytes of a Content-Length body still to skip. */
   private bodyRemaining = 0;
-  /** The answer to the request whose body is being skipped. */
-  private answer: Uint8Array | null = null;
-  private closeAfterAnswer = false;
-  private answerIsHead = false;
+  /** What the request in progress (its body may still be arriving) asked of its answer. */
+  private requestCloses = false;
+  private requestKeepAlive10 = false;
+  private requestIsHead = false;
   /** Output batch of this read: `first` repeated `count` times, or `parts` when the answers differ. */
   private first: Uint8Array | null = null;
   private count = 0;
@@ -146,10 +146,9 @@ export class Connection {
 
   /** Acts on a parsed head. Returns false when nothing more may be read from this connection. */
   private startRequest(available: number): boolean {
-    const persist = !head.keepAlive || this.ctx.draining ? Persist.CLOSE : head.keepAlive10 ? Persist.KEEP_10 : Persist.KEEP;
-    this.answerIsHead = head.method === Method.HEAD;
-    this.answer = this.ctx.responses.get(persist, this.answerIsHead);
-    this.closeAfterAnswer = persist === Persist.CLOSE;
+    this.requestCloses = !head.keepAlive;
+    this.requestKeepAlive10 = head.keepAlive10;
+    this.requestIsHead = head.method === Method.HEAD;
     if (head.chunked) {
       this.chunked ??= new ChunkedDecoder(this.ctx.maxBodySize, this.ctx.maxHeaderSize);
       this.chunked.reset();
@@ -170,14 +169,11 @@ export class Connection {
   /** The request (and its body) is fully read: queue its answer. Returns false when the connection ends after it. */
   private finishRequest(unread: number): boolean {
     this.phase = Phase.HEAD;
-    // Shutdown began while the body was arriving: this answer is the connection's last.
-    if (this.ctx.draining && !this.closeAfterAnswer) {
-      this.answer = this.ctx.responses.get(Persist.CLOSE, this.answerIsHead);
-      this.closeAfterAnswer = true;
-    }
-    this.queue(this.answer!);
-    this.answer = null;
-    if (this.closeAfterAnswer) {
+    // Chosen now, not when the head arrived: shutdown may have begun while the body was arriving.
+    const closes = this.requestCloses || this.ctx.draining;
+    const persist = closes ? Persist.CLOSE : this.requestKeepAlive10 ? Persist.KEEP_10 : Persist.KEEP;
+    this.queue(this.ctx.responses.get(persist, this.requestIsHead));
+    if (closes) {
       // Bytes after a request that closes the connection are never answered (RFC 9112 §9.6).
       this.phase = Phase.CLOSING;
       this.closeWhenFlushed = true;
