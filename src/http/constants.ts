@@ -96,6 +96,7 @@ export const Byte = {
   SEMICOLON: 0x3b,
   COMMA: 0x2c,
   SLASH: 0x2f,
+  STAR: 0x2a,
   DOT: 0x2e,
   ZERO: 0x30,
   NINE: 0x39,
@@ -126,11 +127,14 @@ export const FIELD_VALUE_CHAR: Uint8Array = (() => {
   return t;
 })();
 
-/** RFC 9112 §3.2 request-target: visible ASCII (and obs-text, tolerated), no SP or controls. */
+/**
+ * RFC 9112 §3.2 request-target: visible ASCII only. A URI has no raw bytes
+ * above 0x7E (RFC 3986 §2: they are percent-encoded), and parsers that
+ * decode them as text disagree on where such a target ends; 400.
+ */
 export const TARGET_CHAR: Uint8Array = (() => {
   const t = new Uint8Array(256);
   for (let b = 0x21; b < 0x7f; b++) t[b] = 1;
-  for (let b = 0x80; b < 0x100; b++) t[b] = 1;
   return t;
 })();
 

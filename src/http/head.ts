@@ -25,6 +25,9 @@ export class RequestHead {
   chunked = false;
   /** `Expect: 100-continue` on an HTTP/1.1 request (RFC 9110 §10.1.1). */
   expectContinue = false;
+  /** The request-target: buf[targetStart, targetEnd) of the bytes given to parseHead. */
+  targetStart = 0;
+  targetEnd = 0;
   /** Why the head was refused, or null. */
   error: ParseErrorKind | null = null;
 
@@ -36,6 +39,7 @@ export class RequestHead {
     this.contentLength = 0;
     this.chunked = false;
     this.expectContinue = false;
+    this.targetStart = this.targetEnd = 0;
     this.error = null;
   }
 }
@@ -137,6 +141,10 @@ function parseRequestLine(buf: Uint8Array, start: number, end: number, out: Requ
   const targetStart = ++p;
   while (p < end && TARGET_CHAR[buf[p]!] === 1) p++;
   if (p === targetStart || buf[p] !== Byte.SP) return (fail(out, "BAD_REQUEST_LINE"), end);
+  // An unknown method (CONNECT among them) gets 501 below, whatever its target's form.
+  if (out.method !== Method.OTHER && !targetFormAllowed(buf, targetStart, p, out.method)) return (fail(out, "BAD_REQUEST_LINE"), end);
+  out.targetStart = targetStart;
+  out.targetEnd = p;
   p++;
   // HTTP-version = "HTTP/" DIGIT "." DIGIT (RFC 9112 §2.3), then CRLF.
   if (
@@ -155,6 +163,28 @@ function parseRequestLine(buf: Uint8Array, start: number, end: number, out: Requ
   // RFC 9110 §9.1: a method the server does not implement gets 501.
   if (out.method === Method.OTHER) return (fail(out, "METHOD_NOT_IMPLEMENTED"), end);
   return p + 10;
+}
+
+/**
+ * RFC 9112 §3.2: the four forms of request-target. origin-form starts with
+ * "/"; absolute-form is an http(s) URI, which always has "//" authority
+ * (RFC 9110 §4.2); authority-form is only for CONNECT (§3.2.3), which this
+ * server does not implement; asterisk-form "*" only for OPTIONS (§3.2.4).
+ * Anything else ("host:80", "x", "*" on GET) is no target at all: 400.
+ */
+function targetFormAllowed(buf: Uint8Array, start: number, end: number, method: number): boolean {
+  const first = buf[start]!;
+  if (first === Byte.SLASH) return true;
+  if (first === Byte.STAR) return end - start === 1 && method === Method.OPTIONS;
+  // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986 §3.1), then "://".
+  if (!isAlpha(first)) return false;
+  let p = start + 1;
+  while (p < end && (isAlpha(buf[p]!) || isDigit(buf[p]!) || buf[p] === 0x2b || buf[p] === 0x2d || buf[p] === Byte.DOT)) p++;
+  return end - p > 3 && buf[p] === Byte.COLON && buf[p + 1] === Byte.SLASH && buf[p + 2] === Byte.SLASH;
+}
+
+function isAlpha(b: number): boolean {
+  return (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a;
 }
 
 function isDigit(b: number): boolean {
