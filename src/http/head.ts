@@ -86,6 +86,7 @@ function equalsExact(buf: Uint8Array, start: number, end: number, word: Uint8Arr
 let hostCount = 0;
 let closeToken = false;
 let keepAliveToken = false;
+let sawTransferEncoding = false;
 let teCodings = 0;
 let teChunkedCount = 0;
 let teLastChunked = false;
@@ -109,7 +110,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, out: Requ
   hostCount = 0;
   closeToken = keepAliveToken = false;
   teCodings = teChunkedCount = 0;
-  teLastChunked = false;
+  teLastChunked = sawTransferEncoding = false;
   sawContentLength = badContentLength = false;
 
   let p = lineEnd;
@@ -215,7 +216,11 @@ function parseFieldLine(buf: Uint8Array, start: number, out: RequestHead): numbe
   }
   else if (nameLen === 10 && equalsLower(buf, start, nameEnd, CONNECTION)) scanList(buf, valueStart, valueEnd, connectionToken);
   else if (nameLen === 14 && equalsLower(buf, start, nameEnd, CONTENT_LENGTH)) contentLength(buf, valueStart, valueEnd, out);
-  else if (nameLen === 17 && equalsLower(buf, start, nameEnd, TRANSFER_ENCODING)) scanList(buf, valueStart, valueEnd, transferCoding);
+  else if (nameLen === 17 && equalsLower(buf, start, nameEnd, TRANSFER_ENCODING)) {
+    // The field's presence is what counts (RFC 9112 §6.1), even with no coding in it.
+    sawTransferEncoding = true;
+    scanList(buf, valueStart, valueEnd, transferCoding);
+  }
   else if (nameLen === 6 && equalsLower(buf, start, nameEnd, EXPECT)) expect(buf, valueStart, valueEnd, out);
   return p + 2;
 }
@@ -268,14 +273,17 @@ let contentLengthValue = 0;
 
 function contentLengthElement(b: Uint8Array, s: number, e: number): void {
   let n = 0;
+  let digits = 0;
   for (let i = s; i < e; i++) {
     const c = b[i]!;
     if (!isDigit(c)) {
       badContentLength = true;
       return;
     }
-    // Beyond MAX_LENGTH_DIGITS the value cannot be exact in a double; it is over any body limit anyway.
-    n = e - s > Limits.MAX_LENGTH_DIGITS ? Number.MAX_SAFE_INTEGER : n * 10 + (c - Byte.ZERO);
+    // Leading zeros do not count (1*DIGIT allows them). Beyond MAX_LENGTH_DIGITS significant
+    // digits the value cannot be exact in a double; it is over any body limit anyway.
+    if (digits > 0 || c !== Byte.ZERO) digits++;
+    n = digits > Limits.MAX_LENGTH_DIGITS ? Number.MAX_SAFE_INTEGER : n * 10 + (c - Byte.ZERO);
   }
   if (sawContentLength && n !== contentLengthValue) badContentLength = true;
   sawContentLength = true;
@@ -295,14 +303,16 @@ function finishHead(out: RequestHead, maxBodySize: number): void {
   if (hostCount > 1) return fail(out, "DUPLICATE_HOST");
   if (hostCount === 0 && out.minor === 1) return fail(out, "MISSING_HOST");
   if (badContentLength) return fail(out, "BAD_CONTENT_LENGTH");
-  if (teCodings > 0) {
-    // RFC 9112 §6.1: Content-Length with Transfer-Encoding may be a smuggling attempt; reject and close.
+  if (sawTransferEncoding) {
+    // RFC 9112 §6.1: a server that receives both MUST close after answering, and §6.3 item 3
+    // says such a message ought to be handled as an error: it is a smuggling attempt; 400.
     if (sawContentLength) return fail(out, "CONTENT_LENGTH_AND_TRANSFER_ENCODING");
     // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request means faulty framing.
     if (out.minor === 0) return fail(out, "TRANSFER_ENCODING_HTTP10");
     // RFC 9112 §6.1: a transfer coding the server does not understand (anything but chunked) gets 501.
     if (teCodings !== teChunkedCount) return fail(out, "UNKNOWN_TRANSFER_ENCODING");
-    // RFC 9112 §6.1: chunked must not be applied more than once; the framing is then unknowable (§6.3 item 4).
+    // RFC 9112 §6.3 item 4: unless chunked is the final coding (and, §6.1, applied once) the
+    // body length cannot be determined: 400. An empty Transfer-Encoding has no final coding.
     if (teChunkedCount > 1 || !teLastChunked) return fail(out, "CHUNKED_NOT_FINAL");
     out.chunked = true;
     out.contentLength = 0;
