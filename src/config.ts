@@ -9,7 +9,10 @@ export const VERSION = "0.1.0";
 export interface Config {
   /** TCP port to listen on (0 = any free port). */
   port: number;
-  /** Address to bind. */
+  /**
+   * Address to bind. Default `::` (IPv6 and IPv4 on one dual-stack socket, IPV6_V6ONLY off)
+   * where the host has IPv6, else `0.0.0.0`: see {@link defaultHost}.
+   */
   host: string;
   /** Worker processes: a count, or "auto" = the CPUs this process may use. */
   workers: number | "auto";
@@ -31,6 +34,19 @@ export interface Config {
   idleTimeout: number;
   /** Seconds graceful shutdown may take before connections are cut. */
   shutdownTimeout: number;
+  /**
+   * Seconds to keep accepting and serving after SIGTERM (every answer with `Connection: close`,
+   * the health path with 503) before the graceful drain: endpoints take a few seconds to stop
+   * sending new connections to a terminating pod (kubernetes/kubernetes#20473). 0 = drain at once.
+   */
+  shutdownDelay: number;
+  /**
+   * Request path (origin-form, compared up to a `?`) answered `200 ok` whatever `status` says,
+   * and `503` once shutdown has begun, so a readiness probe fails first. null = no such path.
+   */
+  healthPath: string | null;
+  /** Lifecycle lines on stderr: `hello-server: …` text, or one JSON object per line. */
+  logFormat: "text" | "json";
   /** Length of the kernel's accept queue. */
   backlog: number;
   /** I/O back end: runtime sockets, direct system calls, or the fastest available. */
@@ -54,7 +70,7 @@ export class UsageError extends Error {
 
 export const DEFAULTS: Config = {
   port: 8000,
-  host: "0.0.0.0",
+  host: "::",
   workers: "auto",
   body: "hello",
   status: 200,
@@ -65,13 +81,21 @@ export const DEFAULTS: Config = {
   headerTimeout: 10,
   idleTimeout: 60,
   shutdownTimeout: 5,
+  shutdownDelay: 0,
+  healthPath: null,
+  logFormat: "text",
   backlog: 4096,
   io: "auto",
   eager: true,
   quiet: false,
 };
 
-/** Flag → environment variable. Flags without a variable are CLI-only. */
+/**
+ * Flag → environment variable. Flags without a variable are CLI-only. These are the only
+ * variables read: none has the form HELLO_SERVER_*, which a Kubernetes Service named
+ * `hello-server` injects into every pod of its namespace (service links:
+ * HELLO_SERVER_PORT=tcp://10.0.0.1:8000, HELLO_SERVER_SERVICE_HOST, …).
+ */
 const ENV = {
   port: "PORT",
   host: "HOST",
@@ -84,6 +108,9 @@ const ENV = {
   "header-timeout": "HEADER_TIMEOUT",
   "idle-timeout": "IDLE_TIMEOUT",
   "shutdown-timeout": "SHUTDOWN_TIMEOUT",
+  "shutdown-delay": "SHUTDOWN_DELAY",
+  "health-path": "HEALTH_PATH",
+  "log-format": "LOG_FORMAT",
   backlog: "BACKLOG",
   io: "IO",
 } as const;
@@ -98,7 +125,8 @@ Usage: hello-server [flags]
 
 Flags (environment variable in brackets; a flag wins over its variable):
   --port N               TCP port to listen on, 0 = any free port [PORT] (default 8000)
-  --host ADDR            address to bind [HOST] (default 0.0.0.0)
+  --host ADDR            address to bind [HOST] (default ::, IPv6 and IPv4 on one
+                         dual-stack socket; 0.0.0.0 where the host has no IPv6)
   --workers N|auto       worker processes; auto = CPUs this process may use
                          (affinity mask and cgroup quota) [WORKERS] (default auto)
   --body TEXT            response body [BODY] (default "hello")
@@ -110,20 +138,34 @@ Flags (environment variable in brackets; a flag wins over its variable):
   --header-timeout S     seconds to receive a request head, then 408 and close [HEADER_TIMEOUT] (default 10)
   --idle-timeout S       seconds a kept-alive connection may idle [IDLE_TIMEOUT] (default 60)
   --shutdown-timeout S   seconds graceful shutdown may take, then force [SHUTDOWN_TIMEOUT] (default 5)
+  --shutdown-delay S     after SIGTERM keep serving S seconds (answers close the connection,
+                         the health path answers 503), then drain [SHUTDOWN_DELAY] (default 0)
+  --health-path PATH     this path (query ignored) answers 200 "ok" whatever --status says,
+                         503 once shutdown has begun [HEALTH_PATH] (default none)
+  --log-format text|json lifecycle lines as text or one JSON object per line [LOG_FORMAT] (default text)
   --backlog N            accept queue length (Node and --io syscall; Bun.listen and
                          Deno.listen have no such option) [BACKLOG] (default 4096)
   --io auto|socket|syscall  I/O back end: socket = the runtime's sockets; syscall = direct
-                         system calls through FFI (Linux x86_64, Bun, Deno with --allow-ffi);
+                         system calls through FFI (Linux x86_64; Bun, Deno with --allow-ffi,
+                         Node with the optional koffi package);
                          auto = syscall where it can run and HOST is an address, else socket
                          [IO] (default auto)
   --no-eager             syscall back end: wait for readiness before every read and write
   --quiet                no lifecycle lines on stderr
-  --healthcheck          request http://127.0.0.1:PORT/ once; exit 0 if it answers, else 1
+  --healthcheck          request the local port once (the health path if set, else /);
+                         exit 0 if it answers 200 (--status without a health path), else 1
   --help                 this text
   --version              print the version
 
-Signals: SIGTERM/SIGINT finish responses in flight and exit 0 (forced after
---shutdown-timeout); SIGHUP replaces the workers one by one.
+Signals: SIGTERM waits --shutdown-delay, then finishes responses in flight and
+exits 0 (forced after --shutdown-timeout); SIGINT (Ctrl-C) skips the delay;
+SIGHUP replaces the workers one by one.
+
+Open files: each worker raises its soft open-file limit (ulimit -n) to the hard
+limit at start, as Go and nginx's worker_rlimit_nofile do, wherever it can call
+libc (Linux x86_64; Bun, Deno with --allow-ffi, Node with koffi). Out of file
+descriptors, --io syscall pauses accepting for 100 ms and says so at most once
+every 5 s, with a count.
 `;
 
 const FLAG_NAMES: ReadonlySet<string> = new Set<string>([...Object.keys(ENV), "header", ...BOOLEAN_FLAGS]);
@@ -132,8 +174,22 @@ function isValueFlag(name: string): name is ValueFlag {
   return name === "header" || name in ENV;
 }
 
+/** What the default host depends on: whether this host has IPv6 (src/ipv6.ts finds out). */
+export interface HostFacts {
+  readonly ipv6: boolean;
+}
+
+/** `::` (dual-stack) where the host has IPv6, else `0.0.0.0`. */
+export function defaultHost(facts: HostFacts): string {
+  return facts.ipv6 ? "::" : "0.0.0.0";
+}
+
 /** Parses argv (without the runtime and script) and env into a Command. */
-export function parseCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>>): Command {
+export function parseCommand(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  facts: HostFacts = { ipv6: true },
+): Command {
   const values = new Map<ValueFlag, string>();
   const headers: string[] = [];
   const flags = new Set<BooleanFlag>();
@@ -166,7 +222,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
   };
   const config: Config = {
     port: integer("port", get("port"), DEFAULTS.port, 0, 65535),
-    host: host(get("host") ?? DEFAULTS.host),
+    host: host(get("host") ?? defaultHost(facts)),
     workers: workers(get("workers")),
     body: get("body") ?? DEFAULTS.body,
     status: status(get("status")),
@@ -177,6 +233,9 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
     headerTimeout: seconds("header-timeout", get("header-timeout"), DEFAULTS.headerTimeout),
     idleTimeout: seconds("idle-timeout", get("idle-timeout"), DEFAULTS.idleTimeout),
     shutdownTimeout: seconds("shutdown-timeout", get("shutdown-timeout"), DEFAULTS.shutdownTimeout),
+    shutdownDelay: delay(get("shutdown-delay")),
+    healthPath: healthPath(get("health-path")),
+    logFormat: logFormat(get("log-format")),
     backlog: integer("backlog", get("backlog"), DEFAULTS.backlog, 1, 1 << 16),
     io: io(get("io")),
     eager: !flags.has("no-eager"),
@@ -199,6 +258,34 @@ function seconds(name: string, raw: string | undefined, fallback: number): numbe
   const n = Number(raw);
   if (n < 0.05 || n > 86400) throw new UsageError(`--${name} must be between 0.05 and 86400 seconds, got ${raw}`);
   return n;
+}
+
+function delay(raw: string | undefined): number {
+  if (raw === undefined) return DEFAULTS.shutdownDelay;
+  if (!/^\d+(\.\d+)?$/.test(raw)) throw new UsageError(`--shutdown-delay must be a number of seconds, got '${raw}'`);
+  const n = Number(raw);
+  if (n > 3600) throw new UsageError(`--shutdown-delay must be between 0 and 3600 seconds, got ${raw}`);
+  return n;
+}
+
+/**
+ * RFC 9112 §3.2.1 origin-form: absolute-path = 1*( "/" segment ), segment = *pchar
+ * (RFC 3986 §3.3). No query: the health path matches whatever query follows it.
+ */
+const ABSOLUTE_PATH = /^(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]*)+$/;
+
+function healthPath(raw: string | undefined): string | null {
+  if (raw === undefined) return null;
+  if (!ABSOLUTE_PATH.test(raw) || raw.length > 1024) {
+    throw new UsageError(`--health-path must be a path like /healthz (no query, no spaces), got '${raw}'`);
+  }
+  return raw;
+}
+
+function logFormat(raw: string | undefined): Config["logFormat"] {
+  if (raw === undefined) return DEFAULTS.logFormat;
+  if (raw === "text" || raw === "json") return raw;
+  throw new UsageError(`--log-format must be text or json, got '${raw}'`);
 }
 
 function workers(raw: string | undefined): number | "auto" {

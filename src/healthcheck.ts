@@ -1,6 +1,8 @@
 /**
  * `hello-server --healthcheck`: one request to the local server, exit code
- * 0 if it answers with the configured status, else 1. It is what the
+ * 0 if it answers with the configured status, else 1. With `--health-path`
+ * (HEALTH_PATH) it requests that path and wants 200: so a server in its
+ * shutdown delay (503 there) reads as unhealthy. It is what the
  * Dockerfile's HEALTHCHECK runs, so the image needs no curl.
  *
  * It speaks HTTP/1.1 over `node:net` (which Bun, Deno and Node all provide)
@@ -30,18 +32,20 @@ export function probeAddress(host: string): string {
 }
 
 /**
- * Requests `http://HOST:PORT/` once and resolves to the exit code: 0 when the
- * response's status is `config.status`, 1 on any other status, a refused or
+ * Requests `http://HOST:PORT/` (or the health path) once and resolves to the exit
+ * code: 0 when the response's status is `config.status` (200 on the health path), 1 on any other status, a refused or
  * reset connection, or no status line within `timeoutMs`. Never rejects.
  * Failures are explained in one line on stderr (Docker keeps it in the
  * container's health log).
  */
 export function healthcheck(
-  config: Pick<Config, "host" | "port" | "status">,
+  config: Pick<Config, "host" | "port" | "status"> & Partial<Pick<Config, "healthPath">>,
   timeoutMs: number = HEALTHCHECK_TIMEOUT_MS,
 ): Promise<number> {
   const host = probeAddress(config.host);
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${config.port}/`;
+  const path = config.healthPath ?? "/";
+  const expected = config.healthPath == null ? config.status : 200;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${config.port}${path}`;
   if (config.port === 0) {
     return Promise.resolve(fail(`unhealthy: --port 0 names no port to probe`));
   }
@@ -60,7 +64,7 @@ export function healthcheck(
     socket.setEncoding("latin1");
     socket.on("connect", () => {
       // RFC 9112 §3.2: Host is required in HTTP/1.1; `Connection: close` so the server does not keep us.
-      socket.write(`GET / HTTP/1.1\r\nHost: ${host.includes(":") ? `[${host}]` : host}:${config.port}\r\nConnection: close\r\n\r\n`);
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host.includes(":") ? `[${host}]` : host}:${config.port}\r\nConnection: close\r\n\r\n`);
     });
     socket.on("data", (chunk: string) => {
       head += chunk;
@@ -73,7 +77,7 @@ export function healthcheck(
       const match = STATUS_LINE.exec(line);
       if (match === null) return finish(1, `not an HTTP/1.x response: ${JSON.stringify(line.slice(0, 80))}`);
       const status = Number(match[1]);
-      if (status !== config.status) return finish(1, `status ${status}, expected ${config.status}`);
+      if (status !== expected) return finish(1, `status ${status}, expected ${expected}`);
       finish(0);
     });
     socket.on("error", (err: Error) => finish(1, err.message));

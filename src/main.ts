@@ -3,10 +3,12 @@
  * then help / version / healthcheck / serve.
  */
 import { HELP, parseCommand, UsageError, VERSION } from "./config.ts";
+import { hostHasIPv6 } from "./ipv6.ts";
+import { emit } from "./spawner/log.ts";
 import { runtimeArgs } from "./runtime.ts";
 
 async function main(): Promise<number> {
-  const command = parseCommand(runtimeArgs(), process.env);
+  const command = parseCommand(runtimeArgs(), process.env, { ipv6: hostHasIPv6() });
   switch (command.kind) {
     case "help":
       process.stdout.write(HELP);
@@ -33,7 +35,9 @@ main().then(
   },
   (err: unknown) => {
     const message = err instanceof Error ? err.message : String(err);
-    process.stderr.write(`hello-server: ${message}\n`);
+    // A usage error is always text: the flags that would choose the format could not be read.
+    if (err instanceof UsageError) process.stderr.write(`hello-server: ${message}\n`);
+    else emit({ event: "error", level: "error", message });
     process.exit(err instanceof UsageError ? 2 : 1);
   },
 );

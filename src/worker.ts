@@ -6,12 +6,17 @@
 import type { Adapter, Listener } from "./adapters/types.ts";
 import type { Config } from "./config.ts";
 import { createHttpCore } from "./http/server.ts";
-import { syscallPreferred, syscallUnavailableReason } from "./io/available.ts";
+import { nodeAutoFallbackReason, syscallPreferred, syscallUnavailableReason } from "./io/available.ts";
+import { raiseOpenFileLimitAtStart } from "./io/rlimit.ts";
+import { WORKER_ENV } from "./spawner/protocol.ts";
 import { detectRuntime, type RuntimeName } from "./runtime.ts";
+import { warn } from "./spawner/log.ts";
 
 export interface Worker {
   /** The port actually bound (useful with --port 0). */
   readonly port: number;
+  /** Shutdown has begun, serving goes on (--shutdown-delay): answers close their connections, the health path says 503. */
+  beginShutdown(): void;
   /** Stop accepting, finish answers in flight, close idle connections; resolves when none is left. */
   shutdown(): Promise<void>;
   /** Cut every connection now (the shutdown timeout passed). */
@@ -39,11 +44,21 @@ export function resolveIo(io: Config["io"], runtime: RuntimeName, host: string):
     return "syscall";
   }
   if (io === "auto" && syscallPreferred(runtime, host)) return "syscall";
+  const fallback = io === "auto" ? nodeAutoFallbackReason(runtime, host) : null;
+  // Said once, by the process that prints the listening line (workers stay quiet).
+  if (fallback !== null && !fallbackSaid && process.env[WORKER_ENV] !== "1") {
+    fallbackSaid = true;
+    console.error(`hello-server: ${fallback}`);
+  }
   return "socket";
 }
 
+let fallbackSaid = false;
+
 export async function startWorker(config: Config, opts: { reusePort: boolean }): Promise<Worker> {
   const runtime = detectRuntime();
+  // Soft RLIMIT_NOFILE up to the hard limit, before the first socket (io/rlimit.ts says why).
+  await raiseOpenFileLimitAtStart(runtime);
   const core = createHttpCore(config);
   const listenOptions = { host: config.host, port: config.port, backlog: config.backlog, reusePort: opts.reusePort };
   let listener: Listener;
@@ -54,6 +69,7 @@ export async function startWorker(config: Config, opts: { reusePort: boolean }):
     listener = await runSyscallServer({ ...listenOptions, eager: config.eager, runtime }, core.handler, {
       tick: (now) => core.tick(now),
       nextTimeout: () => core.tickMs,
+      warn,
     });
   } else {
     listener = await (await socketAdapter(runtime))(listenOptions, core.handler);
@@ -62,6 +78,9 @@ export async function startWorker(config: Config, opts: { reusePort: boolean }):
   let stopping: Promise<void> | null = null;
   return {
     port: listener.port,
+    beginShutdown() {
+      core.beginShutdown();
+    },
     shutdown() {
       stopping ??= (async () => {
         listener.stop();

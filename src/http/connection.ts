@@ -30,12 +30,22 @@ export interface ConnectionContext {
   now: number;
   /** Set by graceful shutdown: finish what is in flight, then close. */
   draining: boolean;
+  /**
+   * Shutdown has begun (the --shutdown-delay, then the drain): every answer says
+   * `Connection: close` and the health path answers 503. Set whenever `draining` is.
+   */
+  stopping: boolean;
+  /** --health-path as bytes, or null: then no request pays more than this null check. */
+  readonly healthPath: Uint8Array | null;
   /** Called once when a connection closes. */
   release(conn: Connection): void;
 }
 
 /** How long graceful shutdown waits for the first request of a connection that sent nothing yet. */
 const FRESH_GRACE_MS = 1000;
+
+/** `?`, where a request-target's query begins (RFC 3986 §3.4). */
+const QUESTION_MARK = 0x3f;
 
 /** Reused by every connection: a head is parsed and acted on before the next is read. */
 const head = new RequestHead();
@@ -53,6 +63,7 @@ export class Connection {
   private requestCloses = false;
   private requestKeepAlive10 = false;
   private requestIsHead = false;
+  private requestIsHealth = false;
   /** Output batch of this read: `first` repeated `count` times, or `parts` when the answers differ. */
   private first: Uint8Array | null = null;
   private count = 0;
@@ -149,6 +160,7 @@ export class Connection {
     this.requestCloses = !head.keepAlive;
     this.requestKeepAlive10 = head.keepAlive10;
     this.requestIsHead = head.method === Method.HEAD;
+    this.requestIsHealth = this.ctx.healthPath !== null && this.targetIsHealthPath(this.ctx.healthPath);
     if (head.chunked) {
       this.chunked ??= new ChunkedDecoder(this.ctx.maxBodySize, this.ctx.maxHeaderSize);
       this.chunked.reset();
@@ -166,13 +178,31 @@ export class Connection {
     return this.finishRequest(available);
   }
 
+  /**
+   * Whether the parsed target is the health path: origin-form, equal up to the end or to a
+   * `?` (RFC 9112 §3.2.1: the query is not part of the path, so `/healthz?probe=1` matches).
+   * The length check first: most targets are not even as long as the path.
+   */
+  private targetIsHealthPath(path: Uint8Array): boolean {
+    const buf = this.reader.buf;
+    const start = head.targetStart;
+    const n = path.length;
+    const length = head.targetEnd - start;
+    if (length < n || (length > n && buf[start + n] !== QUESTION_MARK)) return false;
+    for (let i = 0; i < n; i++) if (buf[start + i] !== path[i]) return false;
+    return true;
+  }
+
   /** The request (and its body) is fully read: queue its answer. Returns false when the connection ends after it. */
   private finishRequest(unread: number): boolean {
     this.phase = Phase.HEAD;
     // Chosen now, not when the head arrived: shutdown may have begun while the body was arriving.
-    const closes = this.requestCloses || this.ctx.draining;
+    const ctx = this.ctx;
+    const closes = this.requestCloses || ctx.stopping;
     const persist = closes ? Persist.CLOSE : this.requestKeepAlive10 ? Persist.KEEP_10 : Persist.KEEP;
-    this.queue(this.ctx.responses.get(persist, this.requestIsHead));
+    this.queue(
+      this.requestIsHealth ? ctx.responses.health(persist, this.requestIsHead, ctx.stopping) : ctx.responses.get(persist, this.requestIsHead),
+    );
     if (closes) {
       // Bytes after a request that closes the connection are never answered (RFC 9112 §9.6).
       this.phase = Phase.CLOSING;

@@ -29,11 +29,14 @@ const encoder = new TextEncoder();
 const CONNECTION_LINE = ["", "Connection: keep-alive\r\n", "Connection: close\r\n"] as const;
 /** Longest pipeline whose repeated response is cached; wrk and TechEmpower use 16. */
 const MAX_CACHED_REPEAT = 64;
+const HEALTH_FIELDS = "Cache-Control: no-store\r\n";
 
 export class ResponseCache {
   private date = "";
   /** Index = persist * 2 + (isHead ? 1 : 0). */
   private variants: Array<Uint8Array | undefined> = [];
+  /** The health path's answers; index = (stopping ? 6 : 0) + persist * 2 + (isHead ? 1 : 0). */
+  private healthVariants: Array<Uint8Array | undefined> = [];
   private repeats = new Map<Uint8Array, Array<Uint8Array | undefined>>();
   private errors = new Map<number, Uint8Array>();
   readonly continue100 = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
@@ -52,6 +55,7 @@ export class ResponseCache {
     this.date = date;
     // Replace, never mutate: buffers already handed to a transport may still be in flight.
     this.variants = [];
+    this.healthVariants = [];
     this.repeats = new Map();
     this.errors = new Map();
   }
@@ -60,6 +64,24 @@ export class ResponseCache {
   get(persist: number, isHead: boolean): Uint8Array {
     const i = persist * 2 + (isHead ? 1 : 0);
     return this.variants[i] ?? (this.variants[i] = this.build(persist, isHead));
+  }
+
+  /**
+   * The health path's answer: `200 ok`, or `503` once shutdown has begun (`stopping`), so a
+   * readiness probe takes the pod out of its Service before the drain. Neither carries the
+   * configured fields: they describe the configured answer, not this one. `no-store`: a
+   * cached health answer would be a stale one.
+   */
+  health(persist: number, isHead: boolean, stopping: boolean): Uint8Array {
+    const i = (stopping ? 6 : 0) + persist * 2 + (isHead ? 1 : 0);
+    let r = this.healthVariants[i];
+    if (r === undefined) {
+      const status = stopping ? 503 : 200;
+      const body = encoder.encode(stopping ? "stopping" : "ok");
+      r = this.encode(status, "text/plain; charset=utf-8", HEALTH_FIELDS, CONNECTION_LINE[persist as 0 | 1 | 2], body, isHead);
+      this.healthVariants[i] = r;
+    }
+    return r;
   }
 
   /** `response` repeated `count` times, cached for the variants the cache itself built. */

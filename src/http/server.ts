@@ -17,6 +17,11 @@ export interface HttpCore {
   readonly tickMs: number;
   /** Open connections. */
   readonly size: number;
+  /**
+   * Shutdown has begun but connections are still accepted and served (--shutdown-delay):
+   * every answer from now on closes its connection, and the health path answers 503.
+   */
+  beginShutdown(): void;
   /** Stop keeping connections alive: close idle ones now, the rest after their answer. Resolves when none is left. */
   shutdown(): Promise<void>;
   /** Cut every connection now, unflushed output dropped (the shutdown timeout passed). */
@@ -36,6 +41,8 @@ export function createHttpCore(config: Config, now: number = Date.now()): HttpCo
     idleTimeoutMs: config.idleTimeout * 1000,
     now,
     draining: false,
+    stopping: false,
+    healthPath: config.healthPath === null ? null : new TextEncoder().encode(config.healthPath),
     release(conn) {
       connections.delete(conn);
       if (whenEmpty !== null && connections.size === 0) whenEmpty();
@@ -67,7 +74,11 @@ export function createHttpCore(config: Config, now: number = Date.now()): HttpCo
       responses.setTime(t);
       for (const conn of connections) if (t >= conn.deadline) conn.onTimeout();
     },
+    beginShutdown() {
+      ctx.stopping = true;
+    },
     shutdown() {
+      ctx.stopping = true;
       ctx.draining = true;
       for (const conn of connections) conn.onShutdown();
       if (connections.size === 0) return Promise.resolve();

@@ -13,6 +13,7 @@ import { detectRuntime, runtimeVersion } from "../runtime.ts";
 import { resolveIo, startWorker } from "../worker.ts";
 import { currentPortSharing, currentProcessFacts, workerCommand } from "./command.ts";
 import { availableCpus } from "./cpus.ts";
+import { setLogFormat } from "./log.ts";
 import { WORKER_ENV } from "./protocol.ts";
 import { Supervisor } from "./supervisor.ts";
 import { runSingle, runWorker, type StartWorker } from "./worker-process.ts";
@@ -25,6 +26,7 @@ export function serve(config: Config): Promise<void> {
 
 /** `serve` with the server to run passed in (tests run the spawner around a stand-in). */
 export async function serveWith(config: Config, start: StartWorker): Promise<void> {
+  setLogFormat(config.logFormat);
   const runtime = detectRuntime();
   // The listening line names the I/O back end too: `--io auto` picks one per runtime. This also
   // refuses an impossible --io (syscall on Node) before any worker is spawned.

@@ -5,13 +5,19 @@
  * under Node already use theirs). The supervisor talks back with signals only.
  */
 
-/** Set to "1" in a worker's environment: serve() then runs as a worker, not a supervisor. */
-export const WORKER_ENV = "HELLO_SERVER_WORKER";
+/**
+ * Set to "1" in a worker's environment: serve() then runs as a worker, not a supervisor.
+ * The leading underscore is deliberate: Kubernetes service links (and Docker's legacy
+ * links) inject `<SERVICE>_PORT=tcp://…`, `<SERVICE>_SERVICE_HOST`, … for every Service,
+ * and a Service name starts with a letter, so no injected name can start with `_`. A
+ * Service named `hello-server-worker` would otherwise set HELLO_SERVER_WORKER_PORT.
+ */
+export const WORKER_ENV = "_HELLO_WORKER";
 /**
  * The port the first worker actually bound, given to the rest: with
  * `--port 0` every worker would otherwise pick its own free port.
  */
-export const WORKER_PORT_ENV = "HELLO_SERVER_WORKER_PORT";
+export const WORKER_PORT_ENV = "_HELLO_WORKER_PORT";
 
 /** Process exit codes. */
 export const EXIT = {

@@ -9,10 +9,10 @@ import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import type { Config } from "../config.ts";
 import type { Command, Sharing } from "./command.ts";
-import { events, lifecycle, say, writeLine } from "./log.ts";
+import { events, lifecycle, say } from "./log.ts";
 import { EXIT, MessageReader, WORKER_ENV, WORKER_PORT_ENV } from "./protocol.ts";
 import { checkSpread } from "./spread.ts";
-import { listeningLine, STOP_SIGNALS } from "./worker-process.ts";
+import { delayFor, listeningLine, STOP_SIGNALS, type StopSignal } from "./worker-process.ts";
 
 /** A worker that lived this long before dying was healthy: its slot's backoff starts over. */
 const STABLE_MS = 10_000;
@@ -107,12 +107,12 @@ export class Supervisor {
     this.#state = "running";
     const { config } = this.#o;
     const details = `pid ${process.pid}, ${this.#o.workers} workers, ${this.#o.sharing === "cluster" ? "node:cluster shared socket" : "SO_REUSEPORT"}`;
-    if (!this.#quiet) writeLine(listeningLine(config.host, this.#port, this.#o.runtime, details));
+    lifecycle(this.#quiet, events.listening(listeningLine(config.host, this.#port, this.#o.runtime, details)));
     const pids = this.#slots.flatMap((w) => (w === undefined ? [] : [w.pid]));
     const spread = await checkSpread(pids, config.host, this.#port, this.#o.sharing);
     if (this.#stopping()) return;
     if (!spread.ok) return this.#fail(new Error(`port sharing does not work: ${spread.text}`));
-    lifecycle(this.#quiet, spread.text);
+    lifecycle(this.#quiet, events.portSharing(spread.text));
   }
 
   /** Starts a worker for `slot` and resolves once it listens; the slot then holds it. */
@@ -135,7 +135,9 @@ export class Supervisor {
 
   #spawn(): Worker {
     const env: Record<string, string | undefined> = { ...process.env, [WORKER_ENV]: "1" };
+    // Set or removed, never inherited: only this supervisor may assign a worker its port.
     if (this.#port !== 0 && this.#o.sharing === "reuseport") env[WORKER_PORT_ENV] = String(this.#port);
+    else delete env[WORKER_PORT_ENV];
     const { file, args } = this.#o.command;
     const child =
       this.#o.sharing === "cluster"
@@ -217,17 +219,22 @@ export class Supervisor {
     this.#timers.add(timer);
   }
 
-  #retire(worker: Worker): void {
+  /**
+   * Asks `worker` to stop: SIGTERM waits out --shutdown-delay in the worker (it serves on
+   * meanwhile), SIGINT drains at once (see worker-process.ts). SIGKILL if it outlives both.
+   */
+  #retire(worker: Worker, how: StopSignal = "SIGINT"): void {
     worker.retiring = true;
-    signal(worker, "SIGTERM");
-    const timer = setTimeout(() => signal(worker, "SIGKILL"), this.#o.config.shutdownTimeout * 1000 + KILL_GRACE_MS);
+    signal(worker, how);
+    const { config } = this.#o;
+    const timer = setTimeout(() => signal(worker, "SIGKILL"), (delayFor(how, config) + config.shutdownTimeout) * 1000 + KILL_GRACE_MS);
     void worker.exited.then(() => clearTimeout(timer));
   }
 
   /** SIGHUP: one slot at a time, start a replacement, wait until it listens, then stop the old worker gracefully. */
   async rollingRestart(): Promise<void> {
     if (this.#state !== "running") {
-      lifecycle(this.#quiet, `SIGHUP ignored while ${this.#state}`);
+      lifecycle(this.#quiet, events.signalIgnored(`SIGHUP ignored while ${this.#state}`));
       return;
     }
     this.#state = "restarting";
@@ -235,7 +242,7 @@ export class Supervisor {
     if (this.#o.sharing === "reuseport" && readMigrateReq() === "0") {
       // Closing one socket of a SO_REUSEPORT group resets the connections still in its accept
       // queue; since Linux 5.14 this sysctl moves them to another socket of the group instead.
-      lifecycle(this.#quiet, "net.ipv4.tcp_migrate_req is 0: connections queued on a stopping worker's socket may be reset (set it to 1 for restarts without resets)");
+      lifecycle(this.#quiet, events.notice("net.ipv4.tcp_migrate_req is 0: connections queued on a stopping worker's socket may be reset (set it to 1 for restarts without resets)"));
     }
     for (let slot = 0; slot < this.#slots.length; slot++) {
       const old = this.#slots[slot];
@@ -267,21 +274,27 @@ export class Supervisor {
     return this.#state === "stopping";
   }
 
-  /** SIGTERM/SIGINT: every worker finishes its responses and exits; then the supervisor exits 0. */
-  async stop(signal: string): Promise<void> {
+  /**
+   * SIGTERM/SIGINT: every worker finishes its responses and exits; then the supervisor exits 0.
+   * The signal is passed on, so the workers (not the supervisor) wait out --shutdown-delay after
+   * a SIGTERM; a worker that dies meanwhile is not replaced, the others keep serving.
+   */
+  async stop(signal: StopSignal): Promise<void> {
     if (this.#state === "stopping") return;
     this.#state = "stopping";
     lifecycle(this.#quiet, events.shutdownBegun(signal));
-    await this.#stopAll();
+    const delay = delayFor(signal, this.#o.config);
+    if (delay > 0) lifecycle(this.#quiet, events.shutdownDelay(delay));
+    await this.#stopAll(signal);
     lifecycle(this.#quiet, events.shutdownDone());
     process.exit(EXIT.ok);
   }
 
-  async #stopAll(): Promise<void> {
+  async #stopAll(how: StopSignal = "SIGINT"): Promise<void> {
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
     const all = [...this.#live];
-    for (const w of all) if (!w.retiring) this.#retire(w);
+    for (const w of all) if (!w.retiring) this.#retire(w, how);
     await Promise.all(all.map((w) => w.exited));
   }
 

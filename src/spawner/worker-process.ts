@@ -3,29 +3,54 @@
  * supervisor) or one worker started by the supervisor. Both stop the same
  * way on SIGTERM/SIGINT: stop accepting, finish responses in flight, close
  * idle connections, exit 0 — forced after `--shutdown-timeout`.
+ *
+ * SIGTERM first waits `--shutdown-delay` seconds, still accepting and
+ * serving (answers close their connections, the health path says 503):
+ * Kubernetes sends SIGTERM while Services and load balancers may still route
+ * new connections to the pod for a few seconds (kubernetes/kubernetes#20473).
+ * The delay lives here, in the serving process, not in the supervisor: a
+ * SIGTERM sent to the whole group (systemd's KillMode=control-group,
+ * `kill 0`) then behaves the same as one forwarded by the supervisor.
+ * SIGINT drains at once, without the delay (Ctrl-C; also the supervisor's
+ * signal to a worker it replaces in a rolling restart, where the replacement
+ * already listens and waiting would only slow the restart).
  */
 import { writeSync } from "node:fs";
 import type { Config } from "../config.ts";
 import type { Worker } from "../worker.ts";
-import { events, lifecycle, say, writeLine } from "./log.ts";
+import { events, lifecycle, say } from "./log.ts";
 import { portHasListener } from "./spread.ts";
 import { encodeMessage, EXIT, WORKER_PORT_ENV, type WorkerMessage } from "./protocol.ts";
 
 /** A bound, serving server: what src/worker.ts's startWorker returns. */
-export type RunningServer = Pick<Worker, "port" | "shutdown" | "forceClose">;
+export type RunningServer = Pick<Worker, "port" | "beginShutdown" | "shutdown" | "forceClose">;
 
 export type StartWorker = (config: Config, opts: { reusePort: boolean }) => Promise<RunningServer>;
 
 /** Signals that stop the server gracefully. */
 export const STOP_SIGNALS = ["SIGTERM", "SIGINT"] as const;
+export type StopSignal = (typeof STOP_SIGNALS)[number];
+
+/** Seconds a stop signal waits before the drain: only SIGTERM honours --shutdown-delay. */
+export function delayFor(signal: StopSignal, config: Pick<Config, "shutdownDelay">): number {
+  return signal === "SIGTERM" ? config.shutdownDelay : 0;
+}
 
 /** `http://HOST:PORT`, with IPv6 addresses in brackets (RFC 3986 §3.2.2). */
 export function origin(host: string, port: number): string {
   return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
+/** What a bind to `host` reaches: `::` is one socket for IPv6 and IPv4 (IPV6_V6ONLY off). */
+export function addressNote(host: string): string {
+  if (host === "::") return "dual-stack, ";
+  if (host === "0.0.0.0") return "IPv4 only, ";
+  return "";
+}
+
+/** The text after `hello-server ` (see log.ts: the listening event). */
 export function listeningLine(host: string, port: number, runtime: string, details: string): string {
-  return `hello-server listening on ${origin(host, port)} (${runtime}, ${details})`;
+  return `listening on ${origin(host, port)} (${addressNote(host)}${runtime}, ${details})`;
 }
 
 function message(e: unknown): string {
@@ -47,19 +72,40 @@ export async function shutdownWithin(server: RunningServer, seconds: number): Pr
   }
 }
 
-/** On the first stop signal (later ones are ignored: a Ctrl-C reaches the workers and the supervisor's SIGTERM follows): shut down and exit 0. */
-function exitGracefullyOnSignals(server: RunningServer, config: Config, announce: boolean): (why: string) => void {
+/**
+ * On the first stop signal: wait out the delay (SIGTERM only), shut down, exit 0. Later
+ * signals are ignored (a Ctrl-C reaches the workers and the supervisor's SIGINT follows),
+ * except that a SIGINT during the delay ends the delay.
+ */
+function exitGracefullyOnSignals(server: RunningServer, config: Config, announce: boolean): (why: string, delaySeconds: number) => void {
   let stopping = false;
-  const stop = (why: string): void => {
-    if (stopping) return;
+  let endDelay: (() => void) | null = null;
+  const stop = (why: string, delaySeconds: number): void => {
+    if (stopping) {
+      if (delaySeconds === 0) endDelay?.();
+      return;
+    }
     stopping = true;
     if (announce) lifecycle(config.quiet, events.shutdownBegun(why));
-    void shutdownWithin(server, config.shutdownTimeout).then((result) => {
+    void (async () => {
+      if (delaySeconds > 0) {
+        server.beginShutdown();
+        if (announce) lifecycle(config.quiet, events.shutdownDelay(delaySeconds));
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, delaySeconds * 1000);
+          endDelay = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        endDelay = null;
+      }
+      const result = await shutdownWithin(server, config.shutdownTimeout);
       if (announce) lifecycle(config.quiet, result === "done" ? events.shutdownDone() : events.shutdownForced(config.shutdownTimeout));
       process.exit(EXIT.ok);
-    });
+    })();
   };
-  for (const signal of STOP_SIGNALS) process.on(signal, () => stop(signal));
+  for (const signal of STOP_SIGNALS) process.on(signal, () => stop(signal, delayFor(signal, config)));
   return stop;
 }
 
@@ -85,12 +131,12 @@ async function startOrExit(
 /** `--workers 1`: the server in this process, no supervisor. */
 export async function runSingle(config: Config, start: StartWorker, runtime: string): Promise<void> {
   const server = await startOrExit(start, config, false, (text) => say(`error: ${text}`));
-  if (!config.quiet) writeLine(listeningLine(config.host, server.port, runtime, `pid ${process.pid}`));
+  lifecycle(config.quiet, events.listening(listeningLine(config.host, server.port, runtime, `pid ${process.pid}`)));
   // This process is the one worker: the line makes "worker started" lines count workers in every mode.
   lifecycle(config.quiet, events.workerStarted(process.pid));
   exitGracefullyOnSignals(server, config, true);
   // Without a handler SIGHUP kills the process; there are no workers to replace.
-  process.on("SIGHUP", () => lifecycle(config.quiet, "SIGHUP ignored: --workers 1 has no workers to replace"));
+  process.on("SIGHUP", () => lifecycle(config.quiet, events.signalIgnored("SIGHUP ignored: --workers 1 has no workers to replace")));
 }
 
 function report(m: WorkerMessage): void {
@@ -111,7 +157,7 @@ export async function runWorker(config: Config, start: StartWorker, reusePort: b
   const stop = exitGracefullyOnSignals(server, cfg, false);
   // The supervisor handles SIGHUP (rolling restart); a terminal hang-up reaches the whole group.
   process.on("SIGHUP", () => {});
-  process.stdin.on("end", () => stop("supervisor gone"));
-  process.stdin.on("error", () => stop("supervisor gone"));
+  process.stdin.on("end", () => stop("supervisor gone", 0));
+  process.stdin.on("error", () => stop("supervisor gone", 0));
   process.stdin.resume();
 }

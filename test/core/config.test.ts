@@ -27,7 +27,7 @@ describe("defaults", () => {
     const c = serve([]);
     expect(c).toEqual(DEFAULTS);
     expect(c.port).toBe(8000);
-    expect(c.host).toBe("0.0.0.0");
+    expect(c.host).toBe("::");
     expect(c.body).toBe("hello");
     expect(c.status).toBe(200);
     expect(c.contentType).toBe("text/plain; charset=utf-8");
@@ -192,5 +192,36 @@ describe("bad flags and values: UsageError with one line", () => {
     expect(usageError(["--nope"])).toContain("--nope");
     expect(usageError(["--port", "x"])).toContain("--port");
     expect(usageError(["--status", "99"])).toContain("--status");
+  });
+});
+
+describe("Kubernetes service links", () => {
+  // A Service named `hello-server` puts these into every pod of its namespace (enableServiceLinks,
+  // on by default); a Service named `hello-server-worker` would add HELLO_SERVER_WORKER_PORT.
+  const SERVICE_LINKS = {
+    HELLO_SERVER_PORT: "tcp://10.0.0.1:8000",
+    HELLO_SERVER_PORT_8000_TCP: "tcp://10.0.0.1:8000",
+    HELLO_SERVER_PORT_8000_TCP_ADDR: "10.0.0.1",
+    HELLO_SERVER_PORT_8000_TCP_PORT: "8000",
+    HELLO_SERVER_PORT_8000_TCP_PROTO: "tcp",
+    HELLO_SERVER_SERVICE_HOST: "10.0.0.1",
+    HELLO_SERVER_SERVICE_PORT: "8000",
+    HELLO_SERVER_WORKER_PORT: "tcp://10.0.0.2:8000",
+    HELLO_SERVER_WORKER_SERVICE_HOST: "10.0.0.2",
+  };
+
+  test("HELLO_SERVER_* variables change nothing", () => {
+    expect(serve([], SERVICE_LINKS)).toEqual(DEFAULTS);
+    expect(serve(["--port", "9000"], SERVICE_LINKS).port).toBe(9000);
+  });
+
+  test("no source file names a HELLO_SERVER_ variable (the spawner's own start with `_`)", async () => {
+    const { readdirSync, readFileSync } = await import("node:fs");
+    const { join } = await import("node:path");
+    const root = join(import.meta.dir, "../../src");
+    const files = readdirSync(root, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
+    expect(files.length).toBeGreaterThan(10);
+    const offenders = files.filter((f) => /["'`]HELLO_SERVER_/.test(readFileSync(join(root, f), "utf8")));
+    expect(offenders).toEqual([]);
   });
 });
