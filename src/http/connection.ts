@@ -78,6 +78,8 @@ export class Connection {
   private released = false;
   /** A CR arrived where a request line could start; its LF may come in the next read. */
   private afterCR = false;
+  /** Why the connection was refused, for tests and the differential fuzzer; null while it is not. */
+  refusedWith: ParseErrorKind | null = null;
   /** No byte has arrived yet: the client may have sent its first request a moment ago. */
   private fresh = true;
 
@@ -216,6 +218,7 @@ export class Connection {
 
   /** Answers a request that cannot be served, then closes: its framing can no longer be trusted. */
   private refuse(kind: ParseErrorKind): void {
+    this.refusedWith = kind;
     this.reader.clear();
     this.queue(this.ctx.responses.error(ParseError[kind]));
     this.phase = Phase.CLOSING;
