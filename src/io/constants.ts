@@ -26,6 +26,11 @@ export const MSG_NOSIGNAL = 0x4000;
 /** Hold the data for more: the close() that follows sends it with the FIN in one segment. */
 export const MSG_MORE = 0x8000;
 
+/** getrlimit(2) resource: the per-process open-file limit (asm-generic/resource.h). */
+export const RLIMIT_NOFILE = 7;
+/** sizeof(struct rlimit): rlim_cur, rlim_max as u64. */
+export const RLIMIT_SIZE = 16;
+
 export const EPOLL_CLOEXEC = 0o2000000;
 export const EPOLL_CTL_ADD = 1;
 export const EPOLL_CTL_DEL = 2;

@@ -19,6 +19,8 @@ export async function loadBunLibc(): Promise<Libc> {
     epoll_create1: { args: ["i32"], returns: "i32" },
     epoll_ctl: { args: ["i32", "i32", "i32", "ptr"], returns: "i32" },
     epoll_wait: { args: ["i32", "ptr", "i32", "i32"], returns: "i32" },
+    getrlimit: { args: ["i32", "ptr"], returns: "i32" },
+    setrlimit: { args: ["i32", "ptr"], returns: "i32" },
     __errno_location: { args: [], returns: "ptr" },
   });
   const errnoAt = s.__errno_location();
@@ -26,7 +28,7 @@ export async function loadBunLibc(): Promise<Libc> {
   // errno is thread-local and the JS thread never changes, so one view serves every read.
   const errnoCell = new Int32Array(ffi.toArrayBuffer(errnoAt, 0, 4));
   const { socket, setsockopt, bind, listen, getsockname, accept4, recv, send, shutdown, close } = s;
-  const { epoll_create1, epoll_ctl, epoll_wait } = s;
+  const { epoll_create1, epoll_ctl, epoll_wait, getrlimit, setrlimit } = s;
   return {
     socket: (d, t, p) => socket(d, t, p),
     setsockopt: (fd, level, name, value, length) => setsockopt(fd, level, name, value, length),
@@ -41,6 +43,8 @@ export async function loadBunLibc(): Promise<Libc> {
     epollCreate1: (flags) => epoll_create1(flags),
     epollCtl: (epfd, op, fd, event) => epoll_ctl(epfd, op, fd, event),
     epollWait: (epfd, events, max, timeout) => epoll_wait(epfd, events, max, timeout),
+    getrlimit: (resource, limit) => getrlimit(resource, limit),
+    setrlimit: (resource, limit) => setrlimit(resource, limit),
     errno: () => errnoCell[0]!,
   };
 }

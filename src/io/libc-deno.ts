@@ -20,6 +20,8 @@ const SYMBOLS = {
   epoll_create1: { parameters: ["i32"], result: "i32" },
   epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32" },
   epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32" },
+  getrlimit: { parameters: ["i32", "buffer"], result: "i32" },
+  setrlimit: { parameters: ["i32", "buffer"], result: "i32" },
   __errno_location: { parameters: [], result: "pointer" },
 } as const;
 
@@ -39,6 +41,8 @@ interface Symbols {
   epoll_create1(flags: I): I;
   epoll_ctl(epfd: I, op: I, fd: I, event: B): I;
   epoll_wait(epfd: I, events: B, max: I, timeout: I): I;
+  getrlimit(resource: I, limit: B): I;
+  setrlimit(resource: I, limit: B): I;
   __errno_location(): DenoPointer;
 }
 
@@ -71,6 +75,8 @@ export function loadDenoLibc(): Libc {
     epollCreate1: (flags) => s.epoll_create1(flags),
     epollCtl: (epfd, op, fd, event) => s.epoll_ctl(epfd, op, fd, event),
     epollWait: (epfd, events, max, timeout) => s.epoll_wait(epfd, events, max, timeout),
+    getrlimit: (resource, limit) => s.getrlimit(resource, limit),
+    setrlimit: (resource, limit) => s.setrlimit(resource, limit),
     errno: () => errnoCell[0]!,
   };
 }

@@ -1,6 +1,7 @@
 /**
  * The libc calls the syscall back end makes, behind one interface so the
- * loop is written once for Bun (bun:ffi) and Deno (Deno.dlopen). Every
+ * loop is written once for Bun (bun:ffi), Deno (Deno.dlopen) and Node
+ * (koffi, an optional npm dependency). Every
  * call returns the C result (-1 on failure); `errno()` must be read right
  * after a failed call, before anything else can touch errno.
  *
@@ -25,12 +26,25 @@ export interface Libc {
   epollCreate1(flags: number): number;
   epollCtl(epfd: number, op: number, fd: number, event: Uint8Array): number;
   epollWait(epfd: number, events: Uint8Array, maxEvents: number, timeoutMs: number): number;
+  /** `limit` is a 16-byte `struct rlimit` (rlim_cur, rlim_max: u64). */
+  getrlimit(resource: number, limit: Uint8Array): number;
+  setrlimit(resource: number, limit: Uint8Array): number;
   /** The calling thread's errno, read from `__errno_location()` through a cached 4-byte view. */
   errno(): number;
 }
 
-/** Loads libc through the runtime's FFI. Callers check {@link syscallUnavailableReason} first. */
-export async function loadLibc(runtime: "bun" | "deno"): Promise<Libc> {
+let loaded: Promise<Libc> | undefined;
+
+/**
+ * Loads libc through the runtime's FFI, once per process (the open-file
+ * limit and the loop share it). Callers check {@link syscallUnavailableReason} first.
+ */
+export function loadLibc(runtime: "bun" | "deno" | "node"): Promise<Libc> {
+  return (loaded ??= load(runtime));
+}
+
+async function load(runtime: "bun" | "deno" | "node"): Promise<Libc> {
   if (runtime === "bun") return (await import("./libc-bun.ts")).loadBunLibc();
-  return (await import("./libc-deno.ts")).loadDenoLibc();
+  if (runtime === "deno") return (await import("./libc-deno.ts")).loadDenoLibc();
+  return (await import("./libc-node.ts")).loadNodeLibc();
 }

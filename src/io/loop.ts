@@ -24,6 +24,7 @@ import { Connection, type ConnectionOwner } from "./connection.ts";
 import { SyscallError, describeErrno } from "./errno.ts";
 import { loadLibc, type Libc } from "./libc.ts";
 import { openListener } from "./listen.ts";
+import { RateLimitedWarning } from "./rate-limit.ts";
 import * as K from "./constants.ts";
 
 /** Longest stretch the loop keeps the JS thread before yielding to the runtime. */
@@ -37,6 +38,11 @@ const MAX_EVENTS = 256;
 const MAX_ACCEPTS_PER_WAKE = 128;
 /** After EMFILE/ENFILE/ENOBUFS/ENOMEM the listener sleeps this long, then accepts again. */
 const ACCEPT_BACKOFF_MS = 100;
+/**
+ * The accept back-off warning is printed at most this often; the line says how many back-offs
+ * it stands for, so a descriptor shortage under a flood is one line every few seconds, not ten a second.
+ */
+const ACCEPT_WARN_EVERY_MS = 5000;
 /** One receive buffer per worker; `data` gets a view that is valid only during the call. */
 const RECV_BUFFER_SIZE = 64 * 1024;
 /** Receive views up to this length are cached per length, so a read allocates nothing. */
@@ -76,7 +82,7 @@ export async function runSyscallServer<C>(
 ): Promise<SyscallListener> {
   const reason = syscallUnavailableReason(options.runtime);
   if (reason !== null) throw new Error(reason);
-  const libc = await loadLibc(options.runtime as "bun" | "deno");
+  const libc = await loadLibc(options.runtime);
   const listener = openListener(libc, options);
   const epfd = libc.epollCreate1(K.EPOLL_CLOEXEC);
   if (epfd < 0) {
@@ -112,6 +118,7 @@ class SyscallLoop<C> implements ConnectionOwner {
   private listening = true;
   /** Date.now() when the listener is re-armed after an accept back-off; 0 = not backing off. */
   private acceptResumeAt = 0;
+  private readonly acceptWarning = new RateLimitedWarning(ACCEPT_WARN_EVERY_MS, (line) => this.warn(line));
   private tickAt = 0;
   /** Date.now() of the last setTimeout(0) yield. */
   private parkedAt = 0;
@@ -254,7 +261,7 @@ class SyscallLoop<C> implements ConnectionOwner {
   private backOffAccepting(errno: number): void {
     this.acceptResumeAt = Date.now() + ACCEPT_BACKOFF_MS;
     this.watch(this.listenFd, K.EPOLL_CTL_MOD, 0);
-    this.warn(`accept4 failed: ${describeErrno(errno)}; not accepting for ${ACCEPT_BACKOFF_MS} ms`);
+    this.acceptWarning.warn(Date.now(), `accept4 failed: ${describeErrno(errno)}; not accepting for ${ACCEPT_BACKOFF_MS} ms`);
   }
 
   private read(conn: Connection<C>): void {
