@@ -1,0 +1,694 @@
+/**
+ * The `--io uring` loop: one io_uring per worker, completion-driven.
+ *
+ * One multishot ACCEPT on the listener yields every new connection; one
+ * multishot RECV per connection, into a provided-buffer ring, yields its
+ * bytes; the core's answers are copied into mapped send slots and go out
+ * as SEND (MSG_WAITALL, and MSG_MORE + a linked CLOSE when the connection
+ * ends, so the answer leaves with the FIN as in the epoll back end);
+ * CLOSE, SHUTDOWN and ASYNC_CANCEL go through the ring too. A loop turn is
+ * one io_uring_enter(GETEVENTS): it submits every SQE the previous turn
+ * queued, runs the kernel's deferred completions (DEFER_TASKRUN) and waits
+ * for at least one CQE or the core's next timer. Under load one turn
+ * serves many connections, which is how it gets below one system call per
+ * request.
+ *
+ * The JS thread blocks in io_uring_enter, so turns run in batches of at
+ * most BATCH_MS and the loop yields to the runtime in between, as the epoll
+ * loop does (src/io/loop.ts: the same yields, the same Deno park rule), so
+ * SIGTERM, SIGHUP and timers run.
+ *
+ * user_data of every SQE: low word = connection index (send slot for SEND),
+ * high word = operation | generation << 8. A generation check drops stale
+ * completions of a connection whose index was reused.
+ */
+import type { ConnectionHandler, Transport } from "../../adapters/types.ts";
+import type { SyscallListener, SyscallLoopHooks } from "../loop.ts";
+import type { Runtime } from "../available.ts";
+import type { ListenOptions } from "../../adapters/types.ts";
+import { SyscallError, describeErrno } from "../errno.ts";
+import { loadLibc, type Libc } from "../libc.ts";
+import { openListener } from "../listen.ts";
+import * as K from "../constants.ts";
+import * as U from "./constants.ts";
+import { BufferRing, Ring, UringRefused, describeSetupFlags } from "./ring.ts";
+import { loadUringSys, type UringSys } from "./sys.ts";
+
+/** Longest stretch the loop keeps the JS thread before yielding to the runtime (as the epoll loop). */
+const BATCH_MS = 20;
+/** Under load, Deno still parks this often so its signal handlers run (see src/io/loop.ts). */
+const DENO_PARK_EVERY_MS = 100;
+const TICK_MAX_MS = 1000;
+const ACCEPT_BACKOFF_MS = 100;
+const SQ_ENTRIES = 4096;
+/** Many connections complete in one turn at 16k connections; a CQ overflow is not lost (NODROP), only slower. */
+const CQ_ENTRIES = 16384;
+/** Provided receive buffers: recycled right after their `data` call, so they only bound one turn's receives. */
+const BUFFER_COUNT = 4096;
+const BUFFER_SIZE = 4096;
+const BUFFER_GROUP = 0;
+/** One send slot holds what a connection wrote in one turn (pipelined answers coalesce into one SEND). */
+const SLOT_SIZE = 16384;
+/** Send slots are mapped in chunks as the number of connections with output in flight grows. */
+const SLOTS_PER_CHUNK = 64;
+
+const OP_ACCEPT = 1;
+const OP_RECV = 2;
+const OP_SEND = 3;
+const OP_CLOSE = 4;
+const OP_CANCEL = 5;
+const OP_SHUTDOWN = 6;
+
+/** accept errors that concern one connection only (accept(2) "Error handling"). */
+const TRANSIENT_ACCEPT_ERRORS: ReadonlySet<number> = new Set([
+  K.Errno.EINTR, K.Errno.ECONNABORTED, K.Errno.EPROTO, K.Errno.EPERM, K.Errno.ETIMEDOUT,
+]);
+
+export interface UringServerOptions extends ListenOptions {
+  runtime: Runtime;
+}
+
+export interface UringListener extends SyscallListener {
+  /** The io_uring_setup flags the kernel took, e.g. `SINGLE_ISSUER|DEFER_TASKRUN|SUBMIT_ALL|CQSIZE`. */
+  readonly setupFlags: string;
+}
+
+/**
+ * Sets up the ring (throwing {@link UringRefused} with the reason when the kernel refuses
+ * io_uring or lacks what the loop needs), binds, and serves until `stop()` and the last
+ * connection closes.
+ */
+export async function runUringServer<C>(
+  options: UringServerOptions,
+  handler: ConnectionHandler<C>,
+  hooks: SyscallLoopHooks,
+): Promise<UringListener> {
+  const runtime = options.runtime;
+  if (runtime !== "bun" && runtime !== "deno") throw new UringRefused(`--io uring needs bun:ffi or Deno.dlopen; ${runtime} has neither`);
+  const sys = await loadUringSys(runtime);
+  const fake = globalThis.process?.env?.HELLO_URING_FAKE_ERRNO;
+  if (fake !== undefined && fake !== "") {
+    // Tests force the refusal path with the errno a seccomp profile would give (EPERM = 1).
+    throw new UringRefused(`io_uring_setup: ${describeErrno(Number(fake))} (forced by HELLO_URING_FAKE_ERRNO)`);
+  }
+  const ring = new Ring(sys, SQ_ENTRIES, CQ_ENTRIES);
+  let listenFd = -1;
+  try {
+    const missing = ring.missingOps();
+    if (missing.length > 0) throw new UringRefused(`the kernel lacks io_uring opcodes ${missing.join(", ")}`);
+    const buffers = ring.registerBufferRing(BUFFER_GROUP, BUFFER_COUNT, BUFFER_SIZE);
+    const libc = await loadLibc(runtime);
+    const listener = openListener(libc, options);
+    listenFd = listener.fd;
+    const parkEveryMs = runtime === "deno" ? DENO_PARK_EVERY_MS : Infinity;
+    const loop = new UringLoop<C>(sys, libc, ring, buffers, listener.fd, parkEveryMs, handler, hooks);
+    loop.probeMultishot();
+    loop.start();
+    return { port: listener.port, stop: () => loop.stop(), closed: loop.closed, setupFlags: describeSetupFlags(ring.flags) };
+  } catch (error) {
+    ring.close();
+    if (listenFd >= 0) (await loadLibc(runtime)).close(listenFd);
+    throw error;
+  }
+}
+
+/** Mapped memory the core's answers are copied into: the kernel reads a SEND's bytes until its CQE. */
+class SendSlots {
+  private readonly addresses: number[] = [];
+  private readonly bytes: Uint8Array[] = [];
+  private readonly free: number[] = [];
+  /** The connection a slot belongs to, for its SEND completion. */
+  readonly owner: (UringConnection<unknown> | undefined)[] = [];
+
+  constructor(private readonly sys: UringSys) {}
+
+  alloc(conn: UringConnection<unknown>): number {
+    if (this.free.length === 0) this.grow();
+    const slot = this.free.pop()!;
+    this.owner[slot] = conn;
+    return slot;
+  }
+
+  release(slot: number): void {
+    this.owner[slot] = undefined;
+    this.free.push(slot);
+  }
+
+  address(slot: number): number {
+    return this.addresses[slot]!;
+  }
+
+  view(slot: number): Uint8Array {
+    return this.bytes[slot]!;
+  }
+
+  private grow(): void {
+    const size = SLOTS_PER_CHUNK * SLOT_SIZE;
+    const base = this.sys.mmap(size, U.PROT_READ_WRITE, U.MAP_PRIVATE | U.MAP_ANONYMOUS, -1, 0);
+    if (base === -1) throw new SyscallError("mmap", this.sys.errno(), "(send slots)");
+    const chunk = new Uint8Array(this.sys.view(base, size));
+    const first = this.addresses.length;
+    for (let i = 0; i < SLOTS_PER_CHUNK; i++) {
+      this.addresses.push(base + i * SLOT_SIZE);
+      this.bytes.push(chunk.subarray(i * SLOT_SIZE, (i + 1) * SLOT_SIZE));
+    }
+    for (let i = SLOTS_PER_CHUNK - 1; i >= 0; i--) this.free.push(first + i);
+  }
+}
+
+/**
+ * One accepted socket as a {@link Transport}. States: reading (a multishot
+ * RECV armed) ⇄ paused → [read ended] → close wanted → closing (CLOSE
+ * submitted, maybe linked after the last SEND) → gone (CLOSE completed).
+ * `closed` (released to the core) may come before `gone` on abort.
+ */
+export class UringConnection<C> implements Transport {
+  state!: C;
+  /** Slot collecting this turn's writes (-1: none), and how much it holds. */
+  out = -1;
+  outLength = 0;
+  /** Slot of the SEND in flight (-1: none). At most one, so answers stay in order. */
+  sending = -1;
+  /** A write took less than asked: `drain` once the collecting slot has gone out. */
+  wantDrain = false;
+  paused = false;
+  readEnded = false;
+  /** A multishot RECV is in the kernel (until its CQE without F_MORE). */
+  recvArmed = false;
+  /** That RECV was asked to stop (pause or close). */
+  recvCancelled = false;
+  shutdownWanted = false;
+  closeWanted = false;
+  /** A CLOSE SQE is in flight: exactly one per connection at a time, so a reused fd is never closed. */
+  closing = false;
+  /** Released to the core: every Transport method is a no-op. */
+  closed = false;
+  /** In the loop's list of connections to flush before the next io_uring_enter. */
+  dirty = false;
+
+  constructor(
+    readonly fd: number,
+    readonly index: number,
+    readonly generation: number,
+    private readonly loop: UringLoop<C>,
+  ) {}
+
+  get reading(): boolean {
+    return !this.paused && !this.readEnded && !this.closed && !this.closing;
+  }
+
+  write(data: Uint8Array): number {
+    if (this.closed || this.closeWanted) return 0;
+    const loop = this.loop;
+    if (this.out < 0) {
+      this.out = loop.slots.alloc(this as UringConnection<unknown>);
+      this.outLength = 0;
+    }
+    const room = SLOT_SIZE - this.outLength;
+    const n = data.length <= room ? data.length : room;
+    if (n > 0) {
+      loop.slots.view(this.out).set(n === data.length ? data : data.subarray(0, n), this.outLength);
+      this.outLength += n;
+      loop.markDirty(this);
+    }
+    if (n < data.length) this.wantDrain = true;
+    return n;
+  }
+
+  pause(): void {
+    this.paused = true;
+    if (this.recvArmed && !this.recvCancelled) this.loop.cancelRecv(this);
+  }
+
+  resume(): void {
+    this.paused = false;
+    if (!this.recvArmed && this.reading) this.loop.armRecv(this);
+  }
+
+  shutdown(): void {
+    if (this.closed) return;
+    this.shutdownWanted = true;
+    this.loop.markDirty(this);
+  }
+
+  close(): void {
+    if (this.closed || this.closeWanted) return;
+    this.closeWanted = true;
+    this.loop.markDirty(this);
+  }
+
+  abort(): void {
+    if (!this.closed) this.loop.fail(this);
+  }
+}
+
+export class UringLoop<C> {
+  /** Connections by index; an index is reused once its CLOSE has completed. */
+  private readonly conns: (UringConnection<C> | undefined)[] = [];
+  private readonly freeIndexes: number[] = [];
+  private generation = 0;
+  private openCount = 0;
+  readonly slots: SendSlots;
+  private readonly dirty: UringConnection<C>[] = [];
+  private readonly closedQueue: UringConnection<C>[] = [];
+  private readonly sq: Uint32Array;
+  private listening = true;
+  private acceptResumeAt = 0;
+  private tickAt = 0;
+  private parkedAt = 0;
+  private finished = false;
+  readonly closed: Promise<void>;
+  private settle!: (error?: unknown) => void;
+
+  constructor(
+    private readonly sys: UringSys,
+    private readonly libc: Libc,
+    private readonly ring: Ring,
+    private readonly buffers: BufferRing,
+    private readonly listenFd: number,
+    private readonly parkEveryMs: number,
+    private readonly handler: ConnectionHandler<C>,
+    private readonly hooks: SyscallLoopHooks,
+  ) {
+    this.slots = new SendSlots(sys);
+    this.sq = ring.sqes;
+    this.closed = new Promise<void>((resolve, reject) => {
+      this.settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+  }
+
+  /**
+   * Multishot RECV needs 6.0 and multishot ACCEPT 5.19; IORING_REGISTER_PROBE lists opcodes,
+   * not their flags. Both are tried here: an old kernel rejects the flag at submission
+   * (EINVAL), a new one runs the RECV on the listening socket (ENOTCONN) and arms the ACCEPT.
+   */
+  probeMultishot(): void {
+    this.armAccept();
+    const w = this.ring.sqe();
+    this.sq[w] = U.Op.RECV | (U.IOSQE_BUFFER_SELECT << 8) | (U.RECV_MULTISHOT << 16);
+    this.sq[w + U.Sqe.FD] = this.listenFd;
+    this.sq[w + U.Sqe.BUF_GROUP] = BUFFER_GROUP;
+    this.sq[w + U.Sqe.USER_DATA_LO] = 0;
+    this.sq[w + U.Sqe.USER_DATA_HI] = OP_RECV;
+    const n = this.ring.enter(0, -1);
+    if (n < 0) throw new SyscallError("io_uring_enter", this.sys.errno(), "(probe)");
+    const words = this.ring.cqWords;
+    const ints = this.ring.cqInts;
+    let head = this.ring.cqHeadValue();
+    const tail = this.ring.cqReady();
+    for (; head !== tail; head = (head + 1) >>> 0) {
+      const w = this.ring.cqes + ((head & this.ring.cqMask) << 2);
+      const op = words[w + 1]! & 0xff;
+      const res = ints[w + 2]!;
+      if (res === -U.E.EINVAL) {
+        throw new UringRefused(`the kernel rejects multishot ${op === OP_ACCEPT ? "accept (5.19)" : "recv (6.0)"}`);
+      }
+      if (op === OP_ACCEPT) this.completeAccept(res, words[w + 3]!);
+    }
+    this.ring.cqRelease(head);
+  }
+
+  start(): void {
+    setImmediate(this.batch);
+  }
+
+  stop(): void {
+    if (!this.listening) return;
+    this.listening = false;
+    this.cancel(0, OP_ACCEPT);
+    // Submitted now, not at the next turn: the ACCEPT holds the listening socket open until it is cancelled.
+    this.ring.enter(0, -1, 0);
+    this.libc.close(this.listenFd);
+  }
+
+  markDirty(conn: UringConnection<C>): void {
+    if (conn.dirty) return;
+    conn.dirty = true;
+    this.dirty.push(conn);
+  }
+
+  private userData(w: number, low: number, op: number, generation: number): void {
+    this.sq[w + U.Sqe.USER_DATA_LO] = low;
+    this.sq[w + U.Sqe.USER_DATA_HI] = (op | (generation << 8)) >>> 0;
+  }
+
+  private armAccept(): void {
+    const w = this.ring.sqe();
+    this.sq[w] = U.Op.ACCEPT | (U.ACCEPT_MULTISHOT << 16);
+    this.sq[w + U.Sqe.FD] = this.listenFd;
+    this.sq[w + U.Sqe.OP_FLAGS] = K.SOCK_NONBLOCK | K.SOCK_CLOEXEC;
+    this.userData(w, 0, OP_ACCEPT, 0);
+  }
+
+  armRecv(conn: UringConnection<C>): void {
+    const w = this.ring.sqe();
+    this.sq[w] = U.Op.RECV | (U.IOSQE_BUFFER_SELECT << 8) | (U.RECV_MULTISHOT << 16);
+    this.sq[w + U.Sqe.FD] = conn.fd;
+    this.sq[w + U.Sqe.BUF_GROUP] = BUFFER_GROUP;
+    this.userData(w, conn.index, OP_RECV, conn.generation);
+    conn.recvArmed = true;
+    conn.recvCancelled = false;
+  }
+
+  cancelRecv(conn: UringConnection<C>): void {
+    conn.recvCancelled = true;
+    this.cancel(conn.index, (OP_RECV | (conn.generation << 8)) >>> 0);
+  }
+
+  /** ASYNC_CANCEL of the request whose user_data is (low, high); its success needs no CQE. */
+  private cancel(low: number, high: number): void {
+    const w = this.ring.sqe();
+    this.sq[w] = U.Op.ASYNC_CANCEL | (U.IOSQE_CQE_SKIP_SUCCESS << 8);
+    this.sq[w + U.Sqe.ADDR_LO] = low;
+    this.sq[w + U.Sqe.ADDR_HI] = high;
+    this.userData(w, 0, OP_CANCEL, 0);
+  }
+
+  /** ASYNC_CANCEL of every request on the connection's fd (abort). */
+  private cancelAll(conn: UringConnection<C>): void {
+    const w = this.ring.sqe();
+    this.sq[w] = U.Op.ASYNC_CANCEL | (U.IOSQE_CQE_SKIP_SUCCESS << 8);
+    this.sq[w + U.Sqe.FD] = conn.fd;
+    this.sq[w + U.Sqe.OP_FLAGS] = U.ASYNC_CANCEL_FD | U.ASYNC_CANCEL_ALL;
+    this.userData(w, 0, OP_CANCEL, 0);
+  }
+
+  private send(conn: UringConnection<C>, slot: number, length: number, last: boolean): void {
+    const w = this.ring.sqe();
+    this.sq[w] = U.Op.SEND | ((last ? U.IOSQE_IO_LINK : 0) << 8);
+    this.sq[w + U.Sqe.FD] = conn.fd;
+    const address = this.slots.address(slot);
+    this.sq[w + U.Sqe.ADDR_LO] = address % 4294967296;
+    this.sq[w + U.Sqe.ADDR_HI] = Math.floor(address / 4294967296);
+    this.sq[w + U.Sqe.LEN] = length;
+    this.sq[w + U.Sqe.OP_FLAGS] = K.MSG_NOSIGNAL | U.MSG_WAITALL | (last ? K.MSG_MORE : 0);
+    this.userData(w, slot, OP_SEND, conn.generation);
+    conn.sending = slot;
+  }
+
+  private closeFd(conn: UringConnection<C>): void {
+    const w = this.ring.sqe();
+    this.sq[w] = U.Op.CLOSE;
+    this.sq[w + U.Sqe.FD] = conn.fd;
+    this.userData(w, conn.index, OP_CLOSE, conn.generation);
+    conn.closing = true;
+  }
+
+  private shutdownFd(conn: UringConnection<C>): void {
+    const w = this.ring.sqe();
+    this.sq[w] = U.Op.SHUTDOWN | (U.IOSQE_CQE_SKIP_SUCCESS << 8);
+    this.sq[w + U.Sqe.FD] = conn.fd;
+    this.sq[w + U.Sqe.LEN] = K.SHUT_WR;
+    this.userData(w, conn.index, OP_SHUTDOWN, conn.generation);
+  }
+
+  /** The socket failed, or the core aborted it: cancel what is in flight, close, release now. */
+  fail(conn: UringConnection<C>): void {
+    if (conn.closed) return;
+    if (!conn.closing) {
+      // The fd is still this connection's (no CLOSE issued yet), so cancelling by fd is safe.
+      this.cancelAll(conn);
+      this.closeFd(conn);
+    } else if (conn.sending >= 0) {
+      // A CLOSE is linked behind this SEND (a peer that does not read): cancel the SEND by its
+      // user_data, never by fd, which may already be another connection's; the CLOSE then
+      // completes with -ECANCELED and is issued again on its own.
+      this.cancel(conn.sending, (OP_SEND | (conn.generation << 8)) >>> 0);
+    }
+    if (conn.out >= 0) {
+      this.slots.release(conn.out);
+      conn.out = -1;
+    }
+    this.release(conn);
+  }
+
+  private release(conn: UringConnection<C>): void {
+    conn.closed = true;
+    this.openCount--;
+    this.closedQueue.push(conn);
+  }
+
+  /** Turns this turn's writes, closes and shutdowns into SQEs. */
+  private flush(conn: UringConnection<C>): void {
+    if (conn.closed || conn.closing || conn.sending >= 0) return;
+    if (conn.out >= 0 && conn.outLength > 0) {
+      const slot = conn.out;
+      const length = conn.outLength;
+      conn.out = -1;
+      conn.outLength = 0;
+      const last = conn.closeWanted;
+      if (last) {
+        if (conn.recvArmed && !conn.recvCancelled) this.cancelRecv(conn);
+        this.send(conn, slot, length, true);
+        this.closeFd(conn);
+        return;
+      }
+      this.send(conn, slot, length, false);
+      if (conn.wantDrain) {
+        conn.wantDrain = false;
+        this.handler.drain(conn.state);
+      }
+      return;
+    }
+    if (conn.closeWanted) {
+      if (conn.out >= 0) {
+        this.slots.release(conn.out);
+        conn.out = -1;
+      }
+      if (conn.recvArmed && !conn.recvCancelled) this.cancelRecv(conn);
+      this.closeFd(conn);
+      return;
+    }
+    if (conn.shutdownWanted) {
+      conn.shutdownWanted = false;
+      this.shutdownFd(conn);
+    }
+  }
+
+  private flushDirty(): void {
+    const list = this.dirty;
+    for (let i = 0; i < list.length; i++) {
+      const conn = list[i]!;
+      conn.dirty = false;
+      try {
+        this.flush(conn);
+      } catch (error) {
+        this.contain(conn, error);
+      }
+    }
+    list.length = 0;
+    this.flushClosed();
+  }
+
+  private readonly batch = (): void => {
+    if (this.finished) return;
+    let now = Date.now();
+    let idle = true;
+    try {
+      const end = now + BATCH_MS;
+      for (;;) {
+        now = Date.now();
+        this.runTimers(now);
+        if (!this.listening && this.openCount === 0) return this.finish();
+        if (now >= end) break;
+        this.flushDirty();
+        this.buffers.publish();
+        const wake = Math.min(end, this.tickAt, this.acceptResumeAt === 0 ? end : this.acceptResumeAt);
+        const n = this.ring.enter(1, Math.max(0, wake - now));
+        let interrupted = false;
+        if (n < 0) {
+          const errno = this.sys.errno();
+          if (errno === U.E.EINTR) interrupted = true;
+          else if (errno !== U.E.ETIME && errno !== U.E.EBUSY && errno !== U.E.EAGAIN) throw new SyscallError("io_uring_enter", errno);
+        }
+        if (this.reap() > 0) idle = false;
+        if (interrupted) break;
+      }
+      // What the last turn's completions queued goes out before the runtime gets its turn.
+      this.flushDirty();
+      this.buffers.publish();
+      if (this.ring.queued > 0) this.ring.enter(0, -1, 0);
+    } catch (error) {
+      return this.finish(error);
+    }
+    if (idle || now - this.parkedAt >= this.parkEveryMs) {
+      this.parkedAt = now;
+      setTimeout(this.batch, 0);
+    } else setImmediate(this.batch);
+  };
+
+  private runTimers(now: number): void {
+    if (now >= this.tickAt) {
+      this.hooks.tick(now);
+      this.flushClosed();
+      this.tickAt = now + Math.max(0, Math.min(TICK_MAX_MS, this.hooks.nextTimeout(now)));
+    }
+    if (this.acceptResumeAt !== 0 && now >= this.acceptResumeAt) {
+      this.acceptResumeAt = 0;
+      if (this.listening) this.armAccept();
+    }
+  }
+
+  /** Consumes every CQE there is (acquire the tail, read, release the head); returns how many. */
+  private reap(): number {
+    const ring = this.ring;
+    const words = ring.cqWords;
+    const ints = ring.cqInts;
+    const base = ring.cqes;
+    const mask = ring.cqMask;
+    let head = ring.cqHeadValue();
+    let count = 0;
+    for (let tail = ring.cqReady(); head !== tail; tail = ring.cqReady()) {
+      while (head !== tail) {
+        const w = base + ((head & mask) << 2);
+        const low = words[w]!;
+        const high = words[w + 1]!;
+        const res = ints[w + 2]!;
+        const flags = words[w + 3]!;
+        head = (head + 1) >>> 0;
+        count++;
+        this.complete(low, high, res, flags);
+      }
+      // Released per batch of CQEs, so completions posted while these ran find room.
+      ring.cqRelease(head);
+    }
+    return count;
+  }
+
+  private complete(low: number, high: number, res: number, flags: number): void {
+    const op = high & 0xff;
+    if (op === OP_RECV) return this.completeRecv(low, high >>> 8, res, flags);
+    if (op === OP_SEND) return this.completeSend(low, high >>> 8, res);
+    if (op === OP_ACCEPT) return this.completeAccept(res, flags);
+    if (op === OP_CLOSE) return this.completeClose(low, high >>> 8, res);
+    // OP_CANCEL / OP_SHUTDOWN post only failures (CQE_SKIP_SUCCESS): ENOENT/EALREADY (already done), ENOTCONN.
+  }
+
+  private lookup(index: number, generation: number): UringConnection<C> | undefined {
+    const conn = this.conns[index];
+    return conn !== undefined && conn.generation === generation ? conn : undefined;
+  }
+
+  private completeAccept(res: number, flags: number): void {
+    if (res >= 0) {
+      if (this.listening) this.open(res);
+      else this.libc.close(res);
+    } else if (res !== -U.E.ECANCELED && !TRANSIENT_ACCEPT_ERRORS.has(-res) && (flags & U.CQE_F_MORE) === 0) {
+      // Out of descriptors or memory: the multishot ACCEPT ended; arm it again after a pause instead of spinning.
+      this.acceptResumeAt = Date.now() + ACCEPT_BACKOFF_MS;
+      this.warn(`accept failed: ${describeErrno(-res)}; not accepting for ${ACCEPT_BACKOFF_MS} ms`);
+      return;
+    }
+    if ((flags & U.CQE_F_MORE) === 0 && this.listening && this.acceptResumeAt === 0) this.armAccept();
+  }
+
+  private open(fd: number): void {
+    const index = this.freeIndexes.length > 0 ? this.freeIndexes.pop()! : this.conns.length;
+    this.generation = (this.generation + 1) & 0xffffff;
+    const conn = new UringConnection<C>(fd, index, this.generation, this);
+    this.conns[index] = conn;
+    this.openCount++;
+    try {
+      conn.state = this.handler.open(conn);
+      if (conn.reading) this.armRecv(conn);
+    } catch (error) {
+      this.contain(conn, error);
+    }
+    this.flushClosed();
+  }
+
+  private completeRecv(index: number, generation: number, res: number, flags: number): void {
+    const conn = this.lookup(index, generation);
+    const bid = (flags & U.CQE_F_BUFFER) !== 0 ? flags >>> U.CQE_BUFFER_SHIFT : -1;
+    try {
+      if (conn === undefined) return;
+      const more = (flags & U.CQE_F_MORE) !== 0;
+      if (!more) conn.recvArmed = false;
+      if (conn.closed) return;
+      if (res > 0) this.handler.data(conn.state, this.buffers.view(bid, res));
+      else if (res === 0) {
+        conn.readEnded = true;
+        this.handler.end(conn.state);
+      } else if (res !== -U.E.ENOBUFS && res !== -U.E.ECANCELED) {
+        // ECONNRESET and friends end this connection only.
+        return this.fail(conn);
+      }
+      if (!more && !conn.recvArmed && conn.reading) this.armRecv(conn);
+    } catch (error) {
+      if (conn !== undefined) this.contain(conn, error);
+    } finally {
+      if (bid >= 0) this.buffers.recycle(bid);
+      this.flushClosed();
+    }
+  }
+
+  private completeSend(slot: number, generation: number, res: number): void {
+    const owner = this.slots.owner[slot] as UringConnection<C> | undefined;
+    this.slots.release(slot);
+    if (owner === undefined || owner.generation !== generation) return;
+    owner.sending = -1;
+    if (owner.closed) return;
+    try {
+      // MSG_WAITALL: anything short of the whole slot means the socket failed.
+      if (res < 0 || (res === 0 && !owner.closing)) return this.fail(owner);
+      if (owner.out >= 0 || owner.closeWanted || owner.shutdownWanted || owner.wantDrain) this.markDirty(owner);
+    } catch (error) {
+      this.contain(owner, error);
+    } finally {
+      this.flushClosed();
+    }
+  }
+
+  private completeClose(index: number, generation: number, res: number): void {
+    const conn = this.lookup(index, generation);
+    if (conn === undefined) return;
+    conn.closing = false;
+    if (res === -U.E.ECANCELED) {
+      // The SEND it was linked to failed or was cancelled: the fd is still open, close it on its own.
+      this.closeFd(conn);
+      return;
+    }
+    this.conns[index] = undefined;
+    this.freeIndexes.push(index);
+    if (!conn.closed) {
+      this.release(conn);
+      this.flushClosed();
+    }
+  }
+
+  private flushClosed(): void {
+    const queue = this.closedQueue;
+    while (queue.length > 0) {
+      const conn = queue.pop()!;
+      try {
+        this.handler.close(conn.state);
+      } catch (error) {
+        this.warn(`connection handler failed in close: ${String(error)}`);
+      }
+    }
+  }
+
+  private contain(conn: UringConnection<C>, error: unknown): void {
+    this.warn(`connection handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    if (!conn.closed) this.fail(conn);
+  }
+
+  private warn(message: string): void {
+    if (this.hooks.warn) this.hooks.warn(message);
+    else console.error(`hello-server: ${message}`);
+  }
+
+  private finish(error?: unknown): void {
+    this.finished = true;
+    this.stop();
+    for (const conn of this.conns) if (conn !== undefined && !conn.closed) this.fail(conn);
+    this.flushClosed();
+    try {
+      // The CLOSEs just queued, then the ring itself (closing it cancels whatever is left).
+      if (this.ring.queued > 0) this.ring.enter(0, -1, 0);
+    } finally {
+      this.ring.close();
+      this.settle(error);
+    }
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * `--io uring` as the worker starts it: the io_uring loop, or, where the
+ * kernel refuses io_uring (seccomp in Docker's and containerd's default
+ * profiles, kernel.io_uring_disabled, a kernel older than 6.0), the epoll
+ * loop with one stderr line saying why.
+ */
+import type { ConnectionHandler } from "../../adapters/types.ts";
+import { runSyscallServer, type SyscallListener, type SyscallLoopHooks, type SyscallServerOptions } from "../loop.ts";
+import { UringRefused } from "./ring.ts";
+import { runUringServer } from "./loop.ts";
+
+export async function runUringOrSyscall<C>(
+  options: SyscallServerOptions,
+  handler: ConnectionHandler<C>,
+  hooks: SyscallLoopHooks,
+): Promise<SyscallListener> {
+  try {
+    return await runUringServer(options, handler, hooks);
+  } catch (error) {
+    if (!(error instanceof UringRefused)) throw error;
+    const say = hooks.warn ?? ((m: string) => console.error(`hello-server: ${m}`));
+    say(`--io uring unavailable: ${error.message}; using --io syscall`);
+    return runSyscallServer(options, handler, hooks);
+  }
+}
