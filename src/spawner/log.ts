@@ -58,9 +58,9 @@ export function emit(e: LogEvent): void {
   write(formatLine(e));
 }
 
-/** `hello-server: error: <text>`, unconditionally. */
+/** `hello-server: <text>`, unconditionally: errors (callers begin `text` with `error: `). */
 export function say(text: string): void {
-  emit({ event: "error", level: "error", message: `error: ${text}` });
+  emit({ event: "error", level: "error", message: text });
 }
 
 /** A warning the operator should see even with --quiet (e.g. accepts paused on EMFILE). */

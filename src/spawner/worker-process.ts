@@ -131,10 +131,11 @@ async function startOrExit(
 /** `--workers 1`: the server in this process, no supervisor. */
 export async function runSingle(config: Config, start: StartWorker, runtime: string): Promise<void> {
   const server = await startOrExit(start, config, false, (text) => say(`error: ${text}`));
+  // Handlers first: whoever reads the listening line may signal at once.
+  exitGracefullyOnSignals(server, config, true);
   lifecycle(config.quiet, events.listening(listeningLine(config.host, server.port, runtime, `pid ${process.pid}`)));
   // This process is the one worker: the line makes "worker started" lines count workers in every mode.
   lifecycle(config.quiet, events.workerStarted(process.pid));
-  exitGracefullyOnSignals(server, config, true);
   // Without a handler SIGHUP kills the process; there are no workers to replace.
   process.on("SIGHUP", () => lifecycle(config.quiet, events.signalIgnored("SIGHUP ignored: --workers 1 has no workers to replace")));
 }
@@ -153,8 +154,8 @@ export async function runWorker(config: Config, start: StartWorker, reusePort: b
   const assigned = process.env[WORKER_PORT_ENV];
   const cfg = assigned === undefined || assigned === "" ? config : { ...config, port: Number(assigned) };
   const server = await startOrExit(start, cfg, reusePort, (text) => report({ kind: "fatal", message: text }));
-  report({ kind: "ready", port: server.port });
   const stop = exitGracefullyOnSignals(server, cfg, false);
+  report({ kind: "ready", port: server.port });
   // The supervisor handles SIGHUP (rolling restart); a terminal hang-up reaches the whole group.
   process.on("SIGHUP", () => {});
   process.stdin.on("end", () => stop("supervisor gone", 0));

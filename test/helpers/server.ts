@@ -69,6 +69,8 @@ export interface Exit {
 export interface RunningServer {
   runtime: RuntimeName;
   port: number;
+  /** Where a client reaches it: the listening line's address, a wildcard (`::`, `0.0.0.0`) as 127.0.0.1. */
+  host: string;
   /** PID of the serving process (the child itself: servers here run with --workers 1 unless told otherwise). */
   pid: number;
   proc: ChildProcess;
@@ -105,6 +107,7 @@ export async function startServer(runtime: Runtime, args: readonly string[] = []
   let stderr = "";
   proc.stdout!.resume();
   const exited = new Promise<Exit>((resolveExit) => proc.once("exit", (code, signal) => resolveExit({ code, signal })));
+  let host = "127.0.0.1";
   const port = await new Promise<number>((resolvePort, reject) => {
     const timer = setTimeout(() => {
       proc.kill("SIGKILL");
@@ -116,6 +119,8 @@ export async function startServer(runtime: Runtime, args: readonly string[] = []
       const m = LISTENING.exec(stderr);
       if (m !== null) {
         clearTimeout(timer);
+        const bound = m[1]!.replace(/^\[|\]$/g, "");
+        if (bound !== "::" && bound !== "0.0.0.0") host = bound;
         resolvePort(Number(m[2]));
       }
     });
@@ -124,10 +129,11 @@ export async function startServer(runtime: Runtime, args: readonly string[] = []
       reject(new Error(`${runtime.name}: server exited (${e.code ?? e.signal}) before listening; stderr: ${stderr}`));
     });
   });
-  await waitForPort(port);
+  await waitForPort(port, 5000, host);
   const server: RunningServer = {
     runtime: runtime.name,
     port,
+    host,
     pid: proc.pid!,
     proc,
     stderr: () => stderr,
@@ -153,12 +159,12 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((s) => s.stop("SIGTERM", 2000)));
 }
 
-/** Polls until 127.0.0.1:port accepts a TCP connection (bounded). */
-export async function waitForPort(port: number, timeoutMs = 5000): Promise<void> {
+/** Polls until host:port (default 127.0.0.1) accepts a TCP connection (bounded). */
+export async function waitForPort(port: number, timeoutMs = 5000, host = "127.0.0.1"): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((res) => {
-      const s = connect({ port, host: "127.0.0.1" });
+      const s = connect({ port, host });
       s.once("connect", () => {
         s.destroy();
         res(true);

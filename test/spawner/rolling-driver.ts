@@ -1,5 +1,5 @@
 /**
- * Usage: bun test/spawner/rolling-driver.ts RUNTIME
+ * Usage: bun test/spawner/rolling-driver.ts RUNTIME [SERVER FLAGS…]
  * Starts `hello-server --workers 2` on RUNTIME, runs connection-per-request
  * load, sends SIGHUP, and prints one JSON line: { ok, errors, restarted }.
  * spawner.test.ts runs it inside a fresh network namespace where it can set
@@ -8,7 +8,7 @@
 import { listening, load, type Runtime } from "./harness.ts";
 
 const runtime = process.argv[2] as Runtime;
-const { server, port } = await listening(runtime, ["--workers", "2"]);
+const { server, port } = await listening(runtime, ["--workers", "2", ...process.argv.slice(3)]);
 try {
   await server.waitFor(/test connections spread/);
   const l = load(port, 4);
