@@ -50,7 +50,7 @@ export interface Config {
   /** Length of the kernel's accept queue. */
   backlog: number;
   /** I/O back end: runtime sockets, direct system calls, or the fastest available. */
-  io: "auto" | "socket" | "syscall";
+  io: "auto" | "socket" | "syscall" | "uring";
   /** syscall back end only: read/write at once instead of waiting for readiness first. */
   eager: boolean;
   /** No lifecycle lines on stderr. */
@@ -145,9 +145,10 @@ Flags (environment variable in brackets; a flag wins over its variable):
   --log-format text|json lifecycle lines as text or one JSON object per line [LOG_FORMAT] (default text)
   --backlog N            accept queue length (Node and --io syscall; Bun.listen and
                          Deno.listen have no such option) [BACKLOG] (default 4096)
-  --io auto|socket|syscall  I/O back end: socket = the runtime's sockets; syscall = direct
+  --io auto|socket|syscall|uring  I/O back end: socket = the runtime's sockets; syscall = direct
                          system calls through FFI (Linux x86_64; Bun, Deno with --allow-ffi,
-                         Node with the optional koffi package);
+                         Node with the optional koffi package); uring = io_uring rings
+                         (Linux 6.0+, Bun and Deno; falls back to syscall where refused);
                          auto = syscall where it can run and HOST is an address, else socket
                          [IO] (default auto)
   --no-eager             syscall back end: wait for readiness before every read and write
@@ -302,8 +303,8 @@ function status(raw: string | undefined): number {
 
 function io(raw: string | undefined): Config["io"] {
   if (raw === undefined) return DEFAULTS.io;
-  if (raw === "auto" || raw === "socket" || raw === "syscall") return raw;
-  throw new UsageError(`--io must be auto, socket or syscall, got '${raw}'`);
+  if (raw === "auto" || raw === "socket" || raw === "syscall" || raw === "uring") return raw;
+  throw new UsageError(`--io must be auto, socket, syscall or uring, got '${raw}'`);
 }
 
 function host(raw: string): string {

@@ -8,6 +8,7 @@ import type { Config } from "./config.ts";
 import { createHttpCore } from "./http/server.ts";
 import { nodeAutoFallbackReason, syscallPreferred, syscallUnavailableReason } from "./io/available.ts";
 import { raiseOpenFileLimitAtStart } from "./io/rlimit.ts";
+import { uringUnavailableReason } from "./io/uring/available.ts";
 import { WORKER_ENV } from "./spawner/protocol.ts";
 import { detectRuntime, type RuntimeName } from "./runtime.ts";
 import { warn } from "./spawner/log.ts";
@@ -37,7 +38,13 @@ async function socketAdapter(runtime: RuntimeName): Promise<Adapter> {
  * the CPU per connection-close request of the socket adapters, and matches or beats them
  * with keep-alive and pipelining (README, "Choosing --io").
  */
-export function resolveIo(io: Config["io"], runtime: RuntimeName, host: string): "socket" | "syscall" {
+export function resolveIo(io: Config["io"], runtime: RuntimeName, host: string): "socket" | "syscall" | "uring" {
+  if (io === "uring") {
+    // Only what is known without a system call; a kernel that refuses io_uring falls back at start.
+    const reason = uringUnavailableReason(runtime);
+    if (reason !== null) throw new Error(reason);
+    return "uring";
+  }
   if (io === "syscall") {
     const reason = syscallUnavailableReason(runtime);
     if (reason !== null) throw new Error(reason);
@@ -63,7 +70,16 @@ export async function startWorker(config: Config, opts: { reusePort: boolean }):
   const listenOptions = { host: config.host, port: config.port, backlog: config.backlog, reusePort: opts.reusePort };
   let listener: Listener;
   let timer: ReturnType<typeof setInterval> | undefined;
-  if (resolveIo(config.io, runtime, config.host) === "syscall") {
+  const io = resolveIo(config.io, runtime, config.host);
+  if (io === "uring") {
+    // io_uring runs the core's clock between ring turns, as the syscall loop does.
+    const { runUringOrSyscall } = await import("./io/uring/start.ts");
+    listener = await runUringOrSyscall({ ...listenOptions, eager: config.eager, runtime }, core.handler, {
+      tick: (now) => core.tick(now),
+      nextTimeout: () => core.tickMs,
+      warn,
+    });
+  } else if (io === "syscall") {
     // The syscall loop blocks in epoll_wait, so it runs the core's clock itself instead of a setInterval.
     const { runSyscallServer } = await import("./io/loop.ts");
     listener = await runSyscallServer({ ...listenOptions, eager: config.eager, runtime }, core.handler, {
