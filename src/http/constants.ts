@@ -97,6 +97,7 @@ export const Byte = {
   SEMICOLON: 0x3b,
   COMMA: 0x2c,
   QUESTION: 0x3f,
+  AT: 0x40,
   EQUALS: 0x3d,
   DQUOTE: 0x22,
   BACKSLASH: 0x5c,

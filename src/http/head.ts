@@ -168,24 +168,27 @@ function parseRequestLine(buf: Uint8Array, start: number, end: number, out: Requ
 
 /**
  * RFC 9112 §3.2: the four forms of request-target. origin-form starts with
- * "/"; absolute-form is an http(s) URI, which always has "//" authority
- * (RFC 9110 §4.2); authority-form is only for CONNECT (§3.2.3), which this
- * server does not implement; asterisk-form "*" only for OPTIONS (§3.2.4).
- * Anything else ("host:80", "x", "*" on GET) is no target at all: 400.
+ * "/"; absolute-form is, for this origin server, an http or https URI
+ * (RFC 9110 §4.2), which always has "//" authority; authority-form is only
+ * for CONNECT (§3.2.3), which this server does not implement; asterisk-form
+ * "*" only for OPTIONS (§3.2.4). Anything else ("host:80", "x", "*" on GET,
+ * "ht-tp://h/") is no target this server serves: 400.
  */
 function targetFormAllowed(buf: Uint8Array, start: number, end: number, method: number): boolean {
   const first = buf[start]!;
   if (first === Byte.SLASH) return true;
   if (first === Byte.STAR) return end - start === 1 && method === Method.OPTIONS;
-  // scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) (RFC 3986 §3.1), then "://".
-  if (!isAlpha(first)) return false;
-  let p = start + 1;
-  while (p < end && (isAlpha(buf[p]!) || isDigit(buf[p]!) || buf[p] === 0x2b || buf[p] === 0x2d || buf[p] === Byte.DOT)) p++;
-  return end - p > 3 && buf[p] === Byte.COLON && buf[p + 1] === Byte.SLASH && buf[p + 2] === Byte.SLASH;
-}
-
-function isAlpha(b: number): boolean {
-  return (b | 0x20) >= 0x61 && (b | 0x20) <= 0x7a;
+  // The scheme is case-insensitive (RFC 3986 §3.1).
+  if (end - start < 8 || (first | 0x20) !== 0x68 || (buf[start + 1]! | 0x20) !== 0x74 || (buf[start + 2]! | 0x20) !== 0x74 || (buf[start + 3]! | 0x20) !== 0x70) return false;
+  let p = start + 4;
+  if ((buf[p]! | 0x20) === 0x73) p++;
+  if (buf[p] !== Byte.COLON || buf[p + 1] !== Byte.SLASH || buf[p + 2] !== Byte.SLASH) return false;
+  // authority = [ userinfo "@" ] host [ ":" port ] (RFC 3986 §3.2), up to the path or query.
+  const authority = p + 3;
+  for (p = authority; p < end && buf[p] !== Byte.SLASH && buf[p] !== Byte.QUESTION; p++) {
+    if (HOST_CHAR[buf[p]!] !== 1 && buf[p] !== Byte.AT) return false;
+  }
+  return p > authority;
 }
 
 function isDigit(b: number): boolean {

@@ -8,18 +8,7 @@
 import { expect, test } from "bun:test";
 import { CoreHarness, testConfig } from "../helpers/fake-transport.ts";
 import { parseAllResponses } from "../helpers/http-parse.ts";
-
-/** mulberry32: small, fast, reproducible. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from "../helpers/rng.ts";
 
 const SEEDS = [
   "GET / HTTP/1.1\r\nHost: a\r\n\r\n",

@@ -1,0 +1,54 @@
+/**
+ * Drives llhttp-oracle.cjs in a `node` child process (real Node, so real
+ * llhttp, whatever runtime runs the tests): inputs go out as length-prefixed
+ * frames, verdicts come back one JSON line each, in order.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { join } from "node:path";
+import type { Verdict } from "./verdict.ts";
+
+export class LlhttpOracle {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private waiting: Array<(v: Verdict) => void> = [];
+  private partial = "";
+  private failed: Error | null = null;
+
+  constructor(node = process.env.NODE ?? "node") {
+    this.child = spawn(node, [join(import.meta.dir, "llhttp-oracle.cjs")], { stdio: ["pipe", "pipe", "pipe"] });
+    this.child.stdout.setEncoding("utf8");
+    this.child.stdout.on("data", (text: string) => {
+      const lines = (this.partial + text).split("\n");
+      this.partial = lines.pop()!;
+      for (const line of lines) this.waiting.shift()?.(JSON.parse(line) as Verdict);
+    });
+    let stderr = "";
+    this.child.stderr.on("data", (d) => (stderr += String(d)));
+    this.child.on("exit", (code) => {
+      if (this.waiting.length > 0) this.failed = new Error(`llhttp oracle exited with ${code}: ${stderr.slice(0, 500)}`);
+    });
+  }
+
+  /** Verdicts for a batch, in order. */
+  verdicts(inputs: readonly Uint8Array[]): Promise<Verdict[]> {
+    if (this.failed) return Promise.reject(this.failed);
+    const promises = inputs.map((_) => new Promise<Verdict>((resolve) => this.waiting.push(resolve)));
+    let size = 0;
+    for (const b of inputs) size += 4 + b.length;
+    const frame = Buffer.alloc(size);
+    let o = 0;
+    for (const b of inputs) {
+      frame.writeUInt32LE(b.length, o);
+      frame.set(b, o + 4);
+      o += 4 + b.length;
+    }
+    this.child.stdin.write(frame);
+    return Promise.all(promises);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.child.on("close", () => resolve());
+      this.child.stdin.end();
+    });
+  }
+}
