@@ -2,6 +2,9 @@
 #
 #   docker build -t hello-server .                                  # Bun binary (default)
 #   docker buildx build --platform linux/arm64 -t hello-server:arm64 .   # cross-compiled, no emulation
+#   podman build --format docker --platform linux/arm64 \
+#     --build-arg BUILDPLATFORM=linux/amd64 --build-arg BUILDARCH=amd64 -t hello-server:arm64 .
+#       (podman 4.3 sets TARGETARCH from --platform but not BUILDPLATFORM/BUILDARCH; BuildKit sets all)
 #   docker build --build-arg RUNTIME=node -t hello-server:node .    # Node single executable application
 #   docker build --build-arg RUNTIME=deno --build-arg DENORT_BIN=/src/denort -t hello-server:deno .
 #       (deno compile downloads denort; where it cannot, put a denort of the

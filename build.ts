@@ -381,7 +381,7 @@ async function main(): Promise<number> {
       COMPILE[runtime].build(target);
       const launcher = target === undefined ? [] : launcherFor(target);
       if (launcher !== undefined) smokeTest(output, launcher);
-      else console.log(`${output}: not run (an arm64 binary runs here under qemu-aarch64-static with libc6-arm64-cross)`);
+      else console.log(`${output}: not run here (an arm64 binary runs on x86-64 under qemu-aarch64-static with Debian's libc6-arm64-cross)`);
       console.log(`built ${output} (${size(output)}) in ${Math.round(performance.now() - t)} ms`);
       if (rootfs !== undefined) writeRootfs(output, rootfs, sysroot);
     } catch (err) {

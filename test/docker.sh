@@ -14,6 +14,9 @@
 #   workers   default = the CPUs podman gives the container; `--cpus 1` = 1 worker
 #   health    `podman healthcheck run` → healthy; --healthcheck exits 1 on a dead port or a wrong status
 #   stop      `podman stop` (SIGTERM to PID 1) takes < 3 s and the exit code is 0
+#   arm64     (RUNTIME=bun, with qemu-user-static and libc6-arm64-cross) `--platform linux/arm64`
+#             builds an arm64 image by cross-compiling; its files alone run under qemu: --version,
+#             one request, SIGTERM
 # Ends with "N passed, N failed" and exits 1 if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -100,6 +103,29 @@ count_workers() {
   fi
 }
 
+# The image's files, from its mounted root: /hello-server and shared objects (lib*.so.N, ld-linux*)
+# only, and the image at most MAX_IMAGE_RATIO × /hello-server. Sets IMAGE_ROOT_FILES.
+check_image_files() {
+  local image=$1 mnt exe_bytes image_bytes ratio
+  if ! mnt=$(podman image mount "$image" 2>/dev/null) || [[ -z "$mnt" ]]; then
+    fail "podman image mount $image"
+    return
+  fi
+  IMAGE_ROOT_FILES=$(cd "$mnt" && find . -mindepth 1 -not -type d -printf '/%P %s\n' | sort)
+  podman image unmount "$image" >/dev/null 2>&1
+  printf '%s\n' "$IMAGE_ROOT_FILES" | sed 's/^/        /'
+  expect_eq "files other than /hello-server and shared libraries" \
+    "$(awk '$1 != "/hello-server" && $1 !~ /^\/lib(64)?\/([a-z0-9_]+-linux-gnu\/)?(lib[^\/]+|ld-linux[^\/]+)\.so[.0-9]*$/ {print $1}' <<<"$IMAGE_ROOT_FILES")" ""
+  exe_bytes=$(awk '$1 == "/hello-server" {print $2}' <<<"$IMAGE_ROOT_FILES")
+  image_bytes=$(podman image inspect -f '{{.Size}}' "$image")
+  ratio=$(awk -v i="$image_bytes" -v e="$exe_bytes" 'BEGIN { printf "%.3f", (e > 0 ? i / e : 99) }')
+  if awk -v r="$ratio" -v max="$MAX_IMAGE_RATIO" 'BEGIN { exit !(r <= max) }'; then
+    pass "image $image_bytes bytes = $ratio × /hello-server ($exe_bytes bytes), at most $MAX_IMAGE_RATIO"
+  else
+    fail "image $image_bytes bytes = $ratio × /hello-server ($exe_bytes bytes), more than $MAX_IMAGE_RATIO"
+  fi
+}
+
 # podman stop (SIGTERM, SIGKILL after 10 s); checks the time and the exit code.
 check_stop() {
   local id=$1 name=$2 t elapsed code
@@ -141,24 +167,7 @@ expect_eq "USER" "$(podman image inspect -f '{{.Config.User}}' "$IMAGE")" "10001
 expect_eq "ENTRYPOINT" "$(podman image inspect -f '{{json .Config.Entrypoint}}' "$IMAGE")" '["/hello-server"]'
 expect_eq "EXPOSE" "$(podman image inspect -f '{{range $p, $_ := .Config.ExposedPorts}}{{$p}} {{end}}' "$IMAGE")" "8000/tcp "
 expect_eq "HEALTHCHECK" "$(podman image inspect -f '{{json .Config.Healthcheck.Test}}' "$IMAGE")" '["CMD","/hello-server","--healthcheck"]'
-# The image's files, from its mounted root: /hello-server and shared objects (lib*.so.N, ld-linux*) only.
-if mnt=$(podman image mount "$IMAGE" 2>/dev/null) && [[ -n "$mnt" ]]; then
-  files=$(cd "$mnt" && find . -mindepth 1 -not -type d -printf '/%P %s\n' | sort)
-  podman image unmount "$IMAGE" >/dev/null 2>&1
-  printf '%s\n' "$files" | sed 's/^/        /'
-  expect_eq "files other than /hello-server and shared libraries" \
-    "$(awk '$1 != "/hello-server" && $1 !~ /^\/lib(64)?\/([a-z0-9_]+-linux-gnu\/)?(lib[^\/]+|ld-linux[^\/]+)\.so[.0-9]*$/ {print $1}' <<<"$files")" ""
-  exe_bytes=$(awk '$1 == "/hello-server" {print $2}' <<<"$files")
-  image_bytes=$(podman image inspect -f '{{.Size}}' "$IMAGE")
-  ratio=$(awk -v i="$image_bytes" -v e="$exe_bytes" 'BEGIN { printf "%.3f", (e > 0 ? i / e : 99) }')
-  if awk -v r="$ratio" -v max="$MAX_IMAGE_RATIO" 'BEGIN { exit !(r <= max) }'; then
-    pass "image $image_bytes bytes = $ratio × /hello-server ($exe_bytes bytes), at most $MAX_IMAGE_RATIO"
-  else
-    fail "image $image_bytes bytes = $ratio × /hello-server ($exe_bytes bytes), more than $MAX_IMAGE_RATIO"
-  fi
-else
-  fail "podman image mount $IMAGE"
-fi
+check_image_files "$IMAGE"
 help=$(podman run --rm --no-healthcheck "$IMAGE" --help)
 if [[ "$help" == "hello-server "* ]]; then pass "--help (no runtime installed in the image)"; else fail "--help printed: ${help:0:200}"; fi
 step_done
@@ -201,6 +210,62 @@ else
 fi
 check_stop "$one" "--cpus 1"
 step_done
+
+# The same Dockerfile for arm64 (--platform → TARGETARCH): the build stage runs on this host and
+# cross-compiles. No registry here, so the target-libc stage's arm64 C library is Debian's
+# libc6-arm64-cross imported as an arm64 image; nothing arm64 runs in a container here (no
+# binfmt_misc), so the image's own files run under qemu-aarch64-static -L <its mounted root>.
+ARM64_IMAGE="localhost/hello-server:test-$RUNTIME-arm64"
+ARM64_LIBC_IMAGE=localhost/hello-server-arm64-libc:test
+ARM64_SYSROOT=/usr/aarch64-linux-gnu
+QEMU=$(command -v qemu-aarch64-static)
+case "$(uname -m)" in x86_64) build_arch=amd64 ;; aarch64) build_arch=arm64 ;; *) build_arch=$(uname -m) ;; esac
+if [[ "$RUNTIME" != bun || "$build_arch" != amd64 ]]; then
+  printf '== arm64 image: skipped (only RUNTIME=bun cross-compiles; this check runs on amd64 hosts)\n'
+elif [[ -z "$QEMU" || ! -f "$ARM64_SYSROOT/lib/libc.so.6" ]]; then
+  printf '== arm64 image: skipped (needs qemu-user-static and libc6-arm64-cross, as .ci/run installs)\n'
+else
+  step "arm64 image: podman build --platform linux/arm64"
+  if ! podman image exists "$ARM64_LIBC_IMAGE"; then
+    ctx=$(mktemp -d /tmp/hello-server-arm64-libc.XXXXXX)
+    mkdir -p "$ctx/lib/aarch64-linux-gnu"
+    cp -a "$ARM64_SYSROOT"/lib/*.so* "$ctx/lib/aarch64-linux-gnu/"
+    ln -s aarch64-linux-gnu/ld-linux-aarch64.so.1 "$ctx/lib/ld-linux-aarch64.so.1"
+    tar -C "$ctx" -c . | podman import --quiet --arch arm64 - "$ARM64_LIBC_IMAGE" >/dev/null
+    rm -rf "$ctx"
+  fi
+  previous=$(podman image inspect -f '{{.Id}}' "$ARM64_IMAGE" 2>/dev/null)
+  # podman 4.3 (buildah 1.28) derives TARGETARCH from --platform but leaves BUILDPLATFORM and
+  # BUILDARCH unset; BuildKit sets all of them.
+  if podman build --format docker --platform linux/arm64 --build-arg BUILDPLATFORM=linux/amd64 --build-arg BUILDARCH=amd64 \
+      --build-arg "NODE_IMAGE=$NODE_IMAGE" --build-arg "BASE_IMAGE=$ARM64_LIBC_IMAGE" -t "$ARM64_IMAGE" . >/tmp/hello-server-docker-build-arm64.log 2>&1; then
+    pass "podman build --platform linux/arm64"
+    [[ -n "$previous" && "$previous" != "$(podman image inspect -f '{{.Id}}' "$ARM64_IMAGE")" ]] && podman rmi "$previous" >/dev/null 2>&1
+    expect_eq "Architecture" "$(podman image inspect -f '{{.Architecture}}' "$ARM64_IMAGE")" arm64
+    expect_eq "USER" "$(podman image inspect -f '{{.Config.User}}' "$ARM64_IMAGE")" "10001:10001"
+    check_image_files "$ARM64_IMAGE"
+    mnt=$(podman image mount "$ARM64_IMAGE")
+    expect_eq "qemu -L <image root> /hello-server --version" "$("$QEMU" -L "$mnt" "$mnt/hello-server" --version 2>&1)" \
+      "hello-server $(node -p 'require("./package.json").version')"
+    porta=$(free_port)
+    env -i "$QEMU" -L "$mnt" "$mnt/hello-server" --port "$porta" --host 127.0.0.1 --workers 1 2>/tmp/hello-server-arm64.log &
+    qpid=$!
+    for ((i = 0; i < POLL_TRIES; i++)); do
+      grep -q 'hello-server listening on' /tmp/hello-server-arm64.log && break
+      kill -0 "$qpid" 2>/dev/null || break
+      sleep 0.1
+    done
+    expect_eq "qemu: body from 127.0.0.1:$porta" "$(get "$porta")" "hello"
+    kill -TERM "$qpid"
+    wait "$qpid"
+    expect_eq "qemu: exit code after SIGTERM" "$?" 0
+    podman image unmount "$ARM64_IMAGE" >/dev/null 2>&1
+  else
+    fail "podman build --platform linux/arm64 (log: /tmp/hello-server-docker-build-arm64.log)"
+    tail -20 /tmp/hello-server-docker-build-arm64.log | sed 's/^/        /'
+  fi
+  step_done
+fi
 
 printf 'total %d ms\n' "$(($(ms) - t_all))"
 printf '%d passed, %d failed\n' "$passed" "$failed"
