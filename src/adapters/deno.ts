@@ -4,6 +4,7 @@
  * read at once and keeps at most one write in flight (the core queues the
  * rest and is told to `drain` when that write completes).
  */
+import { readFileSync } from "node:fs";
 import type { Adapter, ConnectionHandler, Listener, ListenOptions, Transport } from "./types.ts";
 
 /** Per-connection read buffer: reads are concurrent across connections, so it cannot be shared. */
@@ -148,16 +149,27 @@ async function serveConnection<C>(conn: Deno.Conn, handler: ConnectionHandler<C>
   if (pool.length < POOL_MAX) pool.push(buf);
 }
 
-export const listenDeno: Adapter = async <C>(options: ListenOptions, handler: ConnectionHandler<C>): Promise<Listener> => {
-  const listener = Deno.listen({ hostname: options.host, port: options.port, reusePort: options.reusePort });
-  let stopped = false;
+/**
+ * Deno.listen leaves IPV6_V6ONLY at the system default, net.ipv6.bindv6only (0 on Linux
+ * unless changed; Bun's uSockets, libuv and the syscall back end set it off themselves).
+ * Where it is 1, `::` alone would serve IPv6 only, so a second socket on 0.0.0.0 takes IPv4.
+ */
+function v6OnlyByDefault(): boolean {
+  try {
+    return readFileSync("/proc/sys/net/ipv6/bindv6only", "utf8").trim() === "1";
+  } catch {
+    return false;
+  }
+}
+
+function acceptLoop<C>(listener: Deno.Listener, handler: ConnectionHandler<C>, stopped: () => boolean): void {
   void (async () => {
-    while (!stopped) {
+    while (!stopped()) {
       let conn: Deno.Conn;
       try {
         conn = await listener.accept();
       } catch {
-        if (stopped) return;
+        if (stopped()) return;
         // EMFILE and the like: keep the listener, try again on the next turn.
         await new Promise((r) => setTimeout(r, 10));
         continue;
@@ -165,11 +177,27 @@ export const listenDeno: Adapter = async <C>(options: ListenOptions, handler: Co
       void serveConnection(conn, handler);
     }
   })();
+}
+
+export const listenDeno: Adapter = async <C>(options: ListenOptions, handler: ConnectionHandler<C>): Promise<Listener> => {
+  const listener = Deno.listen({ hostname: options.host, port: options.port, reusePort: options.reusePort });
+  const port = (listener.addr as Deno.NetAddr).port;
+  const listeners = [listener];
+  if (options.host === "::" && v6OnlyByDefault()) {
+    try {
+      listeners.push(Deno.listen({ hostname: "0.0.0.0", port, reusePort: options.reusePort }));
+    } catch (e) {
+      listener.close();
+      throw e;
+    }
+  }
+  let stopped = false;
+  for (const l of listeners) acceptLoop(l, handler, () => stopped);
   return {
-    port: listener.addr.port,
+    port,
     stop() {
       stopped = true;
-      listener.close();
+      for (const l of listeners) l.close();
     },
   };
 };
