@@ -85,3 +85,13 @@ export function helloAnswers(input: Uint8Array, cuts: readonly number[]): string
 export function kindsFor(status: number): readonly ParseErrorKind[] {
   return STATUS_OF.get(status) ?? [];
 }
+
+/** Every byte the core answers to `input` fed whole, and whether it ends the connection. */
+export function helloOutput(input: Uint8Array): { bytes: Uint8Array; ended: boolean } {
+  const client = new FakeClient(harness.core);
+  client.feed(input);
+  const bytes = client.transport.received();
+  const ended = client.transport.ended;
+  if (!client.transport.closed) client.conn.abort();
+  return { bytes, ended };
+}

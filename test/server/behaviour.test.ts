@@ -11,6 +11,7 @@ import { afterAll, describe } from "bun:test";
 import { assertBundle, selectedRuntimes, startServer, stopAll, type RunningServer } from "../helpers/server.ts";
 import { addBehaviourTests } from "./behaviour-suite.ts";
 import { addConformanceTests } from "./conformance-suite.ts";
+import { addDifferentialTcpTests } from "./differential-suite.ts";
 
 assertBundle();
 afterAll(stopAll);
@@ -21,5 +22,6 @@ for (const runtime of selectedRuntimes()) {
   describe(runtime.label, () => {
     describe("behaviour", () => addBehaviourTests(runtime, server));
     describe("conformance over TCP", () => addConformanceTests(server));
+    describe("differential inputs over TCP", () => addDifferentialTcpTests(server));
   });
 }
