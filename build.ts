@@ -353,7 +353,6 @@ function size(path: string): string {
 
 /** DIR for --rootfs: made here, so it must not hold anything yet (we never empty a directory we were pointed at). */
 function writeRootfs(executable: string, rootfs: string, sysroot: string): void {
-  if (existsSync(rootfs) && readdirSync(rootfs).length > 0) throw new BuildError(`--rootfs ${rootfs} exists and is not empty`);
   let files;
   try {
     files = assembleRootfs(executable, rootfs, sysroot);
@@ -368,6 +367,7 @@ function writeRootfs(executable: string, rootfs: string, sysroot: string): void 
 
 async function main(): Promise<number> {
   const { runtimes, bestEffort, entry, target, rootfs, sysroot } = parseArgs(process.argv.slice(2));
+  if (rootfs !== undefined && existsSync(rootfs) && readdirSync(rootfs).length > 0) throw new BuildError(`--rootfs ${rootfs} exists and is not empty`);
   mkdirSync(DIST, { recursive: true });
   const t0 = performance.now();
   await bundleEsm(entry);

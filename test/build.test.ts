@@ -37,6 +37,7 @@ function newestSourceMtime(): number {
     }
   };
   walk(join(ROOT, "src"));
+  walk(join(ROOT, "build"));
   return newest;
 }
 
