@@ -90,6 +90,10 @@ describe("helm", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("1 chart(s) linted, 0 chart(s) failed");
+    // The optional objects too (lint renders the templates with these values).
+    const withAll = helm(["lint", "--strict", CHART, "--set", "replicaCount=3", "--set", "autoscaling.enabled=true", "--set", "service.type=NodePort"]);
+    expect(withAll.status).toBe(0);
+    expect(withAll.stdout).toContain("0 chart(s) failed");
   });
 
   test("deploy/kubernetes.yaml is exactly `helm template hello-server` with the default values (bash deploy/render.sh)", () => {
