@@ -102,6 +102,17 @@ describe("helm", () => {
     expect(readFileSync(join(ROOT, "deploy/kubernetes.yaml"), "utf8")).toBe(r.stdout);
   });
 
+  test("`helm install --dry-run=client` (the README's command, without a cluster) prints the notes", () => {
+    const r = helm(["install", "hello-server", CHART, "--dry-run=client"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("kubectl rollout status deployment/hello-server -n default");
+    expect(r.stdout).not.toContain("WARNING");
+    // Without a CPU limit the Downward API gives the node's CPUs: the notes say so.
+    const unlimited = helm(["install", "hello-server", CHART, "--dry-run=client", "--set", "resources.limits=null"]);
+    expect(unlimited.status).toBe(0);
+    expect(unlimited.stdout).toContain("WARNING: no CPU limit and no server.workers");
+  });
+
   test("the chart's appVersion and default image tag are the server's version", () => {
     expect(readFileSync(join(ROOT, CHART, "Chart.yaml"), "utf8")).toContain(`appVersion: "${PACKAGE_VERSION}"`);
     expect(deploymentSpec(render()).template.spec.containers[0]!.image).toBe(`hello-server:${PACKAGE_VERSION}`);
