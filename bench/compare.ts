@@ -4,9 +4,14 @@
  * same bytes on the wire, measured in one session (method: bench/lib/output.ts).
  *
  * Usage: bun bench/compare.ts [--quick] [--runs 3] [--only hello,native] ...
+ *        bun bench/compare.ts --connections 64,256,1024 (a sweep)
+ *        bun bench/compare.ts --preset techempower
+ *        bun bench/compare.ts --runtime bun@1.3.9 (fetched from npm, cached)
+ *        bun bench/compare.ts --diff results/A results/B
  *        (npm run compare -- --help for all options)
  * Wrap in `flock /tmp/hello-bench.lock` on a shared machine.
- * Writes results/<timestamp>/{report.json,report.md,chart.svg,index.html}
+ * Writes results/<timestamp>/{report.json,report.md,capacity.svg,chart.svg,
+ * sweep-*.svg,index.html}
  * and prints the Markdown tables on stdout.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -15,11 +20,15 @@ import os from "node:os";
 import { join, resolve } from "node:path";
 import { parseCompareArgs, USAGE } from "./lib/args.ts";
 import { planCpus } from "./lib/cpus.ts";
+import { runDiff } from "./lib/diff.ts";
+import { connectionsWithin, planFdLimit } from "./lib/fdlimit.ts";
+import { installRuntime } from "./lib/install.ts";
+import { DATE_GAP_S, plaintextProblems } from "./lib/plaintext.ts";
 import type { GeneratorTool } from "./lib/generator.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { measureRun, straceRun, type MeasureSetup, type StraceRecord } from "./lib/measure.ts";
 import { methodLines, writeReport, type Report } from "./lib/output.ts";
-import { probe } from "./lib/probe.ts";
+import { probe, type ProbeResult } from "./lib/probe.ts";
 import { treePeakRss } from "./lib/proc.ts";
 import { discoverRuntimes, type RuntimeKind } from "./lib/runtimes.ts";
 import { expandInstances, filterInstances, launch, type LaunchContext, type Running } from "./lib/servers.ts";
@@ -53,11 +62,24 @@ function bundleNatives(tmp: string): Record<RuntimeKind, string> {
 async function main(): Promise<void> {
   const opts = parseCompareArgs(process.argv.slice(2));
   if (opts.help) return void process.stdout.write(USAGE);
+  if (opts.diff) {
+    const out = resolve(ROOT, opts.out);
+    const { md } = runDiff(resolve(ROOT, opts.diff[0]), resolve(ROOT, opts.diff[1]), { force: opts.force, out, root: ROOT });
+    return void process.stdout.write(`${md}\nWritten: ${join(out, "diff.md")}, ${join(out, "diff.html")}\n`);
+  }
   const startedAt = new Date().toISOString();
   const notes: string[] = [];
-  const tmp = mkdtempSync(join(os.tmpdir(), "hello-compare-"));
   const machine = describeMachine();
+  // Versions from npm first: a version that cannot be had stops here, before any server starts.
+  const installed = opts.installs.map((spec) => installRuntime(spec, log));
   const { found: runtimes, missing } = discoverRuntimes(opts.runtimes);
+  for (const rt of installed) if (!runtimes.some((r) => r.name === rt.name)) runtimes.push(rt);
+  const fd = planFdLimit(Math.max(...opts.connections));
+  const { ok: connectionCounts, skipped } = connectionsWithin(opts.connections, fd.limit);
+  notes.push(...skipped);
+  if (connectionCounts.length === 0) throw new Error(skipped.join("; "));
+  const maxConnections = Math.max(...connectionCounts);
+  const tmp = mkdtempSync(join(os.tmpdir(), "hello-compare-"));
   for (const m of missing) notes.push(`runtime ${m} not found: skipped`);
   const nginx = findBinary("nginx");
   let instances = filterInstances(expandInstances(runtimes), opts.only);
@@ -80,14 +102,17 @@ async function main(): Promise<void> {
   if (opts.generator === "wrk" && !wrk) throw new Error("--generator wrk: wrk is not installed");
   const loadRuntime = runtimes.find((r) => r.kind === "bun") ?? runtimes.find((r) => r.kind === "deno");
   const tool: GeneratorTool = wrk
-    ? { kind: "wrk", path: wrk }
-    : { kind: "load.ts", argv: loadRuntime?.kind === "deno" ? [loadRuntime.path, "run", "-A"] : [loadRuntime?.path ?? process.execPath] };
+    ? { kind: "wrk", path: wrk, prefix: fd.prefix }
+    : { kind: "load.ts", argv: loadRuntime?.kind === "deno" ? [loadRuntime.path, "run", "-A"] : [loadRuntime?.path ?? process.execPath], prefix: fd.prefix };
   const toolName = wrk ? firstLine(wrk, ["-v"]).split(" [")[0]! : `bench/load.ts on ${loadRuntime?.name ?? "bun"}`;
   const strace = opts.strace === "on" || (opts.strace === "auto" && findBinary("strace") !== undefined);
   if (opts.strace === "on" && !findBinary("strace")) throw new Error("--strace: strace is not installed");
   const cpus = planCpus(machine.cores, opts.workers);
-  const setup: MeasureSetup = { tool, cpus, connections: opts.connections, tmp };
-  const ctx: Omit<LaunchContext, "port" | "runtime"> = { workers: opts.workers, bundle, natives: bundleNatives(tmp), nginx, tmp };
+  const setup: MeasureSetup = { tool, cpus, connections: connectionCounts[0]!, tmp };
+  const at = (connections: number): MeasureSetup => ({ ...setup, connections });
+  const ctx: Omit<LaunchContext, "port" | "runtime"> = {
+    workers: opts.workers, bundle, natives: bundleNatives(tmp), nginx, tmp, body: opts.body, prefix: fd.prefix, maxConnections,
+  };
   const scenarios = SCENARIOS.filter((s) => opts.scenarios.includes(s.id));
 
   const info = new Map<string, InstanceInfo>(instances.map((i) => [i.key, {
@@ -119,28 +144,47 @@ async function main(): Promise<void> {
       }
     }
 
-    // Probe the exact response per scenario: status, body, and size for the byte check.
+    // Probe the exact response per scenario (size for the byte check), and
+    // the plaintext checks: Server, Date, text/plain, exact body, and a Date
+    // that changes 3 s later (one wait for all servers).
     const sizes = new Map<string, number>();
+    const firsts = new Map<string, ProbeResult>();
     for (const r of running) {
       for (const sc of scenarios) {
         try {
           const p = await probe(r.port, { close: sc.close });
-          if (p.status !== 200 || p.body !== "hello") info.get(r.instance.key)!.error = `probe: status ${p.status}, body ${JSON.stringify(p.body.slice(0, 20))}`;
+          if (!firsts.has(r.instance.key)) firsts.set(r.instance.key, p);
           sizes.set(`${r.instance.key} ${sc.id}`, p.size);
         } catch (e) {
           info.get(r.instance.key)!.error = `probe: ${(e as Error).message}`;
         }
       }
     }
+    await Bun.sleep(DATE_GAP_S * 1000 + 100);
+    for (const r of running) {
+      const first = firsts.get(r.instance.key);
+      if (!first) continue;
+      const later = await probe(r.port).catch(() => undefined);
+      const problems = plaintextProblems(first, later, opts.body);
+      if (problems.length) info.get(r.instance.key)!.error = `plaintext checks: ${problems.join("; ")}`;
+    }
 
-    const total = scenarios.length * running.length * (opts.runs + 1);
+    const perScenario = (opts.primer ? 1 : 0) + 1 + connectionCounts.length * opts.runs;
+    const total = scenarios.length * running.length * perScenario;
+    const record = (rec: RunRecord, what: string) => {
+      runs.push(rec);
+      const state = rec.valid ? `${Math.round(rec.requestsPerSec).toLocaleString("en-US")} req/s, ${Math.round(1e6 / rec.cpuPerRequestUs).toLocaleString("en-US")}/core${rec.generatorBound ? " (generator-bound)" : ""}` : `INVALID: ${rec.invalidReasons.join("; ")}`;
+      log(`[${runs.length}/${total}] ${rec.instance} ${rec.scenario} ${rec.connections}c ${what}: ${state}`);
+    };
     for (const sc of scenarios) {
-      for (let run = 0; run <= opts.runs; run++) {
-        for (const r of running) {
-          const rec = await measureRun(setup, r, sc, run, run === 0 ? opts.warmupS : opts.durationS, sizes.get(`${r.instance.key} ${sc.id}`));
-          runs.push(rec);
-          const state = rec.valid ? `${Math.round(rec.requestsPerSec).toLocaleString("en-US")} req/s${rec.generatorBound ? " (generator-bound)" : ""}` : `INVALID: ${rec.invalidReasons.join("; ")}`;
-          log(`[${runs.length}/${total}] ${r.instance.key} ${sc.id} ${run === 0 ? "warm-up" : `run ${run}`}: ${state}`);
+      const size = (r: Running) => sizes.get(`${r.instance.key} ${sc.id}`);
+      // TechEmpower's primer: 5 s at 8 connections, then the warm-up at the largest count.
+      if (opts.primer) for (const r of running) record(await measureRun(at(Math.min(8, maxConnections)), r, sc, -1, Math.min(5, opts.durationS), size(r)), "primer");
+      // Warm-up and validation (every status and body checked) at the largest count: discarded.
+      for (const r of running) record(await measureRun(at(maxConnections), r, sc, 0, opts.warmupS, size(r)), "warm-up");
+      for (const connections of connectionCounts) {
+        for (let run = 1; run <= opts.runs; run++) {
+          for (const r of running) record(await measureRun(at(connections), r, sc, run, opts.durationS, size(r)), `run ${run}`);
         }
       }
     }
@@ -174,19 +218,20 @@ async function main(): Promise<void> {
     runtimes,
     missingRuntimes: missing,
     nginx: nginx ? firstLine(nginx, ["-v"]).replace("nginx version: ", "") : undefined,
-    generator: { tool: tool.kind, version: toolName, cpus: cpus.generator, threads: Math.min(cpus.generatorCores, opts.connections) },
+    generator: { tool: tool.kind, version: toolName, cpus: cpus.generator, threads: Math.min(cpus.generatorCores, connectionCounts[0]!) },
     cpuPlan: cpus,
-    method: methodLines(opts, cpus, toolName, strace),
+    method: methodLines(opts, cpus, toolName, strace, connectionCounts, fd.note),
     notes,
     instances: instanceInfo,
     runs,
     strace: straces,
     executables,
-    summary: summarizeRuns(instanceInfo, runs, straces, scenarios.map((s) => s.id as ScenarioId)),
+    connections: connectionCounts,
+    summary: summarizeRuns(instanceInfo, runs, straces, scenarios.map((s) => s.id as ScenarioId), connectionCounts),
   };
   const out = resolve(ROOT, opts.out);
   const { stdout } = writeReport(out, report);
-  process.stdout.write(`${stdout}\nMethod and raw runs: ${join(out, "report.md")}, report.json; chart: chart.svg, index.html\n`);
+  process.stdout.write(`${stdout}\nMethod and raw runs: ${join(out, "report.md")}, report.json; charts: capacity.svg, chart.svg${connectionCounts.length > 1 ? ", sweep-*.svg" : ""}; all in one page: ${join(out, "index.html")}\n`);
 }
 
 main().catch((e: Error) => {

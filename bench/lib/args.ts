@@ -2,7 +2,8 @@
 import { SCENARIOS, type ScenarioId } from "./types.ts";
 
 export interface CompareOptions {
-  connections: number;
+  /** Connection counts; more than one = a sweep (each scenario at each count). */
+  connections: number[];
   workers: number;
   durationS: number;
   /** Warm-up/validation pass length (discarded). */
@@ -11,7 +12,19 @@ export interface CompareOptions {
   quick: boolean;
   only: string[];
   scenarios: ScenarioId[];
+  /** --runtime NAME=PATH: local binaries. */
   runtimes: Array<[string, string]>;
+  /** --runtime bun@1.3.9: versions fetched from the npm registry. */
+  installs: string[];
+  /** Response body of every server (the plaintext checks compare it exactly). */
+  body: string;
+  /** A TechEmpower-style primer (8 connections, 5 s) before the warm-up. */
+  primer: boolean;
+  preset: "techempower" | undefined;
+  /** --diff A B: compare two results directories instead of measuring. */
+  diff: [string, string] | undefined;
+  /** --diff across different machines. */
+  force: boolean;
   /** "auto" = when installed and not --quick. */
   strace: "auto" | "on" | "off";
   straceS: number;
@@ -26,7 +39,8 @@ export interface CompareOptions {
 export const USAGE = `Usage: bun bench/compare.ts [options]   (npm run compare -- [options])
 
 Compares hello-server with each runtime's own server and nginx.
-  --connections N     concurrent connections (default 64)
+  --connections N[,N]  concurrent connections (default 64); a list is a sweep:
+                      every scenario at every count (e.g. 64,256,1024,4096,16384)
   --workers N         server processes, each pinned (default 1)
   --duration S        seconds per measured run (default 5)
   --runs N            measured runs per server and scenario (default 3)
@@ -34,6 +48,15 @@ Compares hello-server with each runtime's own server and nginx.
   --only a,b          servers: hello, native, nginx, a runtime (deno) or runtime/kind (bun/hello)
   --scenarios a,b     keepalive, pipelined, close (default all)
   --runtime NAME=PATH add a runtime binary (e.g. node22=/opt/node22/bin/node)
+  --runtime bun@1.3.9 add a runtime version from the npm registry (bun@X, deno@X,
+                      node@X; X may be a range: deno@2.8), cached in
+                      node_modules/.cache/hello-server/runtimes/
+  --body TEXT         response body of every server (default hello)
+  --preset techempower  pipelined ×16 at 256,1024,4096,16384 connections, 15 s,
+                      a primer and a warm-up at 16384, body "Hello, World!", 1 run
+  --diff A B          compare two results directories (capacity per core, req/s,
+                      Mann–Whitney U over the runs); writes diff.md, diff.html
+  --force             --diff even when A and B ran on different machines
   --strace / --no-strace   force the syscall pass on or off
   --generator wrk|load     force wrk or the built-in bench/load.ts
   --out DIR           results directory (default results/<timestamp>)
@@ -41,8 +64,9 @@ Compares hello-server with each runtime's own server and nginx.
 
 export function parseCompareArgs(argv: readonly string[], now = new Date()): CompareOptions {
   const o: CompareOptions = {
-    connections: 64, workers: 1, durationS: 5, warmupS: 2, runs: 3, quick: false,
-    only: [], scenarios: SCENARIOS.map((s) => s.id), runtimes: [],
+    connections: [64], workers: 1, durationS: 5, warmupS: 2, runs: 3, quick: false,
+    only: [], scenarios: SCENARIOS.map((s) => s.id), runtimes: [], installs: [],
+    body: "hello", primer: false, preset: undefined, diff: undefined, force: false,
     strace: "auto", straceS: 2, startups: 3, generator: "auto",
     out: `results/${now.toISOString().replace(/[:.]/g, "-")}`, help: false,
   };
@@ -61,14 +85,30 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
     };
     set.add(flag);
     switch (flag) {
-      case "--connections": o.connections = int(1); break;
+      case "--connections": o.connections = intList(flag, value()); break;
       case "--workers": o.workers = int(1); break;
       case "--duration": o.durationS = int(1); break;
       case "--runs": o.runs = int(1); break;
       case "--quick": o.quick = true; break;
       case "--only": o.only = value().split(",").filter(Boolean); break;
       case "--scenarios": o.scenarios = value().split(",").map(scenario); break;
-      case "--runtime": o.runtimes.push(runtime(value())); break;
+      case "--runtime": {
+        const v = value();
+        if (/^(bun|deno|node)@[^=/]+$/.test(v)) o.installs.push(v);
+        else o.runtimes.push(runtime(v));
+        break;
+      }
+      case "--body": o.body = value(); break;
+      case "--preset":
+        if (value() !== "techempower") throw new Error("--preset: the only preset is techempower");
+        o.preset = "techempower";
+        break;
+      case "--diff": {
+        const a = value();
+        o.diff = [a, value()];
+        break;
+      }
+      case "--force": o.force = true; break;
       case "--strace": o.strace = "on"; break;
       case "--no-strace": o.strace = "off"; break;
       case "--generator": o.generator = generator(value()); break;
@@ -76,6 +116,17 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
       case "--help": case "-h": o.help = true; break;
       default: throw new Error(`unknown option ${flag}\n\n${USAGE}`);
     }
+  }
+  if (o.preset === "techempower") {
+    // TechEmpower plaintext: pipelined ×16, 256..16,384 connections, 15 s per
+    // count, a primer and a warm-up at the largest count, "Hello, World!".
+    if (!set.has("--scenarios")) o.scenarios = ["pipelined"];
+    if (!set.has("--connections")) o.connections = [256, 1024, 4096, 16384];
+    if (!set.has("--duration")) o.durationS = 15;
+    if (!set.has("--runs")) o.runs = 1;
+    if (!set.has("--body")) o.body = "Hello, World!";
+    o.warmupS = o.durationS;
+    o.primer = true;
   }
   if (o.quick) {
     // ~1 minute for 7 servers × 3 scenarios: wrk's shortest run is 1 s.
@@ -86,8 +137,15 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
     if (o.strace === "auto") o.strace = "off";
   }
   o.warmupS = Math.min(o.warmupS, o.durationS);
-  if (o.connections < o.workers) throw new Error("--connections must be at least --workers");
+  if (o.connections.some((c) => c < o.workers)) throw new Error("--connections must be at least --workers");
+  if (o.body.length === 0) throw new Error("--body must not be empty (the checks compare it)");
   return o;
+}
+
+function intList(flag: string, v: string): number[] {
+  const list = v.split(",").filter(Boolean).map(Number);
+  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`${flag} wants integers >= 1, comma-separated`);
+  return [...new Set(list)].sort((a, b) => a - b);
 }
 
 function scenario(s: string): ScenarioId {

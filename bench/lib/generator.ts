@@ -8,7 +8,8 @@ import { treeCpuUs } from "./proc.ts";
 import type { GeneratorUsage, LoadResult } from "./types.ts";
 import { parseLoadOutput, wrkArgs, writeWrkScript, type LoadRequest } from "./wrk.ts";
 
-export type GeneratorTool = { kind: "wrk"; path: string } | { kind: "load.ts"; argv: string[] };
+/** `prefix`: argv run before taskset (prlimit raising the open-file limit for sweeps). */
+export type GeneratorTool = ({ kind: "wrk"; path: string } | { kind: "load.ts"; argv: string[] }) & { prefix?: string[] };
 
 export interface GeneratorRun {
   load: LoadResult;
@@ -21,7 +22,7 @@ export async function runGenerator(tool: GeneratorTool, req: LoadRequest, cpus: 
       ? [tool.path, ...wrkArgs(req, writeWrkScript(tmp, req.scenario, req.check))]
       : [...tool.argv, join(import.meta.dir, "../load.ts"), ...loadArgs(req)];
   const started = performance.now();
-  const proc = Bun.spawn(["taskset", "-c", cpus, ...argv], { stdout: "pipe", stderr: "pipe" });
+  const proc = Bun.spawn([...(tool.prefix ?? []), "taskset", "-c", cpus, ...argv], { stdout: "pipe", stderr: "pipe" });
   // Sample the generator's CPU just before the run ends: wrk spends up to
   // seconds afterwards correcting its latency histogram (measured: 3.4 s
   // of CPU after a 1 s run with p99 = 500 ms), which is not load generation.

@@ -38,7 +38,7 @@ export async function measureRun(
     durationS,
     check: run === 0,
   };
-  const base = { instance: server.instance.key, scenario: scenario.id, run };
+  const base = { instance: server.instance.key, scenario: scenario.id, connections: setup.connections, run };
   let gen;
   try {
     gen = await runGenerator(setup.tool, req, setup.cpus.generator, setup.cpus.generatorCores, setup.tmp);

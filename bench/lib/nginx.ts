@@ -7,12 +7,23 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export function nginxConfig(dir: string, port: number, workers: number): string {
+/** An nginx string literal: quotes and backslashes escaped. */
+function nginxString(s: string): string {
+  return `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+}
+
+/**
+ * `connections`: the most a run opens. worker_connections is sized to it
+ * (at least nginx's usual 4096) rather than fixed high, because nginx
+ * allocates every slot up front and that would show in its peak RSS.
+ */
+export function nginxConfig(dir: string, port: number, workers: number, body = "hello", connections = 0): string {
+  if (body.includes("$")) throw new Error("nginx: --body with $ is not supported (nginx expands variables)");
   const temp = (name: string) => join(dir, name);
   return `worker_processes ${workers};
 pid ${temp("nginx.pid")};
 error_log ${temp("error.log")} warn;
-events { worker_connections 4096; }
+events { worker_connections ${Math.max(4096, connections + 64)}; }
 http {
   access_log off;
   server_tokens off;
@@ -25,16 +36,16 @@ http {
   scgi_temp_path ${temp("scgi")};
   server {
     listen 127.0.0.1:${port} reuseport;
-    location / { return 200 "hello"; }
+    location / { return 200 ${nginxString(body)}; }
   }
 }
 `;
 }
 
 /** Writes the config; returns the nginx argv (foreground, logs in dir). */
-export function nginxCommand(bin: string, dir: string, port: number, workers: number): string[] {
+export function nginxCommand(bin: string, dir: string, port: number, workers: number, body = "hello", connections = 0): string[] {
   mkdirSync(dir, { recursive: true });
   const conf = join(dir, "nginx.conf");
-  writeFileSync(conf, nginxConfig(dir, port, workers));
+  writeFileSync(conf, nginxConfig(dir, port, workers, body, connections));
   return [bin, "-p", dir, "-e", join(dir, "error.log"), "-c", conf, "-g", "daemon off;"];
 }

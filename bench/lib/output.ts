@@ -1,4 +1,9 @@
-/** Writes results/<timestamp>/{report.json, report.md, chart.svg, index.html}. */
+/**
+ * Writes results/<timestamp>/: report.json (everything, raw runs included),
+ * report.md, capacity.svg (capacity per core, the headline), chart.svg
+ * (measured req/s), sweep-<scenario>.svg (with a connection sweep) and
+ * index.html (self-contained: the charts inline, sortable tables).
+ */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CompareOptions } from "./args.ts";
@@ -8,9 +13,10 @@ import type { StraceRecord } from "./measure.ts";
 import type { Runtime } from "./runtimes.ts";
 import type { InstanceInfo, SummaryRow } from "./summarize.ts";
 import { SERVER_KINDS } from "./servers.ts";
-import { renderChart } from "./svg.ts";
-import { escapeXml, scenarioTable, syscallTable, toHtml, toMarkdown, type Table } from "./table.ts";
-import type { RunRecord } from "./types.ts";
+import { renderChart, renderSweepChart, type Series } from "./svg.ts";
+import { htmlPage } from "./html.ts";
+import { scenarioTable, syscallTable, toHtml, toMarkdown, type Table } from "./table.ts";
+import { SCENARIOS, type RunRecord } from "./types.ts";
 import { xmlProblems } from "./xml.ts";
 
 export interface Report {
@@ -31,23 +37,65 @@ export interface Report {
   runs: RunRecord[];
   strace: StraceRecord[];
   executables: Array<{ path: string; bytes: number }>;
+  /** Connection counts measured (a sweep when more than one). */
+  connections?: number[];
   summary: SummaryRow[];
 }
 
-export function methodLines(o: CompareOptions, plan: CpuPlan, generator: string, strace: boolean): string[] {
+export function methodLines(o: CompareOptions, plan: CpuPlan, generator: string, strace: boolean, connections: readonly number[] = o.connections, fdNote = ""): string[] {
+  const sweep = connections.length > 1;
   return [
+    `Capacity per core (the headline) = 1,000,000 / server CPU µs per request: the req/s one fully used core would serve. It does not depend on the load generator, so it ranks servers even when the generator, not the server, limited req/s.`,
     `Servers pinned with taskset to CPU ${plan.server}, the load generator to CPU ${plan.generator}` +
       (plan.shared ? " (no spare CPU: they share, so numbers are less trustworthy)" : "") + `; --workers ${o.workers}.`,
-    `Load generator: ${generator}${generator.startsWith("wrk") ? "" : " (wrk not installed; built-in, slower)"}, ${o.connections} connections.`,
-    `Scenarios: keep-alive; pipelined ×16 (16 requests per write); connection-close (Connection: close, one request per connection).`,
-    `Per server and scenario: one ${o.warmupS} s warm-up that also checks every status and body (discarded), then ${o.runs} run(s) of ${o.durationS} s; servers take turns (A B C … A B C …) so drift hits all alike.`,
-    `Reported: median and min–max of the valid runs. A run with socket errors, non-2xx responses or wrong bodies (checked in the warm-up, and by byte count in every run) is invalid and never counted.`,
+    `Load generator: ${generator}${generator.startsWith("wrk") ? "" : " (wrk not installed; built-in, slower)"}, ${sweep ? `connection sweep: ${connections.join(", ")} connections` : `${connections[0]} connections`}${fdNote ? `; ${fdNote}` : ""}.`,
+    `Scenarios: ${o.scenarios.map((id) => ({ keepalive: "keep-alive", pipelined: "pipelined ×16 (16 requests per write)", close: "connection-close (Connection: close, one request per connection)" })[id]).join("; ")}. Body: ${JSON.stringify(o.body)}.`,
+    `Before measuring, every server passes the plaintext checks: status 200, Server and Date present, Content-Type text/plain, the exact body, and a Date that changes between two requests 3 s apart.`,
+    `Per server and scenario: ${o.primer ? `a primer (8 connections, ${Math.min(5, o.durationS)} s), then ` : ""}one ${o.warmupS} s warm-up at ${Math.max(...connections)} connections that also checks every status and body (discarded), then ${o.runs} run(s) of ${o.durationS} s${sweep ? " at each count" : ""}; servers take turns (A B C … A B C …) so drift hits all alike.`,
+    `Reported: median and min–max of the valid runs; "noisy" when the coefficient of variation (sample SD / mean) of capacity or req/s over the runs is above 10%. A run with socket errors, non-2xx responses or wrong bodies (checked in the warm-up, and by byte count in every run) is invalid and never counted.`,
     `CPU µs/req: utime+stime of the server and its child processes (/proc) over the run, divided by responses. Peak RSS: VmHWM summed over the server's processes.`,
     `"generator-bound": the generator used ≥ 90% of its CPUs while the server used < 90% of its own: the generator, not the server, was the limit.`,
     `"contended": other processes (this machine is shared) used > 10% of the server's CPUs during the runs (/proc/stat); CPU µs/req stays meaningful, req/s less so.`,
     strace ? `syscalls/req: a separate ${o.straceS} s run under strace -f -c (slow; only the count per request matters).` : `syscalls/req: not measured (strace ${o.quick ? "skipped by --quick" : "off or not installed"}).`,
     `Ratios: req/s against the same runtime's own server (Bun.serve, Deno.serve, node:http) and against nginx, all measured in this session.`,
   ];
+}
+
+/** Chart series in report order: hue by runtime kind, shifted for a second version of the same kind. */
+export function chartSeries(r: Report): Series[] {
+  const kinds = new Map<string, string[]>();
+  for (const rt of r.runtimes) kinds.set(rt.kind, [...(kinds.get(rt.kind) ?? []), rt.name]);
+  return r.instances.map((i) => {
+    const rt = i.runtime === undefined ? undefined : r.runtimes.find((x) => x.name === i.runtime);
+    return {
+      key: i.key,
+      label: i.label,
+      runtime: rt?.kind,
+      shade: Math.max(0, SERVER_KINDS.findIndex((k) => k.id === i.kindId)),
+      variant: rt ? Math.max(0, kinds.get(rt.kind)!.indexOf(rt.name)) : 0,
+    };
+  });
+}
+
+/** Every chart of a report: file name, title for the page, SVG text. */
+export function renderCharts(r: Report): Array<{ file: string; alt: string; svg: string }> {
+  const counts = r.connections ?? [...new Set(r.summary.map((s) => s.connections))];
+  const at = counts[0];
+  const where = `${r.machine.cpuModel}, ${r.cpuPlan.serverCores} server CPU(s) · ${r.generator.tool} · ${at} connections · median of ${r.options.runs} run(s), whisker = min–max · ${r.startedAt.slice(0, 10)}`;
+  const series = chartSeries(r);
+  const charts = [
+    { file: "capacity.svg", alt: "capacity per core (req/s one core would serve) per server and scenario",
+      svg: renderChart({ title: "Capacity per core: req/s one fully used core would serve (1,000,000 / CPU µs per request)", subtitle: where, rows: r.summary, scenarios: r.options.scenarios, series, metric: "capacity", connections: at }) },
+    { file: "chart.svg", alt: "measured requests per second per server and scenario, generator-bound bars hatched",
+      svg: renderChart({ title: "Measured requests per second (hatched = generator-bound)", subtitle: where, rows: r.summary, scenarios: r.options.scenarios, series, metric: "rps", connections: at }) },
+  ];
+  if (counts.length > 1) {
+    for (const sc of r.options.scenarios) {
+      charts.push({ file: `sweep-${sc}.svg`, alt: `${sc}: capacity per core and p99 latency against connections`,
+        svg: renderSweepChart({ title: `Connection sweep: ${SCENARIOS.find((x) => x.id === sc)?.label ?? sc}`, subtitle: `${r.machine.cpuModel} · ${r.generator.tool} · ${counts.join(", ")} connections · median of ${r.options.runs} run(s)`, rows: r.summary, scenario: sc, series }) });
+    }
+  }
+  return charts;
 }
 
 export function renderMarkdown(r: Report): { stdout: string; file: string } {
@@ -73,7 +121,8 @@ export function renderMarkdown(r: Report): { stdout: string; file: string } {
   ].join("\n");
   const extra = [toMarkdown(startup), sys.rows.length ? toMarkdown(sys) : ""].join("\n");
   const preface = `${r.machine.cpuModel}, ${r.machine.cores} CPUs · ${r.runtimes.map((x) => `${x.name} ${x.version}`).join(", ")} · ${r.generator.version} · median of ${r.options.runs} run(s) × ${r.options.durationS} s\n\n`;
-  return { stdout: `${preface}${body}\n${toMarkdown(startup)}`, file: `${head}${body}\n![requests per second](chart.svg)\n\n${extra}` };
+  const images = renderCharts(r).map((c) => `![${c.alt}](${c.file})`).join("\n\n");
+  return { stdout: `${preface}${body}\n${toMarkdown(startup)}`, file: `${head}${images}\n\n${body}\n${extra}` };
 }
 
 function startupTable(r: Report): Table {
@@ -89,36 +138,27 @@ function startupTable(r: Report): Table {
 export function writeReport(dir: string, r: Report): { md: string; stdout: string } {
   mkdirSync(dir, { recursive: true });
   const md = renderMarkdown(r);
-  const svg = renderChart({
-    title: "hello-server vs native servers: requests per second",
-    subtitle: `${r.machine.cpuModel}, ${r.cpuPlan.serverCores} server CPU(s) · ${r.generator.tool} · median of ${r.options.runs} run(s), whisker = min–max · ${r.startedAt.slice(0, 10)}`,
-    rows: r.summary,
-    scenarios: r.options.scenarios,
-    series: r.instances.map((i) => ({
-      key: i.key,
-      label: i.label,
-      runtime: i.runtime === undefined ? undefined : r.runtimes.find((x) => x.name === i.runtime)?.kind,
-      shade: Math.max(0, SERVER_KINDS.findIndex((k) => k.id === i.kindId)),
-    })),
-  });
-  const problems = xmlProblems(svg);
-  if (problems.length) throw new Error(`chart.svg is not well-formed: ${problems.join("; ")}`);
+  const charts = renderCharts(r);
+  for (const c of charts) {
+    const problems = xmlProblems(c.svg);
+    if (problems.length) throw new Error(`${c.file} is not well-formed: ${problems.join("; ")}`);
+  }
   writeFileSync(join(dir, "report.json"), JSON.stringify(r, null, 2));
   writeFileSync(join(dir, "report.md"), md.file);
-  writeFileSync(join(dir, "chart.svg"), svg);
+  for (const c of charts) writeFileSync(join(dir, c.file), c.svg);
   const tables = r.options.scenarios.map((s) => toHtml(scenarioTable(r.summary, s))).join("\n");
-  writeFileSync(join(dir, "index.html"), `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>hello-server runtime comparison</title>
-<style>body{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}table{border-collapse:collapse;margin-bottom:1.5em}th,td{border:1px solid #ddd;padding:4px 8px;text-align:right}th:first-child,td:first-child{text-align:left}</style>
-</head><body>
-<h1>hello-server runtime comparison</h1>
-<p>${escapeXml(r.startedAt)} · <code>${escapeXml(r.command)}</code><br>${escapeXml(`${r.machine.cpuModel}, ${r.machine.cores} CPUs, ${r.machine.kernel}; ${r.runtimes.map((x) => `${x.name} ${x.version}`).join(", ")}`)}</p>
-<img src="chart.svg" alt="requests per second per server and scenario">
-${tables}
-${toHtml(startupTable(r))}
-<h2>Method</h2><ul>${r.method.map((m) => `<li>${escapeXml(m)}</li>`).join("")}</ul>
-${r.notes.length ? `<h2>Notes</h2><ul>${r.notes.map((m) => `<li>${escapeXml(m)}</li>`).join("")}</ul>` : ""}
-</body></html>
-`);
+  const sys = syscallTable(r.summary);
+  writeFileSync(join(dir, "index.html"), htmlPage({
+    title: "hello-server runtime comparison",
+    intro: [
+      `${r.startedAt} · ${r.machine.cpuModel}, ${r.machine.cores} CPUs, ${r.machine.kernel}`,
+      `Runtimes: ${r.runtimes.map((x) => `${x.name} ${x.version}`).join(", ")}${r.nginx ? `, ${r.nginx}` : ""} · generator ${r.generator.version}`,
+    ],
+    command: r.command,
+    method: r.method,
+    notes: r.notes,
+    charts,
+    tablesHtml: `${tables}\n${toHtml(startupTable(r))}${sys.rows.length ? `\n${toHtml(sys)}` : ""}`,
+  }));
   return { md: md.file, stdout: md.stdout };
 }

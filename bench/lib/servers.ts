@@ -21,6 +21,12 @@ export interface LaunchContext {
   nginx: string | undefined;
   /** Scratch directory for this instance. */
   tmp: string;
+  /** The most connections a run opens (nginx sizes worker_connections to it). */
+  maxConnections: number;
+  /** Response body every server answers with (--body). */
+  body: string;
+  /** argv before taskset: prlimit for the open-file limit of a sweep. */
+  prefix: string[];
 }
 
 export interface ServerKind {
@@ -40,7 +46,7 @@ const hello = (extra: readonly string[], suffix = ""): Pick<ServerKind, "needsBu
   label: (rt) => `hello-server${suffix} (${rt?.name})`,
   argv: (ctx) => [
     ...scriptCommand(ctx.runtime!, ctx.bundle),
-    ...["--workers", String(ctx.workers), "--quiet", "--host", "127.0.0.1", "--port", String(ctx.port), ...extra],
+    ...["--workers", String(ctx.workers), "--quiet", "--host", "127.0.0.1", "--port", String(ctx.port), "--body", ctx.body, ...extra],
   ],
 });
 
@@ -50,8 +56,11 @@ export const SERVER_KINDS: readonly ServerKind[] = [
   // --io socket explicitly: `auto` means the syscall back end on Bun and Deno, which has rows of its own.
   { id: "hello", runtimes: ["bun", "deno", "node"], ...hello(["--io", "socket"], " --io socket") },
   // Issue 5: the direct-syscall back end, eager and waiting for readiness (--no-eager).
-  { id: "hello-syscall", runtimes: ["bun", "deno"], ...hello(["--io", "syscall"], " --io syscall") },
+  // Issue 11: Node's syscall back end goes through koffi (an optional dependency).
+  { id: "hello-syscall", runtimes: ["bun", "deno", "node"], ...hello(["--io", "syscall"], " --io syscall") },
   { id: "hello-syscall-lazy", runtimes: ["bun", "deno"], ...hello(["--io", "syscall", "--no-eager"], " --io syscall --no-eager") },
+  // Issue 12: the io_uring back end (falls back to syscall, with a stderr line, where io_uring is refused).
+  { id: "hello-uring", runtimes: ["bun", "deno"], ...hello(["--io", "uring"], " --io uring") },
   {
     id: "native",
     runtimes: ["bun", "deno", "node"],
@@ -59,14 +68,14 @@ export const SERVER_KINDS: readonly ServerKind[] = [
     label: (rt) => `${NATIVE_LABEL[rt!.kind]} (${rt!.name})`,
     argv: (ctx) => [
       ...scriptCommand(ctx.runtime!, ctx.natives[ctx.runtime!.kind]),
-      ...["--workers", String(ctx.workers), "--host", "127.0.0.1", "--port", String(ctx.port)],
+      ...["--workers", String(ctx.workers), "--host", "127.0.0.1", "--port", String(ctx.port), "--body", ctx.body],
     ],
   },
   {
     id: "nginx",
     runtimes: "none",
     label: () => "nginx",
-    argv: (ctx) => (ctx.nginx ? nginxCommand(ctx.nginx, join(ctx.tmp, "nginx"), ctx.port, ctx.workers) : undefined),
+    argv: (ctx) => (ctx.nginx ? nginxCommand(ctx.nginx, join(ctx.tmp, "nginx"), ctx.port, ctx.workers, ctx.body, ctx.maxConnections) : undefined),
   },
 ];
 
@@ -114,7 +123,8 @@ export async function launch(instance: Instance, ctx: Omit<LaunchContext, "port"
   const argv = instance.kind.argv({ ...ctx, port, runtime: instance.runtime });
   if (!argv) throw new Error(`${instance.label}: not available`);
   const started = performance.now();
-  const child = spawn("taskset", ["-c", cpus, ...argv], { stdio: ["ignore", "ignore", "pipe"] });
+  const [cmd, ...rest] = [...ctx.prefix, "taskset", "-c", cpus, ...argv];
+  const child = spawn(cmd!, rest, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (s: string) => (stderr = (stderr + s).slice(-2000)));
   let exited = false;

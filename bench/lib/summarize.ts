@@ -4,7 +4,7 @@
  * server and nginx measured in the same session. Pure.
  */
 import type { StraceRecord } from "./measure.ts";
-import { median, ratio, summarize, type Summary } from "./stats.ts";
+import { capacityPerCore, coefficientOfVariation, median, NOISY_CV, ratio, summarize, type Summary } from "./stats.ts";
 import type { RunRecord, ScenarioId } from "./types.ts";
 import { unexpectedReadErrors } from "./validity.ts";
 import { SCENARIOS } from "./types.ts";
@@ -26,7 +26,15 @@ export interface SummaryRow {
   kindId: string;
   runtime: string | undefined;
   scenario: ScenarioId;
+  connections: number;
   rps: Summary;
+  /** Capacity per core of each valid run (1e6 / CPU µs per request), summarized. */
+  capacity: Summary;
+  /** Coefficient of variation over the valid runs (NaN with fewer than 2). */
+  cvRps: number;
+  cvCapacity: number;
+  /** Either CV above NOISY_CV (10%). */
+  noisy: boolean;
   validRuns: number;
   measuredRuns: number;
   /** Why runs were invalid (deduplicated), including a failed validation pass. */
@@ -52,13 +60,20 @@ function errorCount(r: RunRecord): number {
   return e.connect + e.write + e.timeout + e.status + unexpectedReadErrors(r.load, scenario) + r.load.bad;
 }
 
-export function summarizeRuns(instances: readonly InstanceInfo[], runs: readonly RunRecord[], straces: readonly StraceRecord[], scenarios: readonly ScenarioId[]): SummaryRow[] {
+/** Capacity per core of one run. */
+export const runCapacity = (r: RunRecord): number => capacityPerCore(r.cpuPerRequestUs);
+
+export function summarizeRuns(
+  instances: readonly InstanceInfo[], runs: readonly RunRecord[], straces: readonly StraceRecord[], scenarios: readonly ScenarioId[],
+  connectionCounts: readonly number[] = [...new Set(runs.map((r) => r.connections))].sort((a, b) => a - b),
+): SummaryRow[] {
   const rows: SummaryRow[] = [];
-  for (const scenario of scenarios) {
+  for (const scenario of scenarios) for (const connections of connectionCounts) {
     for (const inst of instances) {
       const mine = runs.filter((r) => r.instance === inst.key && r.scenario === scenario);
+      // One warm-up per scenario (at the largest count) validates every count.
       const warm = mine.find((r) => r.run === 0);
-      const measured = mine.filter((r) => r.run > 0);
+      const measured = mine.filter((r) => r.run > 0 && r.connections === connections);
       // A failed validation pass (wrong bodies, non-2xx) disqualifies every run.
       const qualified = !warm || warm.valid;
       const valid = qualified ? measured.filter((r) => r.valid) : [];
@@ -74,7 +89,12 @@ export function summarizeRuns(instances: readonly InstanceInfo[], runs: readonly
         kindId: inst.kindId,
         runtime: inst.runtime,
         scenario,
+        connections,
         rps: summarize(valid.map((r) => r.requestsPerSec)),
+        capacity: summarize(valid.map(runCapacity).filter(Number.isFinite)),
+        cvRps: coefficientOfVariation(valid.map((r) => r.requestsPerSec)),
+        cvCapacity: coefficientOfVariation(valid.map(runCapacity)),
+        noisy: false,
         validRuns: valid.length,
         measuredRuns: measured.length,
         invalid,
@@ -93,7 +113,8 @@ export function summarizeRuns(instances: readonly InstanceInfo[], runs: readonly
     }
   }
   for (const row of rows) {
-    const same = rows.filter((r) => r.scenario === row.scenario);
+    row.noisy = row.cvRps > NOISY_CV || row.cvCapacity > NOISY_CV;
+    const same = rows.filter((r) => r.scenario === row.scenario && r.connections === row.connections);
     const native = same.find((r) => r.runtime === row.runtime && r.runtime !== undefined && instances.find((i) => i.key === r.instance)?.native);
     const nginx = same.find((r) => r.kindId === "nginx");
     row.vsNative = ratio(row.rps.median, native?.rps.median);

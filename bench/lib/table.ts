@@ -22,8 +22,22 @@ export function formatRps(row: SummaryRow): string {
   return `${num(row.rps.median)}${spread}`;
 }
 
+/** Capacity per core, median (min–max) of the runs. */
+export function formatCapacity(row: SummaryRow): string {
+  if (row.validRuns === 0) return "invalid";
+  if (row.capacity.n === 0) return "—";
+  const spread = row.capacity.n > 1 ? ` (${num(row.capacity.min)}–${num(row.capacity.max)})` : "";
+  return `${num(row.capacity.median)}${spread}`;
+}
+
+const pct = (x: number) => `${Math.round(x * 100)}%`;
+
 function notes(row: SummaryRow): string {
   const out: string[] = [];
+  if (row.noisy) {
+    const cvs = [Number.isFinite(row.cvCapacity) ? `capacity ${pct(row.cvCapacity)}` : "", Number.isFinite(row.cvRps) ? `req/s ${pct(row.cvRps)}` : ""].filter(Boolean);
+    out.push(`noisy (CV ${cvs.join(", ")})`);
+  }
   if (row.generatorBound) out.push("generator-bound");
   if (row.foreignCpuShare > CONTENDED) out.push(`contended: ${Math.round(row.foreignCpuShare * 100)}% of server CPU used by other processes`);
   if (row.validRuns < row.measuredRuns || row.validRuns === 0) out.push(`${row.measuredRuns - row.validRuns}/${row.measuredRuns} runs invalid`);
@@ -31,17 +45,22 @@ function notes(row: SummaryRow): string {
   return out.join("; ");
 }
 
+/**
+ * One table per scenario. Capacity per core leads: it ranks servers even
+ * where the generator, not the server, set the req/s. With a connection
+ * sweep a `connections` column follows the server.
+ */
 export function scenarioTable(rows: readonly SummaryRow[], scenario: ScenarioId): Table {
   const label = SCENARIOS.find((s) => s.id === scenario)?.label ?? scenario;
+  const mine = rows.filter((r) => r.scenario === scenario);
+  const sweep = new Set(mine.map((r) => r.connections)).size > 1;
   return {
-    title: label,
-    head: ["server", "req/s median (min–max)", "vs native", "vs nginx", "p50 ms", "p99 ms", "errors", "CPU µs/req", "syscalls/req", "peak RSS MB", "notes"],
-    rows: rows
-      .filter((r) => r.scenario === scenario)
-      .map((r) => [
-        r.label, formatRps(r), times(r.vsNative), times(r.vsNginx), ms(r.latencyP50Us), ms(r.latencyP99Us),
-        String(r.errors), num(r.cpuPerRequestUs, 1), num(r.syscallsPerRequest, 1), mb(r.peakRssBytes), notes(r),
-      ]),
+    title: sweep ? `${label} · connection sweep` : `${label} · ${mine[0]?.connections ?? "?"} connections`,
+    head: ["server", ...(sweep ? ["connections"] : []), "capacity/core req/s (min–max)", "req/s median (min–max)", "vs native", "vs nginx", "p50 ms", "p99 ms", "errors", "CPU µs/req", "syscalls/req", "peak RSS MB", "notes"],
+    rows: mine.map((r) => [
+      r.label, ...(sweep ? [String(r.connections)] : []), formatCapacity(r), formatRps(r), times(r.vsNative), times(r.vsNginx), ms(r.latencyP50Us), ms(r.latencyP99Us),
+      String(r.errors), num(r.cpuPerRequestUs, 1), num(r.syscallsPerRequest, 1), mb(r.peakRssBytes), notes(r),
+    ]),
   };
 }
 
@@ -64,7 +83,9 @@ export function escapeXml(s: string): string {
   return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
 }
 
+/** A table for index.html: class "sortable" (its headers sort on click), scrolls sideways on a phone. */
 export function toHtml(t: Table): string {
   const cells = (row: string[], tag: string) => row.map((c) => `<${tag}>${escapeXml(c)}</${tag}>`).join("");
-  return `<h3>${escapeXml(t.title)}</h3>\n<table>\n<thead><tr>${cells(t.head, "th")}</tr></thead>\n<tbody>\n${t.rows.map((r) => `<tr>${cells(r, "td")}</tr>`).join("\n")}\n</tbody>\n</table>\n`;
+  const head = t.head.map((h) => `<th><button type="button">${escapeXml(h)}</button></th>`).join("");
+  return `<h3>${escapeXml(t.title)}</h3>\n<div class="scroll"><table class="sortable">\n<thead><tr>${head}</tr></thead>\n<tbody>\n${t.rows.map((r) => `<tr>${cells(r, "td")}</tr>`).join("\n")}\n</tbody>\n</table></div>\n`;
 }

@@ -45,7 +45,9 @@ export interface GeneratorUsage {
 export interface RunRecord {
   instance: string;
   scenario: ScenarioId;
-  /** 0 = the warm-up/validation pass (never counted), 1.. = measured. */
+  /** Concurrent connections of this run. */
+  connections: number;
+  /** -1 = primer, 0 = the warm-up/validation pass (never counted), 1.. = measured. */
   run: number;
   load: LoadResult;
   generator: GeneratorUsage;

@@ -7,10 +7,12 @@ export interface NativeArgs {
   host: string;
   workers: number;
   reusePort: boolean;
+  /** Response body (compare.ts --body; default "hello"). */
+  body: string;
 }
 
 export function parseNativeArgs(argv: readonly string[]): NativeArgs {
-  const out: NativeArgs = { port: 8000, host: "127.0.0.1", workers: 1, reusePort: false };
+  const out: NativeArgs = { port: 8000, host: "127.0.0.1", workers: 1, reusePort: false, body: BODY };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[i + 1];
@@ -18,6 +20,7 @@ export function parseNativeArgs(argv: readonly string[]): NativeArgs {
     else if (flag === "--port" && value !== undefined) (out.port = Number(value)), i++;
     else if (flag === "--host" && value !== undefined) (out.host = value), i++;
     else if (flag === "--workers" && value !== undefined) (out.workers = Number(value)), i++;
+    else if (flag === "--body" && value !== undefined) (out.body = value), i++;
     else throw new Error(`unknown or incomplete flag: ${flag}`);
   }
   if (!Number.isInteger(out.port) || out.port < 0 || out.port > 65535) throw new Error("bad --port");

@@ -2,12 +2,12 @@
  * Deno.serve reference answering the same bytes as hello-server
  * ("hello", Server, Date, Content-Type, Content-Length).
  *
- * Usage: deno run -A --unstable-net bench/native/deno-serve.ts [--port 0] [--host 127.0.0.1] [--workers N]
+ * Usage: deno run -A --unstable-net bench/native/deno-serve.ts [--port 0] [--host 127.0.0.1] [--workers N] [--body TEXT]
  * Prints `deno-serve listening on http://HOST:PORT (pid N)` on stderr.
  * With --workers N > 1 it spawns N processes sharing the port with
  * SO_REUSEPORT (Deno.serve `reusePort`, Linux only).
  */
-import { BODY, HEADERS, parseNativeArgs } from "./args.ts";
+import { HEADERS, parseNativeArgs } from "./args.ts";
 
 /** The few Deno APIs used here; the project carries no Deno lib types. */
 interface DenoLike {
@@ -30,12 +30,12 @@ const args = parseNativeArgs(Deno.args);
 const quiet = { port: args.port, hostname: args.host, onListen: () => {} };
 
 if (args.workers > 1) {
-  const probe = Deno.serve({ ...quiet, reusePort: true }, () => new Response(BODY));
+  const probe = Deno.serve({ ...quiet, reusePort: true }, () => new Response(args.body));
   const port = probe.addr.port;
   const script = new URL(import.meta.url).pathname;
   const children = Array.from({ length: args.workers }, () =>
     new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--unstable-net", script, "--port", String(port), "--host", args.host, "--reuse-port"],
+      args: ["run", "-A", "--unstable-net", script, "--port", String(port), "--host", args.host, "--body", args.body, "--reuse-port"],
       stdout: "inherit",
       stderr: "null",
     }).spawn(),
@@ -48,6 +48,6 @@ if (args.workers > 1) {
   await Promise.all(children.map((c) => c.status));
 } else {
   // Deno.serve adds Date and Content-Length itself.
-  const server = Deno.serve({ ...quiet, reusePort: args.reusePort }, () => new Response(BODY, { headers: HEADERS }));
+  const server = Deno.serve({ ...quiet, reusePort: args.reusePort }, () => new Response(args.body, { headers: HEADERS }));
   console.error(`deno-serve listening on http://${args.host}:${server.addr.port} (pid ${Deno.pid})`);
 }

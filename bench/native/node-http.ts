@@ -5,7 +5,7 @@
  * (node 20 has no switch for it); `keepAliveTimeout = 0` at least drops
  * its `Keep-Alive: timeout=5` line.
  *
- * Usage: node bench/native/node-http.js [--port 0] [--host 127.0.0.1] [--workers N]
+ * Usage: node bench/native/node-http.js [--port 0] [--host 127.0.0.1] [--workers N] [--body TEXT]
  * (compare.ts bundles this file with esbuild: node 20 cannot run .ts).
  * Prints `node-http listening on http://HOST:PORT (pid N)` on stderr.
  * With --workers N > 1 it uses node:cluster (node 20 has no reusePort), so
@@ -13,15 +13,15 @@
  */
 import cluster from "node:cluster";
 import http from "node:http";
-import { BODY, HEADERS, parseNativeArgs } from "./args.ts";
+import { HEADERS, parseNativeArgs } from "./args.ts";
 
 const args = parseNativeArgs(process.argv.slice(2));
-const contentLength = String(Buffer.byteLength(BODY));
+const contentLength = String(Buffer.byteLength(args.body));
 
 function serve(port: number, announce: boolean): void {
   const server = http.createServer((_req, res) => {
     res.writeHead(200, { ...HEADERS, "Content-Length": contentLength });
-    res.end(BODY);
+    res.end(args.body);
   });
   server.keepAliveTimeout = 0;
   server.listen(port, args.host, () => {

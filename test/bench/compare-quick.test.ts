@@ -1,22 +1,28 @@
 /**
  * End to end: `bun bench/compare.ts --quick` (about a minute) with every
- * server this machine has, then checks what it wrote. Runs under
- * `flock /tmp/hello-bench.lock` when flock exists, like every benchmark.
+ * server this machine has, then checks what it wrote, and how index.html
+ * looks in headless Chromium when it is installed (.ci/run installs it).
+ * Runs under `flock /tmp/hello-bench.lock` when flock exists, like every benchmark.
  */
-import { expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
 import type { Report } from "../../bench/lib/output.ts";
 import { expandInstances } from "../../bench/lib/servers.ts";
 import { xmlProblems } from "../../bench/lib/xml.ts";
+import { findChromium, lookAtPage } from "./browser.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const which = (cmd: string) => Bun.which(cmd, { PATH: `${process.env.PATH}:/usr/sbin:/sbin` }) ?? undefined;
 
+const quickOut = mkdtempSync(join(os.tmpdir(), "compare-quick-"));
+afterAll(() => rmSync(quickOut, { recursive: true, force: true }));
+let quickDone = false;
+
 test("compare --quick: rows for every server, valid JSON, well-formed SVG", async () => {
-  const out = mkdtempSync(join(os.tmpdir(), "compare-quick-"));
-  try {
+  const out = quickOut;
+  {
     const cmd = [process.execPath, "bench/compare.ts", "--quick", "--out", out];
     const argv = which("flock") ? ["flock", "/tmp/hello-bench.lock", ...cmd] : cmd;
     const proc = Bun.spawn(argv, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
@@ -48,21 +54,68 @@ test("compare --quick: rows for every server, valid JSON, well-formed SVG", asyn
     for (const inst of report.instances) expect(inst.startupMs.length).toBe(1);
 
     // Markdown on stdout: one table per scenario and the start-up table, a row per server in each.
-    for (const title of ["### keep-alive", "### pipelined ×16", "### connection-close"]) expect(stdout).toContain(title);
+    for (const title of ["### keep-alive · 64 connections", "### pipelined ×16 · 64 connections", "### connection-close · 64 connections"]) expect(stdout).toContain(title);
     for (const label of ["hello-server --io socket (bun)", "Bun.serve (bun)", "Deno.serve (deno)", "node:http (node)"]) {
       expect(stdout.split("\n").filter((l) => l.startsWith(`| ${label} |`)).length).toBe(4);
     }
 
-    const svg = readFileSync(join(out, "chart.svg"), "utf8");
-    expect(xmlProblems(svg)).toEqual([]);
-    expect(svg).toContain("hello-server --io socket (deno)");
-    expect(readFileSync(join(out, "report.md"), "utf8")).toContain("## Method");
-    expect(readFileSync(join(out, "index.html"), "utf8")).toContain('<img src="chart.svg"');
-    expect(existsSync(join(out, "index.html"))).toBe(true);
-  } finally {
-    rmSync(out, { recursive: true, force: true });
+    // Capacity per core leads every table and is the first chart.
+    expect(stdout).toContain("| server | capacity/core req/s (min–max) | req/s median (min–max) |");
+    for (const row of report.summary.filter((r) => needsBundle.has(r.instance))) {
+      expect(row.capacity.n, `${row.instance} ${row.scenario}`).toBe(1);
+      expect(row.capacity.median).toBeCloseTo(1e6 / row.cpuPerRequestUs, 6);
+    }
+    for (const file of ["capacity.svg", "chart.svg"]) {
+      const svg = readFileSync(join(out, file), "utf8");
+      expect(xmlProblems(svg), file).toEqual([]);
+      expect(svg).toContain("hello-server --io socket (deno)");
+    }
+    const md = readFileSync(join(out, "report.md"), "utf8");
+    expect(md).toContain("## Method");
+    expect(md.indexOf("(capacity.svg)")).toBeLessThan(md.indexOf("(chart.svg)"));
+    // index.html is self-contained: the charts inline, nothing fetched.
+    const html = readFileSync(join(out, "index.html"), "utf8");
+    expect(html.match(/<svg /g)?.length).toBe(2);
+    expect(html).not.toMatch(/<img |<link |src="http/);
+    quickDone = true;
   }
 }, 600_000);
+
+const chromium = findChromium();
+if (!chromium) console.warn("test/bench: chromium not installed (apt-get install chromium): the browser check of index.html is skipped");
+
+test.skipIf(!chromium)("index.html from --quick in headless Chromium: no console errors, charts drawn, tables sort on a click, fits a phone", async () => {
+  if (!quickDone) throw new Error("compare --quick failed: no page to look at");
+  const look = await lookAtPage(chromium!, join(quickOut, "index.html"), "capacity/core");
+  expect(look.errors).toEqual([]);
+  expect(look.charts.map((c) => c.id)).toEqual(["capacity", "chart"]);
+  for (const c of look.charts) {
+    expect(c.width, c.id).toBeGreaterThan(300);
+    expect(c.marks, c.id).toBeGreaterThan(3); // a bar per valid row
+    // Not blank: bars, text and axes cover a few percent of the box, in several colors.
+    expect(c.inked, c.id).toBeGreaterThan(0.03);
+    expect(c.colors, c.id).toBeGreaterThan(8);
+  }
+  expect(look.tables).toBe(4); // three scenarios and start-up
+  const numbers = (v: Array<number | null>) => v.filter((x): x is number => x !== null);
+  const once = numbers(look.sortedOnce);
+  expect(once.length).toBeGreaterThan(3);
+  expect(once).toEqual([...once].sort((a, b) => b - a)); // first click: largest first
+  expect(numbers(look.sortedTwice)).toEqual([...once].sort((a, b) => a - b)); // second: reversed
+  expect(look.phoneScrollWidth).toBeLessThanOrEqual(390);
+}, 120_000);
+
+test.skipIf(!chromium)("the browser check fails a page with a console error and a blank chart", async () => {
+  const bad = join(quickOut, "bad.html");
+  writeFileSync(bad, `<!doctype html><html><body><script>console.error("boom")</script>
+<figure id="blank" class="chart"><svg xmlns="http://www.w3.org/2000/svg" width="400" height="200"><rect width="400" height="200" fill="#fff"/></svg></figure>
+<table class="sortable"><thead><tr><th><button>x</button></th></tr></thead><tbody><tr><td>2</td></tr><tr><td>1</td></tr></tbody></table></body></html>`);
+  const look = await lookAtPage(chromium!, bad, "x");
+  expect(look.errors.join("\n")).toContain("boom");
+  expect(look.charts).toEqual([{ id: "blank", width: 400, height: 200, marks: 0, inked: 0, colors: 1 }]);
+  expect(look.sortedOnce).toEqual([2, 1]); // no sorting script on this page
+  expect(look.sortedTwice).toEqual([2, 1]);
+}, 120_000);
 
 test("compare --generator load: the built-in generator feeds the same report", async () => {
   const out = mkdtempSync(join(os.tmpdir(), "compare-load-"));

@@ -45,7 +45,7 @@ test("probe response framing by Content-Length", () => {
 
 test("compare options: defaults, --quick, validation", () => {
   const d = parseCompareArgs([], new Date("2026-01-02T03:04:05.678Z"));
-  expect(d).toMatchObject({ connections: 64, workers: 1, durationS: 5, runs: 3, strace: "auto", out: "results/2026-01-02T03-04-05-678Z" });
+  expect(d).toMatchObject({ connections: [64], workers: 1, durationS: 5, runs: 3, strace: "auto", out: "results/2026-01-02T03-04-05-678Z" });
   expect(d.scenarios).toEqual(["keepalive", "pipelined", "close"]);
   const q = parseCompareArgs(["--quick", "--runtime", "node22=/opt/node", "--only", "hello,nginx"]);
   expect(q).toMatchObject({ durationS: 1, runs: 1, warmupS: 1, strace: "off", only: ["hello", "nginx"], runtimes: [["node22", "/opt/node"]] });
@@ -54,6 +54,23 @@ test("compare options: defaults, --quick, validation", () => {
   expect(() => parseCompareArgs(["--runs", "0"])).toThrow();
   expect(() => parseCompareArgs(["--runtime", "node"])).toThrow(/NAME=PATH/);
   expect(() => parseCompareArgs(["--bogus"])).toThrow(/unknown option/);
+});
+
+test("compare options: sweeps, --preset techempower, --runtime NAME@VERSION, --diff", () => {
+  expect(parseCompareArgs(["--connections", "1024,64,256,64"]).connections).toEqual([64, 256, 1024]);
+  expect(() => parseCompareArgs(["--connections", "64,x"])).toThrow(/comma-separated/);
+  const te = parseCompareArgs(["--preset", "techempower"]);
+  expect(te).toMatchObject({ scenarios: ["pipelined"], connections: [256, 1024, 4096, 16384], durationS: 15, warmupS: 15, runs: 1, primer: true, body: "Hello, World!" });
+  // Explicit flags win over the preset; --quick still shortens it.
+  expect(parseCompareArgs(["--preset", "techempower", "--runs", "3", "--connections", "256"])).toMatchObject({ runs: 3, connections: [256] });
+  expect(parseCompareArgs(["--preset", "techempower", "--quick"])).toMatchObject({ durationS: 1, warmupS: 1, primer: true });
+  expect(() => parseCompareArgs(["--preset", "fortunes"])).toThrow(/techempower/);
+  const rt = parseCompareArgs(["--runtime", "bun@1.3.9", "--runtime", "deno@2.8", "--runtime", "n2=/usr/bin/node"]);
+  expect(rt.installs).toEqual(["bun@1.3.9", "deno@2.8"]);
+  expect(rt.runtimes).toEqual([["n2", "/usr/bin/node"]]);
+  expect(parseCompareArgs(["--diff", "results/a", "results/b", "--force"])).toMatchObject({ diff: ["results/a", "results/b"], force: true });
+  expect(() => parseCompareArgs(["--diff", "results/a"])).toThrow(/needs a value/);
+  expect(() => parseCompareArgs(["--body", ""])).toThrow(/body/);
 });
 
 test("--runtime NAME=PATH: the kind comes from the binary, not the name", () => {
