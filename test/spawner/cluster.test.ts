@@ -38,6 +38,7 @@ async function statusOf(port: number, path: string): Promise<number> {
 }
 
 const DRIVER = join(import.meta.dir, "rolling-driver.ts");
+const DUALSTACK = join(import.meta.dir, "dualstack-driver.ts");
 const NODE_VERSION = (await import("node:child_process")).execFileSync("node", ["-p", "process.versions.node"], { encoding: "utf8" }).trim();
 
 describe.each(RUNTIMES)("%s", (runtime) => {
@@ -93,6 +94,21 @@ describe.each(RUNTIMES)("%s", (runtime) => {
     // Two old workers drained at once (SIGINT), not after 30 s each.
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 70_000);
+
+  // A host with net.ipv6.bindv6only=1 makes a plain `::` socket IPv6-only: every back end must
+  // still serve IPv4 there (a fresh network namespace, so root, as for the rolling restart).
+  const ios = runtime === "node" ? ["socket"] : ["socket", "syscall"];
+  test.skipIf(process.getuid?.() !== 0).each(ios)("--host :: serves IPv4 and IPv6 even where net.ipv6.bindv6only=1 (--io %s)", (io) => {
+    const r = spawnSync(
+      "unshare",
+      ["-n", "--", "sh", "-c", 'ip link set lo up && sysctl -qw net.ipv6.bindv6only=1 && exec "$@"', "sh", process.execPath, DUALSTACK, runtime, "--io", io],
+      { encoding: "utf8", timeout: 30_000 },
+    );
+    expect(r.stderr).toBe("");
+    const result = JSON.parse(r.stdout) as { line: string; v4: string; v6: string };
+    expect(result.line).toContain("(dual-stack, ");
+    expect(result).toMatchObject({ v4: "HTTP/1.1 200 OK", v6: "HTTP/1.1 200 OK" });
+  }, 40_000);
 
   test("Kubernetes service-link variables (HELLO_SERVER_PORT=tcp://…, HELLO_SERVER_WORKER*) change nothing", async () => {
     const env = {
