@@ -1,7 +1,8 @@
 /**
  * index.html: one self-contained page (charts inline as SVG, no external
- * files or scripts), readable at phone width (tables scroll sideways,
- * charts scale), with the machine, command and method at the top and
+ * files or scripts), readable at phone width (tables scroll sideways;
+ * charts scale down to 640 px, then scroll too, so their text stays
+ * legible), with the machine, command and method at the top and
  * tables that sort on a click of their header. Pure (string out).
  */
 import { escapeXml } from "./table.ts";
@@ -24,8 +25,9 @@ body{font-family:system-ui,sans-serif;margin:0 auto;padding:12px;max-width:1100p
 h1{font-size:1.5em;margin:.3em 0}
 code{background:#f3f4f6;padding:1px 4px;border-radius:3px;word-break:break-all}
 details{margin:.5em 0}
-figure{margin:1em 0}
+figure{margin:1em 0;overflow-x:auto}
 figure svg{max-width:100%;height:auto;display:block}
+@media (max-width:700px){figure svg{min-width:640px}}
 .scroll{overflow-x:auto;margin-bottom:1.5em}
 table{border-collapse:collapse;font-size:.9em}
 th,td{border:1px solid #ddd;padding:4px 8px;text-align:right;white-space:nowrap}

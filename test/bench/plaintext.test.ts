@@ -1,6 +1,7 @@
 /** The TechEmpower plaintext checks, fdlimit planning and --runtime NAME@VERSION parsing (pure parts). */
 import { expect, test } from "bun:test";
-import { connectionsWithin, currentNofile, FD_HEADROOM } from "../../bench/lib/fdlimit.ts";
+import { spawnSync } from "node:child_process";
+import { connectionsWithin, currentNofile, FD_HEADROOM, planFdLimit } from "../../bench/lib/fdlimit.ts";
 import { parseRuntimeSpec, platformPackage } from "../../bench/lib/install.ts";
 import { headerField, plaintextProblems } from "../../bench/lib/plaintext.ts";
 import { nginxConfig } from "../../bench/lib/nginx.ts";
@@ -28,6 +29,19 @@ test("fd limits: /proc/self/limits parsing and the counts a limit carries", () =
   expect(ok).toEqual([64, 256, 4096]);
   expect(skipped.length).toBe(1);
   expect(skipped[0]).toMatch(/^16384 connections skipped: the open-file limit is 5120/);
+});
+
+test("planFdLimit: the prefix really gives a child the planned limit", () => {
+  const { soft } = currentNofile();
+  const enough = planFdLimit(Math.max(1, soft - FD_HEADROOM));
+  expect(enough.prefix).toEqual([]);
+  const plan = planFdLimit(soft + 5000);
+  const argv = [...plan.prefix, "sh", "-c", "ulimit -n"];
+  const got = Number(spawnSync(argv[0]!, argv.slice(1), { encoding: "utf8" }).stdout.trim());
+  expect(got).toBe(plan.limit);
+  // Root (or a high hard limit) raises it all the way; otherwise the note says why not.
+  if (plan.limit < soft + 5000 + FD_HEADROOM) expect(plan.note).toMatch(/not root|could not raise/);
+  else expect(plan.note).toMatch(/raised from/);
 });
 
 test("--runtime NAME@VERSION: spec and the npm package holding the binary", () => {
