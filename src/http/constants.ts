@@ -97,7 +97,8 @@ export const Byte = {
   SEMICOLON: 0x3b,
   COMMA: 0x2c,
   QUESTION: 0x3f,
-  AT: 0x40,
+  LBRACKET: 0x5b,
+  RBRACKET: 0x5d,
   EQUALS: 0x3d,
   DQUOTE: 0x22,
   BACKSLASH: 0x5c,
@@ -133,6 +134,9 @@ export const FIELD_VALUE_CHAR: Uint8Array = (() => {
   return t;
 })();
 
+/** TARGET_CHAR's mark for "%", which must start a pct-encoded triplet. */
+export const PCT = 2;
+
 /**
  * RFC 9112 §3.2 request-target: visible ASCII only. A URI has no raw bytes
  * above 0x7E (RFC 3986 §2: they are percent-encoded), and parsers that
@@ -141,6 +145,7 @@ export const FIELD_VALUE_CHAR: Uint8Array = (() => {
 export const TARGET_CHAR: Uint8Array = (() => {
   const t = new Uint8Array(256);
   for (let b = 0x21; b < 0x7f; b++) t[b] = 1;
+  t[0x25] = PCT;
   return t;
 })();
 

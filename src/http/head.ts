@@ -4,7 +4,7 @@
  * head is read in place from the caller's bytes. Finding where a head ends
  * in a stream of chunks is {@link ./scanner.ts}'s job.
  */
-import { Byte, FIELD_VALUE_CHAR, HOST_CHAR, Limits, type ParseErrorKind, TARGET_CHAR, TCHAR } from "./constants.ts";
+import { Byte, FIELD_VALUE_CHAR, HEX_VALUE, HOST_CHAR, Limits, type ParseErrorKind, PCT, TARGET_CHAR, TCHAR } from "./constants.ts";
 
 /** Methods answered with the configured response; any other token gets 501 (RFC 9110 §9.1). */
 export const Method = { OTHER: 0, GET: 1, HEAD: 2, POST: 3, PUT: 4, DELETE: 5, PATCH: 6, OPTIONS: 7 } as const;
@@ -87,6 +87,7 @@ let hostCount = 0;
 let closeToken = false;
 let keepAliveToken = false;
 let sawTransferEncoding = false;
+let teEmptyField = false;
 let teCodings = 0;
 let teChunkedCount = 0;
 let teLastChunked = false;
@@ -110,7 +111,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, out: Requ
   hostCount = 0;
   closeToken = keepAliveToken = false;
   teCodings = teChunkedCount = 0;
-  teLastChunked = sawTransferEncoding = false;
+  teLastChunked = sawTransferEncoding = teEmptyField = false;
   sawContentLength = badContentLength = false;
 
   let p = lineEnd;
@@ -140,7 +141,13 @@ function parseRequestLine(buf: Uint8Array, start: number, end: number, out: Requ
     }
   }
   const targetStart = ++p;
-  while (p < end && TARGET_CHAR[buf[p]!] === 1) p++;
+  for (;;) {
+    const t = TARGET_CHAR[buf[p]!];
+    if (t === 1) p++;
+    // RFC 3986 §2.1: pct-encoded = "%" HEXDIG HEXDIG; a "%" not followed by two is no URI.
+    else if (t === PCT && p + 2 < end && HEX_VALUE[buf[p + 1]!] !== 255 && HEX_VALUE[buf[p + 2]!] !== 255) p += 3;
+    else break;
+  }
   if (p === targetStart || buf[p] !== Byte.SP) return (fail(out, "BAD_REQUEST_LINE"), end);
   // An unknown method (CONNECT among them) gets 501 below, whatever its target's form.
   if (out.method !== Method.OTHER && !targetFormAllowed(buf, targetStart, p, out.method)) return (fail(out, "BAD_REQUEST_LINE"), end);
@@ -183,12 +190,37 @@ function targetFormAllowed(buf: Uint8Array, start: number, end: number, method: 
   let p = start + 4;
   if ((buf[p]! | 0x20) === 0x73) p++;
   if (buf[p] !== Byte.COLON || buf[p + 1] !== Byte.SLASH || buf[p + 2] !== Byte.SLASH) return false;
-  // authority = [ userinfo "@" ] host [ ":" port ] (RFC 3986 §3.2), up to the path or query.
+  // authority = host [ ":" port ] (RFC 3986 §3.2), up to the path or query. RFC 9110 §4.2.4:
+  // userinfo ("@") in an http(s) URI is treated as an error; §4.2.1: an empty host MUST be rejected.
   const authority = p + 3;
-  for (p = authority; p < end && buf[p] !== Byte.SLASH && buf[p] !== Byte.QUESTION; p++) {
-    if (HOST_CHAR[buf[p]!] !== 1 && buf[p] !== Byte.AT) return false;
+  for (p = authority; p < end && buf[p] !== Byte.SLASH && buf[p] !== Byte.QUESTION; p++);
+  return validAuthority(buf, authority, p);
+}
+
+/**
+ * uri-host [ ":" port ] (RFC 3986 §3.2.2-3.2.3), the shape of a Host value and of an
+ * absolute-form authority: an IP-literal in brackets, or a reg-name / IPv4 address without
+ * them; then an optional port of digits. The host is never empty: RFC 9110 §4.2.1 says an
+ * http URI with an empty host MUST be rejected, and RFC 9112 §3.3, which builds the target
+ * URI from Host, lets the server reject an empty authority (nginx does; llhttp does not look).
+ */
+function validAuthority(buf: Uint8Array, start: number, end: number): boolean {
+  let p = start;
+  if (buf[p] === Byte.LBRACKET) {
+    while (++p < end && buf[p] !== Byte.RBRACKET) if (HOST_CHAR[buf[p]!] !== 1 || buf[p] === Byte.LBRACKET) return false;
+    if (p === end || p === start + 1) return false;
+    p++;
+  } else {
+    while (p < end && buf[p] !== Byte.COLON) {
+      if (HOST_CHAR[buf[p]!] !== 1 || buf[p] === Byte.LBRACKET || buf[p] === Byte.RBRACKET) return false;
+      p++;
+    }
+    if (p === start) return false;
   }
-  return p > authority;
+  if (p === end) return true;
+  if (buf[p] !== Byte.COLON) return false;
+  while (++p < end) if (!isDigit(buf[p]!)) return false;
+  return true;
 }
 
 function isDigit(b: number): boolean {
@@ -215,14 +247,18 @@ function parseFieldLine(buf: Uint8Array, start: number, out: RequestHead): numbe
   if (nameLen === 4 && equalsLower(buf, start, nameEnd, HOST)) {
     hostCount++;
     // RFC 9112 §3.2: a Host field with an invalid value gets 400.
-    for (let i = valueStart; i < valueEnd; i++) if (HOST_CHAR[buf[i]!] !== 1) return (fail(out, "BAD_HOST"), start);
+    if (!validAuthority(buf, valueStart, valueEnd)) return (fail(out, "BAD_HOST"), start);
   }
   else if (nameLen === 10 && equalsLower(buf, start, nameEnd, CONNECTION)) scanList(buf, valueStart, valueEnd, connectionToken);
   else if (nameLen === 14 && equalsLower(buf, start, nameEnd, CONTENT_LENGTH)) contentLength(buf, valueStart, valueEnd, out);
   else if (nameLen === 17 && equalsLower(buf, start, nameEnd, TRANSFER_ENCODING)) {
     // The field's presence is what counts (RFC 9112 §6.1), even with no coding in it.
     sawTransferEncoding = true;
+    const before = teCodings;
     scanList(buf, valueStart, valueEnd, transferCoding);
+    // A Transfer-Encoding line with no coding in it: a parser that reads only one of the
+    // lines would frame the body differently; nginx refuses it too (RFC 9112 §6.3 item 4).
+    if (teCodings === before) teEmptyField = true;
   }
   else if (nameLen === 6 && equalsLower(buf, start, nameEnd, EXPECT)) expect(buf, valueStart, valueEnd, out);
   return p + 2;
@@ -294,10 +330,22 @@ function contentLengthElement(b: Uint8Array, s: number, e: number): void {
   contentLengthValue = n;
 }
 
+/**
+ * Expect = #expectation (RFC 9110 §10.1.1), so two Expect lines mean what one line with both
+ * elements means (§5.3): every element must be 100-continue; any other expectation cannot be
+ * met and may be answered with 417.
+ */
 function expect(buf: Uint8Array, start: number, end: number, out: RequestHead): void {
-  if (equalsLower(buf, start, end, CONTINUE)) out.expectContinue = true;
-  // RFC 9110 §10.1.1: an expectation the server cannot meet may be answered with 417.
-  else out.error = "EXPECTATION_FAILED";
+  expectOther = false;
+  scanList(buf, start, end, expectation);
+  if (expectOther || start === end) out.error = "EXPECTATION_FAILED";
+  else out.expectContinue = true;
+}
+
+let expectOther = false;
+
+function expectation(buf: Uint8Array, s: number, e: number): void {
+  if (!equalsLower(buf, s, e, CONTINUE)) expectOther = true;
 }
 
 /** Cross-field rules, checked once every field line has been read. */
@@ -316,7 +364,7 @@ function finishHead(out: RequestHead, maxBodySize: number): void {
     if (teCodings !== teChunkedCount) return fail(out, "UNKNOWN_TRANSFER_ENCODING");
     // RFC 9112 §6.3 item 4: unless chunked is the final coding (and, §6.1, applied once) the
     // body length cannot be determined: 400. An empty Transfer-Encoding has no final coding.
-    if (teChunkedCount > 1 || !teLastChunked) return fail(out, "CHUNKED_NOT_FINAL");
+    if (teChunkedCount > 1 || !teLastChunked || teEmptyField) return fail(out, "CHUNKED_NOT_FINAL");
     out.chunked = true;
     out.contentLength = 0;
   }
