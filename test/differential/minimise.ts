@@ -16,7 +16,7 @@ import { End } from "./verdict.ts";
 
 export const FOUND_FILE = join(CONFORMANCE_DIR, "differential-found.txt");
 
-export async function minimiseAndSave(f: Finding, seed: number): Promise<string> {
+export async function minimiseAndSave(f: Finding, seed: number, file = FOUND_FILE): Promise<string> {
   const oracle = new LlhttpOracle();
   const key = (bytes: Uint8Array, llhttp: Awaited<ReturnType<LlhttpOracle["verdicts"]>>[number]): string => {
     const d = compare(bytes, helloVerdict(bytes), llhttp);
@@ -40,11 +40,11 @@ export async function minimiseAndSave(f: Finding, seed: number): Promise<string>
     const expected = [...llhttp!.m.map(() => "200"), ...(llhttp!.end === End.REFUSED ? ["400"] : [])].join(" ");
     const ends = llhttp!.end === End.REFUSED || llhttp!.end === End.CLOSED ? "close" : "open";
     appendFileSync(
-      FOUND_FILE,
+      file,
       `\n# found by test/differential, seed ${seed} input #${f.input.index}: ${f.diff.outcome}: ${f.diff.cls}\n# expectation from llhttp (${llhttp!.code ?? llhttp!.end}): review before committing\n=== differential seed ${seed} #${f.input.index}\n${escapeBytes(best)}\n--> ${expected} ${ends}\n`,
     );
   } finally {
     await oracle.close();
   }
-  return `${FOUND_FILE} (${best.length} bytes)`;
+  return `${file} (${best.length} bytes)`;
 }
