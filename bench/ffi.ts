@@ -11,6 +11,7 @@
  *   node_modules/.bin/bun bench/ffi.ts
  *   node_modules/.bin/deno run -A bench/ffi.ts
  * (wrap each in `flock /tmp/hello-bench.lock` on the shared machine)
+ * Option: --cpu   CPU time per call instead of mitata (readable on a loaded machine)
  *
  * Cases: abs(int) (no system call: the FFI's own cost), getpid() (the
  * cheapest system call), recv() into a 64 KiB Uint8Array on a socket with
@@ -52,6 +53,33 @@ async function loadRaw(): Promise<Raw> {
   const abs = lib.func("abs", "int", ["int"]) as (n: number) => number;
   const getpid = lib.func("getpid", "int", []) as () => number;
   return { abs, getpid };
+}
+
+const args: readonly string[] = (globalThis as { Deno?: { args: string[] } }).Deno?.args ?? process.argv.slice(2);
+
+/**
+ * `--cpu`: this process's CPU time (user + system) per call over 300k calls, second of two
+ * rounds. Unlike mitata's wall time it does not count time spent preempted, so it stays
+ * readable on a loaded machine; user time is the FFI's share, system time the kernel's.
+ */
+function cpuPerCall(name: string, call: () => unknown): void {
+  const calls = 300_000;
+  let line = "";
+  for (let round = 0; round < 2; round++) {
+    const t0 = process.cpuUsage();
+    for (let i = 0; i < calls; i++) call();
+    const t = process.cpuUsage(t0);
+    line = `${name.padEnd(40)} user ${((t.user * 1000) / calls).toFixed(0).padStart(4)} ns  system ${((t.system * 1000) / calls).toFixed(0).padStart(4)} ns per call`;
+  }
+  console.log(line);
+}
+
+if (args.includes("--cpu")) {
+  cpuPerCall(`${runtime}: abs(-5) (FFI only)`, () => raw.abs(-5));
+  cpuPerCall(`${runtime}: getpid()`, () => raw.getpid());
+  cpuPerCall(`${runtime}: recv() EAGAIN, Libc table`, () => libc.recv(fd, buffer, buffer.length, MSG_DONTWAIT));
+  libc.close(fd);
+  process.exit(0);
 }
 
 summary(() => {

@@ -25,7 +25,7 @@ export function syscallUnavailableReason(
   if (runtime === "node") {
     // Node has no FFI of its own: the back end needs the optional koffi package.
     const koffi = tryKoffi();
-    if (typeof koffi === "string") return `--io syscall on Node needs ${koffi}; install it (npm install koffi) or use --io socket`;
+    if (typeof koffi === "string") return `--io syscall on Node needs an FFI, and ${koffi}: install it (npm install koffi) or use --io socket`;
   }
   return null;
 }

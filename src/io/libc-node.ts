@@ -41,7 +41,7 @@ export function tryKoffi(): Koffi | string {
       errors.push(firstLine(error));
     }
   }
-  return (koffi = `koffi (the optional FFI dependency) cannot be loaded: ${errors[0] ?? "no script path"}`);
+  return (koffi = `the optional koffi package cannot be loaded here (${errors[0] ?? "no script path"})`);
 }
 
 /** koffi, or throws with the reason (bench/ffi.ts). */
