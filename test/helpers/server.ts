@@ -36,6 +36,9 @@ export const RUNTIMES: readonly Runtime[] = [
   // The direct-system-call back end (Linux; Bun and Deno FFI) serves the same core: same suite.
   { label: "bun-syscall", name: "bun", command: [BUN], args: ["--io", "syscall"] },
   { label: "deno-syscall", name: "deno", command: DENO, args: ["--io", "syscall"] },
+  // The io_uring back end (Linux 6.0+; Bun and Deno FFI): same suite again.
+  { label: "bun-uring", name: "bun", command: [BUN], args: ["--io", "uring"] },
+  { label: "deno-uring", name: "deno", command: DENO, args: ["--io", "uring"] },
   // The single executable (`bun build --compile`, made by `npm run build`) must pass the same suite.
   { label: "binary", name: "bun", command: [join(ROOT, "hello-server")], args: ["--io", "socket"], binary: true },
 ];

@@ -1,0 +1,271 @@
+/**
+ * `--io uring` (src/io/uring/): the ring itself (setup flags, opcode probe,
+ * index wrap-around), system calls per request under strace, the fallback
+ * to `--io syscall` where io_uring is refused, and graceful shutdown with
+ * answers in flight. The behavioural and conformance suites run on it too
+ * (test/server, runtimes bun-uring and deno-uring).
+ */
+import { describe, expect, test } from "bun:test";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { connect } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadUringSys } from "../../src/io/uring/sys.ts";
+import { Ring, UringRefused } from "../../src/io/uring/ring.ts";
+import * as U from "../../src/io/uring/constants.ts";
+import { exchange, hasStrace, startServer, type FfiRuntime } from "./harness.ts";
+
+const RUNTIMES: readonly FfiRuntime[] = ["bun", "deno"];
+const URING = ["--io", "uring"];
+const GET = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+const GET_CLOSE = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+const RESPONSE_END = "\r\n\r\nhello";
+const CONCURRENCY = 32;
+const PIPELINE = 16;
+
+/** Whether this kernel lets this process set up a ring (false in a container whose seccomp profile refuses it). */
+async function uringWorksHere(): Promise<string | null> {
+  try {
+    new Ring(await loadUringSys("bun"), 8, 16).close();
+    return null;
+  } catch (error) {
+    if (error instanceof UringRefused) return error.message;
+    throw error;
+  }
+}
+
+const refused = await uringWorksHere();
+if (refused !== null) console.warn(`SKIPPED the io_uring tests that need a ring (test/io/uring.test.ts): ${refused}`);
+
+describe.skipIf(refused !== null)("the ring", () => {
+  test("this kernel takes SINGLE_ISSUER|DEFER_TASKRUN and has every opcode the loop uses", async () => {
+    const ring = new Ring(await loadUringSys("bun"), 8, 16);
+    try {
+      // The first flag set; a kernel before 6.1 would fall to a later one (ring.ts FLAG_SETS).
+      expect(ring.flags & U.Setup.SINGLE_ISSUER).toBe(U.Setup.SINGLE_ISSUER);
+      expect(ring.flags & U.Setup.DEFER_TASKRUN).toBe(U.Setup.DEFER_TASKRUN);
+      expect(ring.missingOps()).toEqual([]);
+    } finally {
+      ring.close();
+    }
+  });
+
+  test("SQ and CQ indexes wrap: 5 × the ring size of NOPs, each completed once with its user_data", async () => {
+    const ring = new Ring(await loadUringSys("bun"), 8, 16);
+    try {
+      const seen: number[] = [];
+      const total = ring.sqEntries * 5;
+      let sent = 0;
+      while (seen.length < total) {
+        for (let i = 0; i < 3 && sent < total; i++, sent++) {
+          const w = ring.sqe();
+          ring.sqes[w] = 0; // IORING_OP_NOP
+          ring.sqes[w + U.Sqe.USER_DATA_LO] = sent;
+          ring.sqes[w + U.Sqe.USER_DATA_HI] = 0xabc;
+        }
+        expect(ring.enter(1, 1000)).toBeGreaterThanOrEqual(0);
+        let head = ring.cqHeadValue();
+        const tail = ring.cqReady();
+        for (; head !== tail; head = (head + 1) >>> 0) {
+          const w = ring.cqes + ((head & ring.cqMask) << 2);
+          expect(ring.cqWords[w + 1]).toBe(0xabc);
+          expect(ring.cqInts[w + 2]).toBe(0);
+          seen.push(ring.cqWords[w]!);
+        }
+        ring.cqRelease(head);
+      }
+      expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, i) => i));
+    } finally {
+      ring.close();
+    }
+  });
+});
+
+/** `count` requests, each on its own connection, `CONCURRENCY` at a time. */
+async function closeLoad(port: number, count: number): Promise<void> {
+  let started = 0;
+  const one = (): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const s = connect(port, "127.0.0.1", () => s.write(GET_CLOSE));
+      let got = "";
+      s.on("data", (d: Buffer) => (got += d.toString("latin1")));
+      s.on("error", reject);
+      s.on("end", () => {
+        s.destroy();
+        if (got.endsWith(RESPONSE_END)) resolve();
+        else reject(new Error(`bad reply ${JSON.stringify(got)}`));
+      });
+    });
+  const lane = async () => {
+    while (started < count) {
+      started++;
+      await one();
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+}
+
+/** `CONCURRENCY` connections, each sending `rounds` × `depth` requests, `depth` per write. */
+async function keepAliveLoad(port: number, rounds: number, depth = 1): Promise<void> {
+  const lane = () =>
+    new Promise<void>((resolve, reject) => {
+      const batch = GET.repeat(depth);
+      const s = connect(port, "127.0.0.1", () => s.write(batch));
+      let got = "";
+      let answered = 0;
+      s.on("error", reject);
+      s.on("data", (d: Buffer) => {
+        got += d.toString("latin1");
+        let at: number;
+        while ((at = got.indexOf(RESPONSE_END)) >= 0) {
+          got = got.slice(at + RESPONSE_END.length);
+          answered++;
+          if (answered === rounds * depth) {
+            s.destroy();
+            return resolve();
+          }
+          if (answered % depth === 0) s.write(batch);
+        }
+      });
+    });
+  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+}
+
+/** Runs `load` with `strace -f -c` attached to `pid`; returns the total system calls and the table. */
+async function countSyscalls(pid: number, load: () => Promise<void>): Promise<{ total: number; table: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "uring-strace-"));
+  const out = join(dir, "strace.txt");
+  try {
+    const strace = spawn("strace", ["-f", "-c", "-p", String(pid), "-o", out], { stdio: ["ignore", "ignore", "pipe"] });
+    const exited = new Promise<number | null>((resolve) => strace.on("exit", resolve));
+    await new Promise<void>((resolve, reject) => {
+      let err = "";
+      strace.stderr!.on("data", (d: Buffer) => {
+        err += d.toString();
+        if (err.includes("attached")) resolve();
+      });
+      void exited.then(() => reject(new Error(`strace failed: ${err}`)));
+    });
+    await load();
+    strace.kill("SIGINT");
+    await exited;
+    const table = readFileSync(out, "utf8");
+    const total = /^\s*100\.00\s+\S+\s+\S+\s+(\d+)\s.*total$/m.exec(table);
+    if (total === null) throw new Error(`no total in strace output:\n${table}`);
+    return { total: Number(total[1]), table };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const strace = hasStrace();
+if (!strace) console.warn("SKIPPED the strace tests of test/io/uring.test.ts: strace is not installed (apt-get install strace)");
+
+/**
+ * Issue 12's targets: ≤ 1.5 system calls per connection-close request, ≤ 0.5 per keep-alive
+ * request, ≤ 0.05 per pipelined (×16) request, counted over every thread of the server. One
+ * io_uring_enter serves every connection that completed in a turn; with 32 connections the
+ * counts measured here are far below the bounds (README, "Why it is fast").
+ */
+describe.skipIf(!strace || refused !== null)("system calls per request, --io uring", () => {
+  for (const runtime of RUNTIMES) {
+    test(
+      `${runtime}: connection-close ≤ 1.5, keep-alive ≤ 0.5, pipelined ×16 ≤ 0.05`,
+      async () => {
+        const server = await startServer(runtime, URING);
+        try {
+          expect(server.stderr()).toContain("io uring");
+          expect(server.stderr()).not.toContain("unavailable");
+          await closeLoad(server.port, 500); // warm-up: JIT and the response cache
+          const close = 3000;
+          const c = await countSyscalls(server.pid, () => closeLoad(server.port, close));
+          const keep = 100;
+          const k = await countSyscalls(server.pid, () => keepAliveLoad(server.port, keep));
+          const rounds = 40;
+          const p = await countSyscalls(server.pid, () => keepAliveLoad(server.port, rounds, PIPELINE));
+          const perClose = c.total / close;
+          const perKeep = k.total / (keep * CONCURRENCY);
+          const perPipelined = p.total / (rounds * PIPELINE * CONCURRENCY);
+          console.log(
+            `${runtime} --io uring: ${perClose.toFixed(3)} syscalls per connection-close request, ` +
+              `${perKeep.toFixed(3)} per keep-alive request, ${perPipelined.toFixed(4)} per pipelined request`,
+          );
+          if (perClose > 1.5) console.log(c.table);
+          if (perKeep > 0.5) console.log(k.table);
+          if (perPipelined > 0.05) console.log(p.table);
+          expect(perClose).toBeLessThanOrEqual(1.5);
+          expect(perKeep).toBeLessThanOrEqual(0.5);
+          expect(perPipelined).toBeLessThanOrEqual(0.05);
+          // The loop's own calls are io_uring_enter, never accept4 (the runtime's own threads make the rest).
+          for (const { total, table } of [c, k]) {
+            const enters = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?io_uring_enter$/m.exec(table);
+            expect(enters).not.toBeNull();
+            expect(Number(enters![1])).toBeGreaterThanOrEqual(total / 2);
+            expect(table).not.toMatch(/\baccept4\b/);
+          }
+        } finally {
+          await server.stop();
+        }
+      },
+      60_000,
+    );
+  }
+});
+
+describe("falling back to --io syscall", () => {
+  for (const runtime of RUNTIMES) {
+    test(`${runtime}: io_uring refused (EPERM, as under Docker's seccomp profile): one line saying why, then it serves`, async () => {
+      const server = await startServer(runtime, URING, undefined, ["env", "HELLO_URING_FAKE_ERRNO=1"]);
+      try {
+        const lines = server.stderr().split("\n").filter((l) => l.includes("--io uring unavailable"));
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toContain("EPERM");
+        expect(lines[0]).toContain("using --io syscall");
+        const reply = await exchange(server.port, GET_CLOSE);
+        expect(new TextDecoder().decode(reply.received)).toEndWith(RESPONSE_END);
+        expect(reply.closed).toBe(true);
+      } finally {
+        expect(await server.stop()).toBe(0);
+      }
+    });
+  }
+});
+
+describe.skipIf(refused !== null)("graceful shutdown, --io uring", () => {
+  for (const runtime of RUNTIMES) {
+    test(`${runtime}: SIGTERM under keep-alive load: no answer cut short, every connection ends, exit 0`, async () => {
+      const server = await startServer(runtime, URING);
+      let answered = 0;
+      let cut = 0;
+      let signalled: Promise<number | string> | undefined;
+      const lane = () =>
+        new Promise<void>((resolve) => {
+          const s = connect(server.port, "127.0.0.1", () => s.write(GET));
+          let got = "";
+          s.on("data", (d: Buffer) => {
+            got += d.toString("latin1");
+            let at: number;
+            while ((at = got.indexOf(RESPONSE_END)) >= 0) {
+              got = got.slice(at + RESPONSE_END.length);
+              answered++;
+              // Stop the server in the middle of the load, once it is well under way.
+              if (answered === 500) signalled = server.stop(8000);
+              s.write(GET);
+            }
+          });
+          // A reset is allowed (a request that crossed the close of its idle connection); a partial answer is not.
+          s.on("error", () => undefined);
+          s.on("close", () => {
+            if (got !== "") cut++;
+            resolve();
+          });
+        });
+      await Promise.all(Array.from({ length: 8 }, lane));
+      expect(answered).toBeGreaterThanOrEqual(500);
+      expect(cut).toBe(0);
+      expect(signalled).toBeDefined();
+      expect(await signalled).toBe(0);
+    });
+  }
+});
