@@ -76,7 +76,7 @@ export function addClusterTests(runtime: Runtime): void {
 
   t("--shutdown-delay: after SIGTERM the server keeps accepting and serving, every answer with Connection: close, the health path 503; then it drains and exits 0", async () => {
     // Long enough for the checks below on a loaded 2-CPU machine (a --healthcheck process start included).
-    const DELAY_S = 5;
+    const DELAY_S = 8;
     const s = await startServer(runtime, ["--shutdown-delay", String(DELAY_S), "--health-path", "/healthz"]);
     const kept = await RawClient.connect(s.port, s.host);
     try {
