@@ -55,7 +55,7 @@ export function resolveIo(io: Config["io"], runtime: RuntimeName, host: string):
   // Said once, by the process that prints the listening line (workers stay quiet).
   if (fallback !== null && !fallbackSaid && process.env[WORKER_ENV] !== "1") {
     fallbackSaid = true;
-    console.error(`hello-server: ${fallback}`);
+    warn(fallback);
   }
   return "socket";
 }

@@ -137,7 +137,14 @@ describe.each(RUNTIMES)("%s", (runtime) => {
     await server.waitFor(/"event":"port_sharing"/, 15_000);
     process.kill(server.pid, "SIGTERM");
     expect(await server.waitExit()).toEqual({ code: 0, signal: null });
-    const records = server.lines.map((l) => JSON.parse(l) as { time: string; level: string; event: string; pid: number; worker: number | null; message: string });
+    type Line = { time: string; level: string; event: string; pid: number; worker: number | null; message: string };
+    const records = server.lines.map((l): Line => {
+      try {
+        return JSON.parse(l) as Line;
+      } catch {
+        throw new Error(`not a JSON line: ${JSON.stringify(l)}; all lines:\n${server.lines.join("\n")}`);
+      }
+    });
     const events = records.map((r) => r.event);
     expect(events.filter((e) => e === "worker_started").length).toBe(2);
     expect(events.filter((e) => e === "worker_exited").length).toBe(2);
