@@ -6,9 +6,10 @@
  *
  * koffi is required lazily, from the running script's directory, through
  * createRequire: the bundle never contains it, Bun and Deno never load it,
- * and where it is missing (a bare `npm install --omit=optional`, the Node
- * single executable, which embeds the script but not node_modules) the
- * reason comes back as a sentence and `--io auto` falls back to node:net.
+ * and where it is missing (`npm install --omit=optional`, or the Node
+ * single executable copied somewhere without node_modules/koffi next to it:
+ * it embeds the script, not node_modules) the reason comes back as a
+ * sentence and `--io auto` falls back to node:net.
  */
 import { createRequire } from "node:module";
 import { resolve } from "node:path";
@@ -27,16 +28,19 @@ export interface Koffi {
 let koffi: Koffi | string | undefined;
 
 /**
- * koffi, or why it cannot load. Resolved from the directory of the script
- * Node runs (dist/ next to node_modules/), then from the working directory.
+ * koffi, or why it cannot load. Resolved the way the script's own imports
+ * would be: from the directory of the script Node runs (dist/ next to
+ * node_modules/), or, in a single executable, from the executable's
+ * directory; NODE_PATH is honoured. Never from the working directory: that
+ * would load native code from wherever the server happens to be started.
  */
 export function tryKoffi(): Koffi | string {
   if (koffi !== undefined) return koffi;
-  const bases = [globalThis.process?.argv?.[1], `${process.cwd()}/`].filter((b): b is string => typeof b === "string" && b !== "");
+  const bases = [globalThis.process?.argv?.[1], globalThis.process?.execPath].filter((b): b is string => typeof b === "string" && b !== "");
   const errors: string[] = [];
   for (const base of bases) {
     try {
-      return (koffi = createRequire(base.endsWith("/") ? base : resolve(base))("koffi") as Koffi);
+      return (koffi = createRequire(resolve(base))("koffi") as Koffi);
     } catch (error) {
       errors.push(firstLine(error));
     }

@@ -103,11 +103,12 @@ export function currentProcessFacts(): ProcessFacts {
  */
 export type Sharing = "reuseport" | "cluster";
 
-export function portSharing(runtime: RuntimeName, version: string): Sharing {
-  return runtime !== "node" || nodeHasReusePort(version) ? "reuseport" : "cluster";
+export function portSharing(runtime: RuntimeName, version: string, io: string = "socket"): Sharing {
+  // The libc back ends (--io syscall, uring) set SO_REUSEPORT themselves, whatever Node's net can do.
+  return runtime !== "node" || io !== "socket" || nodeHasReusePort(version) ? "reuseport" : "cluster";
 }
 
-export function currentPortSharing(): Sharing {
+export function currentPortSharing(io: string = "socket"): Sharing {
   const runtime = detectRuntime();
-  return portSharing(runtime, runtimeVersion(runtime));
+  return portSharing(runtime, runtimeVersion(runtime), io);
 }

@@ -30,15 +30,16 @@ export async function serveWith(config: Config, start: StartWorker): Promise<voi
   const runtime = detectRuntime();
   // The listening line names the I/O back end too: `--io auto` picks one per runtime. This also
   // refuses an impossible --io (syscall on Node) before any worker is spawned.
-  const runtimeName = `${runtime} ${runtimeVersion(runtime)}, io ${resolveIo(config.io, runtime, config.host)}`;
-  if (process.env[WORKER_ENV] === "1") return runWorker(config, start, currentPortSharing() === "reuseport");
+  const io = resolveIo(config.io, runtime, config.host);
+  const runtimeName = `${runtime} ${runtimeVersion(runtime)}, io ${io}`;
+  if (process.env[WORKER_ENV] === "1") return runWorker(config, start, currentPortSharing(io) === "reuseport");
   const workers = config.workers === "auto" ? availableCpus() : config.workers;
   if (workers <= 1) return runSingle(config, start, runtimeName);
   const supervisor = new Supervisor({
     config,
     workers,
     command: workerCommand(currentProcessFacts()),
-    sharing: currentPortSharing(),
+    sharing: currentPortSharing(io),
     runtime: runtimeName,
   });
   return supervisor.run();

@@ -28,6 +28,9 @@ export interface Runtime {
 const BUN = join(ROOT, "node_modules", ".bin", "bun");
 const DENO = [join(ROOT, "node_modules", ".bin", "deno"), "run", "-A", "--unstable-net"];
 
+const KOFFI = existsSync(join(ROOT, "node_modules", "koffi", "package.json"));
+if (!KOFFI) console.warn("SKIPPED runtime node-syscall: koffi (optional dependency) is not installed");
+
 /** bun and deno pinned in node_modules; node from PATH (the machine's Node, 20 or newer). */
 export const RUNTIMES: readonly Runtime[] = [
   { label: "bun", name: "bun", command: [BUN], args: ["--io", "socket"] },
@@ -39,6 +42,8 @@ export const RUNTIMES: readonly Runtime[] = [
   // The io_uring back end (Linux 6.0+; Bun and Deno FFI): same suite again.
   { label: "bun-uring", name: "bun", command: [BUN], args: ["--io", "uring"] },
   { label: "deno-uring", name: "deno", command: DENO, args: ["--io", "uring"] },
+  // Node through koffi, an optional dependency: left out (visibly, below) where it is not installed.
+  ...(KOFFI ? [{ label: "node-syscall", name: "node" as const, command: ["node"], args: ["--io", "syscall"] }] : []),
   // The single executable (`bun build --compile`, made by `npm run build`) must pass the same suite.
   { label: "binary", name: "bun", command: [join(ROOT, "hello-server")], args: ["--io", "socket"], binary: true },
 ];

@@ -43,6 +43,8 @@ test("portSharing: SO_REUSEPORT except on Node before 22.12 / 23.1", () => {
   expect(portSharing("bun", "1.4.5")).toBe("reuseport");
   expect(portSharing("deno", "2.9.6")).toBe("reuseport");
   expect(portSharing("node", "20.20.2")).toBe("cluster");
+  // --io syscall sets SO_REUSEPORT through libc, whatever Node's own net supports.
+  expect(portSharing("node", "20.20.2", "syscall")).toBe("reuseport");
   expect(portSharing("node", "22.11.0")).toBe("cluster");
   expect(portSharing("node", "22.12.0")).toBe("reuseport");
   expect(portSharing("node", "23.0.0")).toBe("cluster");
