@@ -41,7 +41,7 @@ FROM --platform=$TARGETPLATFORM ${BASE_IMAGE} AS target-libc
 FROM --platform=$BUILDPLATFORM ${NODE_IMAGE} AS build
 WORKDIR /src
 # Dependencies first: this layer is reused until the lockfile changes.
-COPY package.json package-lock.json ./
+COPY package.json package-lock.json .npmrc ./
 RUN npm ci --no-audit --no-fund --loglevel=error
 COPY . .
 ARG RUNTIME=bun
