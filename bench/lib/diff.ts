@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { htmlPage } from "./html.ts";
 import type { Report } from "./output.ts";
 import { mannWhitney, median, summarize, type Summary } from "./stats.ts";
-import { runCapacity } from "./summarize.ts";
+import { runCapacity, sawWrongAnswers } from "./summarize.ts";
 import { toHtml, toMarkdown, type Table } from "./table.ts";
 import type { RunRecord } from "./types.ts";
 
@@ -78,7 +78,7 @@ export interface DiffRow {
 export function diffReports(a: Report, b: Report): DiffRow[] {
   const values = (rep: Report) => {
     const map = new Map<string, { cap: number[]; rps: number[]; label: string }>();
-    const warmFailed = new Set(rep.runs.filter((r) => r.run === 0 && !r.valid).map((r) => `${r.instance} ${r.scenario}`));
+    const warmFailed = new Set(rep.runs.filter((r) => r.run === 0 && !r.valid && sawWrongAnswers(r)).map((r) => `${r.instance} ${r.scenario}`));
     for (const r of rep.runs) {
       if (r.run <= 0) continue;
       const k = `${r.instance}\t${r.scenario}\t${connectionsOf(r, rep)}`;

@@ -60,6 +60,11 @@ function errorCount(r: RunRecord): number {
   return e.connect + e.write + e.timeout + e.status + unexpectedReadErrors(r.load, scenario) + r.load.bad;
 }
 
+/** Did a run see wrong responses (not just too few of them)? */
+export function sawWrongAnswers(r: RunRecord): boolean {
+  return r.load.bad > 0 || r.load.errors.status > 0 || r.invalidReasons.some((x) => x.includes("bytes per response"));
+}
+
 /** Capacity per core of one run. */
 export const runCapacity = (r: RunRecord): number => capacityPerCore(r.cpuPerRequestUs);
 
@@ -74,12 +79,16 @@ export function summarizeRuns(
       // One warm-up per scenario (at the largest count) validates every count.
       const warm = mine.find((r) => r.run === 0);
       const measured = mine.filter((r) => r.run > 0 && r.connections === connections);
-      // A failed validation pass (wrong bodies, non-2xx) disqualifies every run.
-      const qualified = !warm || warm.valid;
+      // A validation pass that saw wrong answers (bodies, non-2xx, byte
+      // counts) disqualifies every run. One that only failed to get going
+      // (no responses or socket errors: 1 s at 16,384 connections is spent
+      // connecting) judged nothing, so it is noted and the runs stand on
+      // their own checks.
+      const qualified = !warm || warm.valid || !sawWrongAnswers(warm);
       const valid = qualified ? measured.filter((r) => r.valid) : [];
       const invalid = [...new Set([
         ...(inst.error ? [inst.error] : []),
-        ...(warm && !warm.valid ? warm.invalidReasons.map((x) => `validation: ${x}`) : []),
+        ...(warm && !warm.valid ? warm.invalidReasons.map((x) => `validation (${warm.connections} connections): ${x}`) : []),
         ...measured.flatMap((r) => r.invalidReasons),
       ])];
       const st = straces.find((s) => s.instance === inst.key && s.scenario === scenario);

@@ -97,3 +97,17 @@ test("summary rows: capacity per run summarized, CV over 10% is noisy, one row p
   expect(rows[1]!.noisy).toBe(true); // capacity 100k, 50k, 83k: CV 33%
   expect(rows[1]!.cvCapacity).toBeGreaterThan(0.1);
 });
+
+test("a warm-up with wrong answers disqualifies the runs; one that only got no responses does not", () => {
+  const inst = report([]).instances;
+  const measured = [run("bun/hello", 1, 50_000, 10), run("bun/hello", 2, 50_000, 10)];
+  const wrong = { ...run("bun/hello", 0, 1000, 10, 16384, false), invalidReasons: ["3 wrong responses of 10 checked"] };
+  wrong.load = { ...wrong.load, bad: 3, checked: 10 };
+  const bad = summarizeRuns(inst, [wrong, ...measured], [], ["keepalive"])[0]!;
+  expect(bad.validRuns).toBe(0);
+  expect(bad.invalid).toEqual(["validation (16384 connections): 3 wrong responses of 10 checked"]);
+  const idle = { ...run("bun/hello", 0, 0, NaN, 16384, false), invalidReasons: ["no responses"] };
+  const ok = summarizeRuns(inst, [idle, ...measured], [], ["keepalive"])[0]!;
+  expect(ok.validRuns).toBe(2);
+  expect(ok.invalid).toEqual(["validation (16384 connections): no responses"]);
+});
