@@ -42,6 +42,7 @@ export const RUNTIMES: readonly Runtime[] = [
   // The io_uring back end (Linux 6.0+; Bun and Deno FFI): same suite again.
   { label: "bun-uring", name: "bun", command: [BUN], args: ["--io", "uring"] },
   { label: "deno-uring", name: "deno", command: DENO, args: ["--io", "uring"] },
+  { label: "node-uring", name: "node", command: ["node"], args: ["--io", "uring"] },
   // Node through koffi, an optional dependency: left out (visibly, below) where it is not installed.
   ...(KOFFI ? [{ label: "node-syscall", name: "node" as const, command: ["node"], args: ["--io", "syscall"] }] : []),
   // The single executable (`bun build --compile`, made by `npm run build`) must pass the same suite.

@@ -3,7 +3,7 @@
  * index wrap-around), system calls per request under strace, the fallback
  * to `--io syscall` where io_uring is refused, and graceful shutdown with
  * answers in flight. The behavioural and conformance suites run on it too
- * (test/server, runtimes bun-uring and deno-uring).
+ * (test/server, runtimes bun-uring, deno-uring and node-uring).
  */
 import { describe, expect, test } from "bun:test";
 import { spawn } from "node:child_process";
@@ -14,9 +14,10 @@ import { join } from "node:path";
 import { loadUringSys } from "../../src/io/uring/sys.ts";
 import { Ring, UringRefused } from "../../src/io/uring/ring.ts";
 import * as U from "../../src/io/uring/constants.ts";
-import { exchange, hasStrace, startServer, type FfiRuntime } from "./harness.ts";
+import { exchange, FFI_RUNTIMES, hasStrace, startServer } from "./harness.ts";
 
-const RUNTIMES: readonly FfiRuntime[] = ["bun", "deno"];
+/** Bun, Deno, and Node where koffi is installed (harness.ts says so when it is not). */
+const RUNTIMES = FFI_RUNTIMES;
 const URING = ["--io", "uring"];
 const GET = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
 const GET_CLOSE = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";

@@ -1,11 +1,12 @@
 /**
  * Whether `--io uring` can be tried here, from what is known before any
  * system call: Linux x86_64 (the syscall numbers in constants.ts) and an
- * FFI (bun:ffi, Deno.dlopen). Whether the kernel lets this process use
+ * FFI (bun:ffi, Deno.dlopen, or koffi on Node). Whether the kernel lets this process use
  * io_uring (seccomp, kernel.io_uring_disabled, its version) is only known
  * by trying: runUringOrSyscall falls back to `--io syscall` then.
  */
 import type { RuntimeName as Runtime } from "../../runtime.ts";
+import { tryKoffi } from "../libc-node.ts";
 
 /** null if `--io uring` can be tried; otherwise one sentence saying why not. */
 export function uringUnavailableReason(
@@ -15,6 +16,9 @@ export function uringUnavailableReason(
 ): string | null {
   if (platform !== "linux") return `--io uring uses Linux's io_uring; this is ${platform}, so use --io socket`;
   if (arch !== "x64") return `--io uring is written for Linux x86_64 (system call numbers); this is ${arch}, so use --io syscall or socket`;
-  if (runtime === "node") return "--io uring needs bun:ffi or Deno.dlopen; run it with bun or deno, or use --io syscall or socket";
+  if (runtime === "node") {
+    const koffi = tryKoffi();
+    if (typeof koffi === "string") return `--io uring on Node needs ${koffi}; install it (npm install koffi) or use --io socket`;
+  }
   return null;
 }

@@ -84,7 +84,6 @@ export async function runUringServer<C>(
   hooks: SyscallLoopHooks,
 ): Promise<UringListener> {
   const runtime = options.runtime;
-  if (runtime !== "bun" && runtime !== "deno") throw new UringRefused(`--io uring needs bun:ffi or Deno.dlopen; ${runtime} has neither`);
   const sys = await loadUringSys(runtime);
   const fake = globalThis.process?.env?.HELLO_URING_FAKE_ERRNO;
   if (fake !== undefined && fake !== "") {
@@ -144,9 +143,10 @@ class SendSlots {
 
   private grow(): void {
     const size = SLOTS_PER_CHUNK * SLOT_SIZE;
-    const base = this.sys.mmap(size, U.PROT_READ_WRITE, U.MAP_PRIVATE | U.MAP_ANONYMOUS, -1, 0);
-    if (base === -1) throw new SyscallError("mmap", this.sys.errno(), "(send slots)");
-    const chunk = new Uint8Array(this.sys.view(base, size));
+    const mapping = this.sys.mmap(size, U.PROT_READ_WRITE, U.MAP_PRIVATE | U.MAP_ANONYMOUS, -1, 0);
+    if (mapping === null) throw new SyscallError("mmap", this.sys.errno(), "(send slots)");
+    const base = mapping.address;
+    const chunk = new Uint8Array(mapping.bytes);
     const first = this.addresses.length;
     for (let i = 0; i < SLOTS_PER_CHUNK; i++) {
       this.addresses.push(base + i * SLOT_SIZE);
@@ -185,6 +185,8 @@ export class UringConnection<C> implements Transport {
   closed = false;
   /** In the loop's list of connections to flush before the next io_uring_enter. */
   dirty = false;
+  /** The multishot RECV ended for want of buffers (ENOBUFS): arm it again once recycled buffers are published. */
+  rearm = false;
 
   constructor(
     readonly fd: number,
@@ -272,6 +274,7 @@ export class UringLoop<C> {
   ) {
     this.slots = new SendSlots(sys);
     this.sq = ring.sqes;
+    ring.beforeSubmit = () => buffers.publish();
     this.closed = new Promise<void>((resolve, reject) => {
       this.settle = (error) => (error === undefined ? resolve() : reject(error));
     });
@@ -430,6 +433,10 @@ export class UringLoop<C> {
 
   /** Turns this turn's writes, closes and shutdowns into SQEs. */
   private flush(conn: UringConnection<C>): void {
+    if (conn.rearm) {
+      conn.rearm = false;
+      if (!conn.recvArmed && conn.reading) this.armRecv(conn);
+    }
     if (conn.closed || conn.closing || conn.sending >= 0) return;
     if (conn.out >= 0 && conn.outLength > 0) {
       const slot = conn.out;
@@ -609,7 +616,13 @@ export class UringLoop<C> {
       else if (res === 0) {
         conn.readEnded = true;
         this.handler.end(conn.state);
-      } else if (res !== -U.E.ENOBUFS && res !== -U.E.ECANCELED) {
+      } else if (res === -U.E.ENOBUFS) {
+        // Not now: an immediate RECV would fail again before the recycled buffers are published
+        // (publish runs before each io_uring_enter), and could spin in this turn.
+        conn.rearm = true;
+        this.markDirty(conn);
+        return;
+      } else if (res !== -U.E.ECANCELED) {
         // ECONNRESET and friends end this connection only.
         return this.fail(conn);
       }

@@ -79,6 +79,8 @@ export class Ring {
   private readonly sqTail: number;
   private readonly sqMask: number;
   readonly sqEntries: number;
+  /** Runs before a submission the ring makes on its own (a full SQ): the loop publishes recycled buffers there. */
+  beforeSubmit: (() => void) | undefined;
   /** Our copy of the SQ tail: SQEs up to it are prepared, `published` of them are visible to the kernel. */
   private tail = 0;
   private published = 0;
@@ -94,10 +96,11 @@ export class Ring {
     entries: number,
     cqEntries: number,
   ) {
-    const scratch = sys.mmap(PAGE, U.PROT_READ_WRITE, U.MAP_PRIVATE | U.MAP_ANONYMOUS, -1, 0);
-    if (scratch === -1) throw new SyscallError("mmap", sys.errno(), "(io_uring scratch page)");
+    const page = sys.mmap(PAGE, U.PROT_READ_WRITE, U.MAP_PRIVATE | U.MAP_ANONYMOUS, -1, 0);
+    if (page === null) throw new SyscallError("mmap", sys.errno(), "(io_uring scratch page)");
+    const scratch = page.address;
     this.scratch = scratch;
-    this.scratchWords = new Uint32Array(sys.view(scratch, PAGE));
+    this.scratchWords = new Uint32Array(page.bytes);
     const p = this.scratchWords;
     let fd = -1;
     let flags = 0;
@@ -130,15 +133,14 @@ export class Ring {
     const ringBytes = Math.max(word(U.Params.SQ_ARRAY) + this.sqEntries * 4, word(U.Params.CQ_CQES) + cqCount * U.CQE_SIZE);
     const rings = sys.mmap(ringBytes, U.PROT_READ_WRITE, U.MAP_SHARED | U.MAP_POPULATE, fd, U.OFF_SQ_RING);
     const sqes = sys.mmap(this.sqEntries * U.SQE_SIZE, U.PROT_READ_WRITE, U.MAP_SHARED | U.MAP_POPULATE, fd, U.OFF_SQES);
-    if (rings === -1 || sqes === -1) {
+    if (rings === null || sqes === null) {
       const errno = sys.errno();
       this.close();
       throw new SyscallError("mmap", errno, "(io_uring rings)");
     }
-    const ringBuffer = sys.view(rings, ringBytes);
-    this.ringWords = new Uint32Array(ringBuffer);
-    this.ringInts = new Int32Array(ringBuffer);
-    this.sqes = new Uint32Array(sys.view(sqes, this.sqEntries * U.SQE_SIZE));
+    this.ringWords = new Uint32Array(rings.bytes);
+    this.ringInts = new Int32Array(rings.bytes);
+    this.sqes = new Uint32Array(sqes.bytes);
     this.sqHead = word(U.Params.SQ_HEAD) / 4;
     this.sqTail = word(U.Params.SQ_TAIL) / 4;
     this.sqMask = this.ringWords[word(U.Params.SQ_RING_MASK) / 4]!;
@@ -155,7 +157,7 @@ export class Ring {
   /** The opcodes this kernel lacks among those the loop uses (IORING_REGISTER_PROBE, 5.6). */
   missingOps(): string[] {
     const probe = this.scratch + SCRATCH_PROBE;
-    const bytes = new Uint8Array(this.sys.view(probe, U.PROBE_HEADER + PROBE_OPS * U.PROBE_OP_SIZE));
+    const bytes = new Uint8Array(this.scratchWords.buffer, SCRATCH_PROBE, U.PROBE_HEADER + PROBE_OPS * U.PROBE_OP_SIZE);
     bytes.fill(0);
     if (this.sys.syscall(U.SYS_io_uring_register, this.fd, U.REGISTER_PROBE, probe, PROBE_OPS, 0, 0) < 0) {
       return [`IORING_REGISTER_PROBE (${new SyscallError("io_uring_register", this.sys.errno()).message})`];
@@ -174,6 +176,7 @@ export class Ring {
    */
   sqe(): number {
     if (((this.tail - Atomics.load(this.ringWords, this.sqHead)) >>> 0) >= this.sqEntries) {
+      this.beforeSubmit?.();
       const n = this.enter(0, -1, 0);
       if (n < 0 && this.sys.errno() !== U.E.EINTR && this.sys.errno() !== U.E.EBUSY) {
         throw new SyscallError("io_uring_enter", this.sys.errno(), "(submitting a full SQ)");
@@ -251,19 +254,19 @@ export class Ring {
     const ringBytes = Math.max(PAGE, entries * U.BUF_SIZE);
     const ring = this.sys.mmap(ringBytes, U.PROT_READ_WRITE, U.MAP_PRIVATE | U.MAP_ANONYMOUS | U.MAP_POPULATE, -1, 0);
     const pool = this.sys.mmap(entries * size, U.PROT_READ_WRITE, U.MAP_PRIVATE | U.MAP_ANONYMOUS, -1, 0);
-    if (ring === -1 || pool === -1) throw new SyscallError("mmap", this.sys.errno(), "(provided buffers)");
+    if (ring === null || pool === null) throw new SyscallError("mmap", this.sys.errno(), "(provided buffers)");
     const reg = this.scratchWords;
     const at = SCRATCH_BUF_REG / 4;
     reg.fill(0, at, at + U.BUF_REG_SIZE / 4);
-    reg[at] = ring % TWO_32;
-    reg[at + 1] = Math.floor(ring / TWO_32);
+    reg[at] = ring.address % TWO_32;
+    reg[at + 1] = Math.floor(ring.address / TWO_32);
     reg[at + 2] = entries;
     reg[at + 3] = group; // bgid (u16), flags (u16) = 0
     if (this.sys.syscall(U.SYS_io_uring_register, this.fd, U.REGISTER_PBUF_RING, this.scratch + SCRATCH_BUF_REG, 1, 0, 0) < 0) {
       const errno = this.sys.errno();
       throw new UringRefused(`IORING_REGISTER_PBUF_RING failed (${new SyscallError("io_uring_register", errno).message}): the kernel is older than 5.19`);
     }
-    const buffers = new BufferRing(this.sys.view(ring, ringBytes), new Uint8Array(this.sys.view(pool, entries * size)), pool, entries, size);
+    const buffers = new BufferRing(ring.bytes, new Uint8Array(pool.bytes), pool.address, entries, size);
     for (let bid = 0; bid < entries; bid++) buffers.recycle(bid);
     buffers.publish();
     return buffers;
