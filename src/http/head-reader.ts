@@ -6,6 +6,7 @@
  * its first byte instead of waiting for a line end that may never come.
  */
 import { Byte, Limits, type ParseErrorKind, TCHAR } from "./constants.ts";
+import { HeadPrefix } from "./head-prefix.ts";
 
 export const HeadStatus = {
   /** Every byte was taken; the head is not complete yet. */
@@ -28,7 +29,8 @@ export class HeadReader {
   private acc: Uint8Array | null = null;
   /** Scan position and line bookkeeping, relative to the head's first byte. */
   private scanFrom = 0;
-  private crFrom = 0;
+  /** The grammar check of a head still arriving. */
+  private readonly prefix = new HeadPrefix();
   private lineStart = 0;
   private requestLineEnd = 0;
 
@@ -46,7 +48,8 @@ export class HeadReader {
    */
   feed(chunk: Uint8Array, pos: number, end: number): number {
     if (this.pending === 0) {
-      this.scanFrom = this.crFrom = this.lineStart = this.requestLineEnd = 0;
+      this.scanFrom = this.lineStart = this.requestLineEnd = 0;
+      this.prefix.reset();
       const h = this.scan(chunk, pos, end);
       if (h >= 0) {
         this.buf = chunk;
@@ -115,9 +118,10 @@ export class HeadReader {
       const lf = buf.indexOf(Byte.LF, i);
       if (lf === -1 || lf >= end) {
         this.scanFrom = end - start;
-        // Only an incomplete head is checked here: a complete one is parsed byte by byte anyway.
-        if (this.hasBareCR(buf, start, end)) return this.fail("BARE_CR");
-        return this.requestLineEnd === 0 ? this.checkMethodPrefix(buf, start, end) : HeadStatus.NEED_MORE;
+        // Only an incomplete head is checked here, as far as it has come: a complete one is
+        // parsed byte by byte anyway (head.ts).
+        const error = this.prefix.check(buf, start, end);
+        return error === null ? HeadStatus.NEED_MORE : this.fail(error);
       }
       // RFC 9112 §2.2: a bare LF is not a line terminator this server accepts (it would let a
       // proxy and this server disagree on where a field ends), so the request is refused.
@@ -134,23 +138,6 @@ export class HeadReader {
       this.lineStart = rel;
       i = lf + 1;
     }
-  }
-
-  /**
-   * RFC 9112 §2.2: a CR that is not followed by LF makes the element invalid. It is refused
-   * when it arrives, not when a head that may never complete does (then only the header
-   * timeout would end it). A CR that is the last byte so far is decided by the next read.
-   */
-  private hasBareCR(buf: Uint8Array, start: number, end: number): boolean {
-    let i = start + this.crFrom;
-    for (;;) {
-      const cr = buf.indexOf(Byte.CR, i);
-      if (cr === -1 || cr >= end - 1) break;
-      if (buf[cr + 1] !== Byte.LF) return true;
-      i = cr + 2;
-    }
-    this.crFrom = Math.max(0, end - 1 - start);
-    return false;
   }
 
   /** RFC 9112 §3: a request starts with a method token and SP; anything else is refused now. */

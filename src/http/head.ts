@@ -123,6 +123,16 @@ export function parseHead(buf: Uint8Array, start: number, end: number, out: Requ
   finishHead(out, maxBodySize);
 }
 
+const lineScratch = new RequestHead();
+
+/** The error of a complete request line buf[start, lineEnd) (CRLF included), or null: for a head still arriving. */
+export function requestLineError(buf: Uint8Array, start: number, lineEnd: number): ParseErrorKind | null {
+  lineScratch.reset();
+  parseRequestLine(buf, start, lineEnd, lineScratch);
+  if (lineScratch.error === null && lineEnd - start > Limits.REQUEST_LINE) return "URI_TOO_LONG";
+  return lineScratch.error;
+}
+
 function fail(out: RequestHead, kind: ParseErrorKind): void {
   out.error = kind;
 }

@@ -8,6 +8,7 @@
  * allowed.txt) or one of NGINX_ONLY below.
  */
 import { expect, test } from "bun:test";
+import { freePort } from "../../bench/lib/probe.ts";
 import { compare, Outcome } from "./classify.ts";
 import { Generator } from "./generate.ts";
 import { helloOutput, helloVerdict } from "./hello.ts";
@@ -41,7 +42,7 @@ const NGINX_ONLY: ReadonlyArray<readonly [RegExp, string]> = [
 ];
 
 test.skipIf(nginx === null)(`nginx and hello-server answer ${COUNT} fuzzed inputs alike, or differ for a reviewed reason`, async () => {
-  const server = await NginxOracle.start(nginx!, 20000 + Math.floor(Math.random() * 20000));
+  const server = await NginxOracle.start(nginx!, await freePort());
   let llhttp: LlhttpOracle | undefined;
   const allowed = loadAllowed();
   const gen = new Generator(SEED);

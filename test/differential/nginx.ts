@@ -6,7 +6,7 @@
  * nginx serves the same `return 200 "hello"` configuration the benchmark uses.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { nginxCommand } from "../../bench/lib/nginx.ts";
@@ -75,7 +75,13 @@ export class NginxOracle {
     const dir = mkdtempSync(join(tmpdir(), "hello-diff-nginx-"));
     const [cmd, ...args] = nginxCommand(bin, dir, port, 1);
     const child = spawn(cmd!, args, { stdio: "ignore" });
-    await waitForPort(port, 5000);
+    try {
+      await waitForPort(port, 5000);
+    } catch (e) {
+      child.kill("SIGKILL");
+      const log = existsSync(join(dir, "error.log")) ? readFileSync(join(dir, "error.log"), "utf8").slice(-500) : "";
+      throw new Error(`nginx did not listen on ${port}: ${(e as Error).message}; error.log: ${log}`);
+    }
     return new NginxOracle(child, dir, port);
   }
 
