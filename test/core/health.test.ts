@@ -4,7 +4,7 @@
  * other path keeps the configured answer; during the delay every answer closes.
  */
 import { describe, expect, test } from "bun:test";
-import { parseCommand, UsageError } from "../../src/config.ts";
+import { HELP, parseCommand, UsageError } from "../../src/config.ts";
 import { ResponseCache } from "../../src/http/response.ts";
 import { CoreHarness, testConfig } from "../helpers/fake-transport.ts";
 import { bodyText, header, parseAllResponses } from "../helpers/http-parse.ts";
@@ -133,5 +133,15 @@ describe("config: --health-path, --shutdown-delay, --log-format", () => {
     expect(c.kind === "serve" && c.config.host).toBe("0.0.0.0");
     const v = parseCommand([], { HOST: "::1" }, { ipv6: false });
     expect(v.kind === "serve" && v.config.host).toBe("::1");
+  });
+
+  test("--help names each new flag with its variable and default", () => {
+    expect(HELP).toContain("--shutdown-delay S");
+    expect(HELP).toContain("[SHUTDOWN_DELAY] (default 0)");
+    expect(HELP).toContain("--health-path PATH");
+    expect(HELP).toContain("[HEALTH_PATH] (default none)");
+    expect(HELP).toContain("--log-format text|json");
+    expect(HELP).toContain("[LOG_FORMAT] (default text)");
+    expect(HELP).toContain("(default ::, IPv6 and IPv4 on one");
   });
 });
