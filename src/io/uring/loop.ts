@@ -169,6 +169,8 @@ export class UringConnection<C> implements Transport {
   outLength = 0;
   /** Slot of the SEND in flight (-1: none). At most one, so answers stay in order. */
   sending = -1;
+  /** That SEND is linked to the CLOSE (and posts no CQE when it succeeds). */
+  sendLinked = false;
   /** A write took less than asked: `drain` once the collecting slot has gone out. */
   wantDrain = false;
   paused = false;
@@ -343,9 +345,14 @@ export class UringLoop<C> {
     this.userData(w, 0, OP_ACCEPT, 0);
   }
 
-  armRecv(conn: UringConnection<C>): void {
+  /**
+   * A connection's first RECV is single-shot: a request answered with a close (the
+   * connection-close case) then needs no ASYNC_CANCEL and no final -ECANCELED CQE. Every
+   * later one is multishot: one SQE for the rest of a kept-alive connection's life.
+   */
+  armRecv(conn: UringConnection<C>, multishot = true): void {
     const w = this.ring.sqe();
-    this.sq[w] = U.Op.RECV | (U.IOSQE_BUFFER_SELECT << 8) | (U.RECV_MULTISHOT << 16);
+    this.sq[w] = U.Op.RECV | (U.IOSQE_BUFFER_SELECT << 8) | ((multishot ? U.RECV_MULTISHOT : 0) << 16);
     this.sq[w + U.Sqe.FD] = conn.fd;
     this.sq[w + U.Sqe.BUF_GROUP] = BUFFER_GROUP;
     this.userData(w, conn.index, OP_RECV, conn.generation);
@@ -376,9 +383,13 @@ export class UringLoop<C> {
     this.userData(w, 0, OP_CANCEL, 0);
   }
 
+  /**
+   * `last`: MSG_MORE and linked to the CLOSE that follows, so the answer leaves with the FIN;
+   * its success posts no CQE (the CLOSE's completion says it is done and frees the slot).
+   */
   private send(conn: UringConnection<C>, slot: number, length: number, last: boolean): void {
     const w = this.ring.sqe();
-    this.sq[w] = U.Op.SEND | ((last ? U.IOSQE_IO_LINK : 0) << 8);
+    this.sq[w] = U.Op.SEND | ((last ? U.IOSQE_IO_LINK | U.IOSQE_CQE_SKIP_SUCCESS : 0) << 8);
     this.sq[w + U.Sqe.FD] = conn.fd;
     const address = this.slots.address(slot);
     this.sq[w + U.Sqe.ADDR_LO] = address % 4294967296;
@@ -387,6 +398,7 @@ export class UringLoop<C> {
     this.sq[w + U.Sqe.OP_FLAGS] = K.MSG_NOSIGNAL | U.MSG_WAITALL | (last ? K.MSG_MORE : 0);
     this.userData(w, slot, OP_SEND, conn.generation);
     conn.sending = slot;
+    conn.sendLinked = last;
   }
 
   private closeFd(conn: UringConnection<C>): void {
@@ -554,10 +566,11 @@ export class UringLoop<C> {
         const flags = words[w + 3]!;
         head = (head + 1) >>> 0;
         count++;
+        // Released before the handler runs: a submission it triggers (a full SQ) may post
+        // completions inline, and they need the room.
+        ring.cqRelease(head);
         this.complete(low, high, res, flags);
       }
-      // Released per batch of CQEs, so completions posted while these ran find room.
-      ring.cqRelease(head);
     }
     return count;
   }
@@ -597,7 +610,7 @@ export class UringLoop<C> {
     this.openCount++;
     try {
       conn.state = this.handler.open(conn);
-      if (conn.reading) this.armRecv(conn);
+      if (conn.reading) this.armRecv(conn, false);
     } catch (error) {
       this.contain(conn, error);
     }
@@ -637,9 +650,11 @@ export class UringLoop<C> {
 
   private completeSend(slot: number, generation: number, res: number): void {
     const owner = this.slots.owner[slot] as UringConnection<C> | undefined;
-    this.slots.release(slot);
+    // Not this SEND's connection any more: the slot was freed already and may be another's now.
     if (owner === undefined || owner.generation !== generation) return;
+    this.slots.release(slot);
     owner.sending = -1;
+    owner.sendLinked = false;
     if (owner.closed) return;
     try {
       // MSG_WAITALL: anything short of the whole slot means the socket failed.
@@ -660,6 +675,11 @@ export class UringLoop<C> {
       // The SEND it was linked to failed or was cancelled: the fd is still open, close it on its own.
       this.closeFd(conn);
       return;
+    }
+    if (conn.sendLinked && conn.sending >= 0) {
+      // The linked SEND before it succeeded without a CQE of its own.
+      this.slots.release(conn.sending);
+      conn.sending = -1;
     }
     this.conns[index] = undefined;
     this.freeIndexes.push(index);

@@ -175,11 +175,15 @@ export class Ring {
    * prepared ones are submitted first (one extra io_uring_enter, only in a burst).
    */
   sqe(): number {
-    if (((this.tail - Atomics.load(this.ringWords, this.sqHead)) >>> 0) >= this.sqEntries) {
+    for (let tries = 0; ((this.tail - Atomics.load(this.ringWords, this.sqHead)) >>> 0) >= this.sqEntries; tries++) {
+      // Never write over an SQE the kernel has not consumed: submit, with GETEVENTS so that a
+      // CQ overflow backlog (which can make a bare submission fail with EBUSY) is flushed too.
+      if (tries === 8) throw new SyscallError("io_uring_enter", this.sys.errno(), "(the SQ stays full)");
       this.beforeSubmit?.();
-      const n = this.enter(0, -1, 0);
-      if (n < 0 && this.sys.errno() !== U.E.EINTR && this.sys.errno() !== U.E.EBUSY) {
-        throw new SyscallError("io_uring_enter", this.sys.errno(), "(submitting a full SQ)");
+      const n = this.enter(0, -1, U.ENTER_GETEVENTS);
+      if (n < 0) {
+        const errno = this.sys.errno();
+        if (errno !== U.E.EINTR && errno !== U.E.EBUSY && errno !== U.E.EAGAIN) throw new SyscallError("io_uring_enter", errno, "(submitting a full SQ)");
       }
     }
     const w = (this.tail & this.sqMask) * 16;
