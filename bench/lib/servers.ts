@@ -60,7 +60,7 @@ export const SERVER_KINDS: readonly ServerKind[] = [
   { id: "hello-syscall", runtimes: ["bun", "deno", "node"], ...hello(["--io", "syscall"], " --io syscall") },
   { id: "hello-syscall-lazy", runtimes: ["bun", "deno"], ...hello(["--io", "syscall", "--no-eager"], " --io syscall --no-eager") },
   // Issue 12: the io_uring back end (falls back to syscall, with a stderr line, where io_uring is refused).
-  { id: "hello-uring", runtimes: ["bun", "deno"], ...hello(["--io", "uring"], " --io uring") },
+  { id: "hello-uring", runtimes: ["bun", "deno", "node"], ...hello(["--io", "uring"], " --io uring") },
   {
     id: "native",
     runtimes: ["bun", "deno", "node"],
