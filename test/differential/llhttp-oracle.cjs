@@ -12,6 +12,7 @@
 // on_message_complete on a message's last byte.
 "use strict";
 const { HTTPParser } = require("_http_common");
+const { readFrames } = require("./frames.cjs");
 
 function verdict(input) {
   const parser = new HTTPParser();
@@ -76,21 +77,5 @@ function verdict(input) {
   return out;
 }
 
-let buffered = Buffer.alloc(0);
-const lines = [];
-process.stdin.on("data", (chunk) => {
-  buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-  let off = 0;
-  while (buffered.length - off >= 4) {
-    const n = buffered.readUInt32LE(off);
-    if (buffered.length - off - 4 < n) break;
-    lines.push(JSON.stringify(verdict(buffered.subarray(off + 4, off + 4 + n))));
-    off += 4 + n;
-  }
-  buffered = buffered.subarray(off);
-  if (lines.length > 0) {
-    process.stdout.write(lines.join("\n") + "\n");
-    lines.length = 0;
-  }
-});
+readFrames((inputs) => process.stdout.write(inputs.map((input) => JSON.stringify(verdict(input))).join("\n") + "\n"));
 process.stdin.on("end", () => process.exit(0));

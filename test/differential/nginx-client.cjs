@@ -5,6 +5,7 @@
 //   {"text": "<everything nginx sent, latin1>"}
 "use strict";
 const { connect } = require("node:net");
+const { readFrames } = require("./frames.cjs");
 const port = Number(process.argv[2]);
 
 function answer(input) {
@@ -22,18 +23,8 @@ function answer(input) {
   });
 }
 
-let buffered = Buffer.alloc(0);
 let chain = Promise.resolve();
-process.stdin.on("data", (chunk) => {
-  buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
-  let off = 0;
-  while (buffered.length - off >= 4) {
-    const n = buffered.readUInt32LE(off);
-    if (buffered.length - off - 4 < n) break;
-    const input = Buffer.from(buffered.subarray(off + 4, off + 4 + n));
-    chain = chain.then(() => answer(input)).then((text) => process.stdout.write(JSON.stringify({ text }) + "\n"));
-    off += 4 + n;
-  }
-  buffered = buffered.subarray(off);
+readFrames((inputs) => {
+  for (const input of inputs) chain = chain.then(() => answer(input)).then((text) => process.stdout.write(JSON.stringify({ text }) + "\n"));
 });
 process.stdin.on("end", () => chain.then(() => process.exit(0)));
