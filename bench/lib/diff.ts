@@ -162,10 +162,18 @@ export function runDiff(dirA: string, dirB: string, o: DiffOptions): { md: strin
     `Values: capacity per core (1,000,000 / server CPU µs per request) and req/s of every valid measured run; change = median B / median A − 1.`,
     `Verdict: exact two-sided Mann–Whitney U test over the per-run values at α = ${ALPHA}. "B better"/"B worse" when p < ${ALPHA}; "no significant change" otherwise; "too few runs" when no outcome could reach p < ${ALPHA} (3 vs 3 runs: the smallest p is 0.10).`,
   ];
+  const tally = (pick: (r: DiffRow) => Verdict) => {
+    const counts = new Map<string, number>();
+    for (const r of rows) counts.set(pick(r).verdict, (counts.get(pick(r).verdict) ?? 0) + 1);
+    return [...counts].map(([v, n]) => `${n} ${v}`).join(", ");
+  };
+  const verdicts = `Verdicts over ${rows.length} rows: capacity per core: ${tally((r) => r.capacityVerdict)}; req/s: ${tally((r) => r.rpsVerdict)}.`;
   const md = [
     `# hello-server comparison: diff`,
     ``,
     ...method.map((m) => `- ${m}`),
+    ``,
+    verdicts,
     ...(notes.length ? [``, `## Notes`, ``, ...notes.map((n) => `- ${n}`)] : []),
     ``,
     toMarkdown(table),
@@ -176,7 +184,7 @@ export function runDiff(dirA: string, dirB: string, o: DiffOptions): { md: strin
     title: "hello-server comparison: diff",
     intro: [`${a.machine.cpuModel}, ${a.machine.cores} CPUs · A ${a.startedAt} · B ${b.startedAt}`],
     command: ["bun bench/compare.ts --diff", dirA, dirB, ...(o.force ? ["--force"] : [])].join(" "),
-    method, notes, charts: [], tablesHtml: toHtml(table),
+    method: method.map((m) => m.replace(/`/g, "")), notes: [verdicts, ...notes], charts: [], tablesHtml: toHtml(table),
   }));
   return { md, rows };
 }
