@@ -639,7 +639,8 @@ export class UringLoop<C> {
         // ECONNRESET and friends end this connection only.
         return this.fail(conn);
       }
-      if (!more && !conn.recvArmed && conn.reading) this.armRecv(conn);
+      // Not after the core chose to close: a RECV armed now would only be cancelled again.
+      if (!more && !conn.recvArmed && conn.reading && !conn.closeWanted) this.armRecv(conn);
     } catch (error) {
       if (conn !== undefined) this.contain(conn, error);
     } finally {
