@@ -625,7 +625,7 @@ export class UringLoop<C> {
       const more = (flags & U.CQE_F_MORE) !== 0;
       if (!more) conn.recvArmed = false;
       if (conn.closed) return;
-      if (res > 0) this.handler.data(conn.state, this.buffers.view(bid, res));
+      if (res > 0) this.handler.data(conn.state, this.buffers.take(bid, res));
       else if (res === 0) {
         conn.readEnded = true;
         this.handler.end(conn.state);

@@ -257,7 +257,8 @@ export class Ring {
   registerBufferRing(group: number, entries: number, size: number): BufferRing {
     const ringBytes = Math.max(PAGE, entries * U.BUF_SIZE);
     const ring = this.sys.mmap(ringBytes, U.PROT_READ_WRITE, U.MAP_PRIVATE | U.MAP_ANONYMOUS | U.MAP_POPULATE, -1, 0);
-    const pool = this.sys.mmap(entries * size, U.PROT_READ_WRITE, U.MAP_PRIVATE | U.MAP_ANONYMOUS, -1, 0);
+    // One buffer more than the ring holds: the staging buffer BufferRing.take copies into.
+    const pool = this.sys.mmap((entries + 1) * size, U.PROT_READ_WRITE, U.MAP_PRIVATE | U.MAP_ANONYMOUS, -1, 0);
     if (ring === null || pool === null) throw new SyscallError("mmap", this.sys.errno(), "(provided buffers)");
     const reg = this.scratchWords;
     const at = SCRATCH_BUF_REG / 4;
@@ -288,8 +289,9 @@ export class BufferRing {
   private readonly halves: Uint16Array;
   private tail = 0;
   private readonly mask: number;
-  /** Cached views per buffer, for the last length seen (requests of one client tend to repeat their size). */
+  /** Views of the staging buffer, one per length, made once: a receive then allocates nothing. */
   private readonly views: (Uint8Array | undefined)[] = [];
+  private readonly stage: number;
 
   constructor(
     ring: ArrayBuffer,
@@ -301,14 +303,19 @@ export class BufferRing {
     this.words = new Uint32Array(ring);
     this.halves = new Uint16Array(ring);
     this.mask = entries - 1;
+    this.stage = entries * size;
   }
 
-  /** Buffer `bid`'s first `length` bytes, valid until it is recycled. */
-  view(bid: number, length: number): Uint8Array {
-    const cached = this.views[bid];
-    if (cached !== undefined && cached.length === length) return cached;
+  /**
+   * Buffer `bid`'s first `length` bytes, copied (copyWithin, no allocation) into the staging
+   * buffer and seen through a cached view of that length, as the epoll loop's one receive
+   * buffer is: valid until the next take. A subarray per receive instead was garbage the GC
+   * had to collect at every request; the copy of a request (tens to hundreds of bytes) is cheaper.
+   */
+  take(bid: number, length: number): Uint8Array {
     const start = bid * this.size;
-    return (this.views[bid] = this.pool.subarray(start, start + length));
+    this.pool.copyWithin(this.stage, start, start + length);
+    return (this.views[length] ??= this.pool.subarray(this.stage, this.stage + length));
   }
 
   /** Puts buffer `bid` back at the tail (not yet visible to the kernel: see {@link publish}). */
