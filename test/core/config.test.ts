@@ -179,7 +179,7 @@ describe("bad flags and values: UsageError with one line", () => {
     ["header-timeout word", ["--header-timeout", "soon"]],
     ["idle-timeout negative", ["--idle-timeout", "-1"]],
     ["backlog zero", ["--backlog", "0"]],
-    ["io unknown", ["--io", "uring"]],
+    ["io unknown", ["--io", "epoll"]],
     ["host with a slash", ["--host", "a/b"]],
   ];
   for (const [name, argv] of cases) {
