@@ -81,6 +81,29 @@ describe.skipIf(refused !== null)("the ring", () => {
       ring.close();
     }
   });
+
+  test("a full SQ is submitted before an SQE is reused: 12 NOPs prepared on an 8-entry ring all complete", async () => {
+    const ring = new Ring(await loadUringSys("bun"), 8, 16);
+    try {
+      for (let i = 0; i < 12; i++) {
+        const w = ring.sqe();
+        ring.sqes[w + U.Sqe.USER_DATA_LO] = i;
+      }
+      expect(ring.queued).toBe(4); // the first 8 went in when the ninth needed their room
+      const seen: number[] = [];
+      while (seen.length < 12) {
+        expect(ring.enter(1, 1000)).toBeGreaterThanOrEqual(0);
+        let head = ring.cqHeadValue();
+        for (const tail = ring.cqReady(); head !== tail; head = (head + 1) >>> 0) {
+          seen.push(ring.cqWords[ring.cqes + ((head & ring.cqMask) << 2)]!);
+        }
+        ring.cqRelease(head);
+      }
+      expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 12 }, (_, i) => i));
+    } finally {
+      ring.close();
+    }
+  });
 });
 
 /** `count` requests, each on its own connection, `CONCURRENCY` at a time. */
