@@ -108,7 +108,7 @@ async function main(): Promise<void> {
   const strace = opts.strace === "on" || (opts.strace === "auto" && findBinary("strace") !== undefined);
   if (opts.strace === "on" && !findBinary("strace")) throw new Error("--strace: strace is not installed");
   const cpus = planCpus(machine.cores, opts.workers);
-  const setup: MeasureSetup = { tool, cpus, connections: connectionCounts[0]!, tmp };
+  const setup: MeasureSetup = { tool, cpus, connections: connectionCounts[0]!, tmp, body: opts.body };
   const at = (connections: number): MeasureSetup => ({ ...setup, connections });
   const ctx: Omit<LaunchContext, "port" | "runtime"> = {
     workers: opts.workers, bundle, natives: bundleNatives(tmp), nginx, tmp, body: opts.body, prefix: fd.prefix, maxConnections,

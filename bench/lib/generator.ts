@@ -22,7 +22,9 @@ export async function runGenerator(tool: GeneratorTool, req: LoadRequest, cpus: 
       ? [tool.path, ...wrkArgs(req, writeWrkScript(tmp, req.scenario, req.check))]
       : [...tool.argv, join(import.meta.dir, "../load.ts"), ...loadArgs(req)];
   const started = performance.now();
-  const proc = Bun.spawn([...(tool.prefix ?? []), "taskset", "-c", cpus, ...argv], { stdout: "pipe", stderr: "pipe" });
+  // The validation pass compares bodies with --body: wrk/check.lua reads it from the environment.
+  const env = { ...process.env, HELLO_EXPECTED_BODY: req.body ?? "hello" };
+  const proc = Bun.spawn([...(tool.prefix ?? []), "taskset", "-c", cpus, ...argv], { stdout: "pipe", stderr: "pipe", env });
   // Sample the generator's CPU just before the run ends: wrk spends up to
   // seconds afterwards correcting its latency histogram (measured: 3.4 s
   // of CPU after a 1 s run with p99 = 500 ms), which is not load generation.
@@ -48,5 +50,6 @@ export function loadArgs(req: LoadRequest): string[] {
     "--pipeline", String(req.scenario.pipeline),
     ...(req.scenario.close ? ["--close"] : []),
     ...(req.check ? ["--check"] : []),
+    ...(req.body !== undefined ? ["--body", req.body] : []),
   ];
 }

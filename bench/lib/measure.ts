@@ -14,6 +14,8 @@ import { join } from "node:path";
 
 export interface MeasureSetup {
   tool: GeneratorTool;
+  /** Expected response body (--body). */
+  body?: string;
   cpus: CpuPlan;
   connections: number;
   tmp: string;
@@ -37,6 +39,7 @@ export async function measureRun(
     threads: Math.min(setup.cpus.generatorCores, setup.connections),
     durationS,
     check: run === 0,
+    body: setup.body,
   };
   const base = { instance: server.instance.key, scenario: scenario.id, connections: setup.connections, run };
   let gen;

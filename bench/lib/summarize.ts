@@ -107,8 +107,9 @@ export function summarizeRuns(
         validRuns: valid.length,
         measuredRuns: measured.length,
         invalid,
-        latencyP50Us: median(valid.map((r) => r.load.latencyUs.p50)),
-        latencyP99Us: median(valid.map((r) => r.load.latencyUs.p99)),
+        // NaN = a percentile report.lua could not afford (16,384 connections): left out.
+        latencyP50Us: median(valid.map((r) => r.load.latencyUs.p50).filter(Number.isFinite)),
+        latencyP99Us: median(valid.map((r) => r.load.latencyUs.p99).filter(Number.isFinite)),
         errors: measured.reduce((s, r) => s + errorCount(r), 0),
         cpuPerRequestUs: median(valid.map((r) => r.cpuPerRequestUs)),
         peakRssBytes: inst.peakRssBytes,

@@ -19,6 +19,8 @@ export interface LoadRequest {
   durationS: number;
   /** Validation pass: check every status and body (slower). */
   check: boolean;
+  /** The body every response must carry (--body); default "hello". */
+  body?: string;
 }
 
 /** Writes the Lua script for a scenario into dir; returns its path. */
@@ -48,6 +50,7 @@ export function parseLoadOutput(stdout: string): LoadResult {
 
 function normalize(raw: Partial<LoadResult>): LoadResult {
   const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : 0);
+  const lat = (v: unknown) => (typeof v === "number" && v < 0 ? NaN : num(v));
   const e = raw.errors ?? ({} as Partial<LoadResult["errors"]>);
   const l = raw.latencyUs ?? ({} as Partial<LoadResult["latencyUs"]>);
   if (typeof raw.requests !== "number") throw new Error("load result without a request count");
@@ -56,7 +59,8 @@ function normalize(raw: Partial<LoadResult>): LoadResult {
     requests: num(raw.requests),
     bytes: num(raw.bytes),
     errors: { connect: num(e.connect), read: num(e.read), write: num(e.write), status: num(e.status), timeout: num(e.timeout) },
-    latencyUs: { p50: num(l.p50), p90: num(l.p90), p99: num(l.p99), max: num(l.max), mean: num(l.mean) },
+    // report.lua writes -1 for a percentile it could not afford to compute.
+    latencyUs: { p50: lat(l.p50), p90: lat(l.p90), p99: lat(l.p99), max: num(l.max), mean: num(l.mean) },
     checked: num(raw.checked),
     bad: num(raw.bad),
   };

@@ -81,6 +81,28 @@ test("compare --quick: rows for every server, valid JSON, well-formed SVG", asyn
   }
 }, 600_000);
 
+test("compare --body: every server answers it and the validation pass checks it (wrk/check.lua via HELLO_EXPECTED_BODY)", async () => {
+  const out = mkdtempSync(join(os.tmpdir(), "compare-body-"));
+  try {
+    const only = ["bun/hello", "bun/native", ...(which("nginx") ? ["nginx"] : [])];
+    const cmd = [process.execPath, "bench/compare.ts", "--quick", "--body", 'Hello, "World"!', "--only", only.join(","), "--scenarios", "pipelined", "--out", out];
+    const argv = which("flock") ? ["flock", "/tmp/hello-bench.lock", ...cmd] : cmd;
+    const proc = Bun.spawn(argv, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+    if (code !== 0) throw new Error(`compare exited ${code}:\n${stderr.slice(-3000)}`);
+    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as Report;
+    const warm = report.runs.filter((r) => r.run === 0);
+    expect(warm.map((r) => r.instance).sort()).toEqual([...only].sort());
+    for (const r of warm) {
+      expect(r.load.checked, r.instance).toBeGreaterThan(0);
+      expect({ key: r.instance, bad: r.load.bad }).toEqual({ key: r.instance, bad: 0 });
+    }
+    for (const row of report.summary) expect({ key: row.instance, why: row.invalid, valid: row.validRuns }).toEqual({ key: row.instance, why: [], valid: 1 });
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}, 600_000);
+
 const chromium = findChromium();
 if (!chromium) console.warn("test/bench: chromium not installed (apt-get install chromium): the browser check of index.html is skipped");
 

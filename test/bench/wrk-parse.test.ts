@@ -72,3 +72,9 @@ test("wrk arguments per scenario", () => {
   expect(wrkArgs({ ...base, scenario: keepalive! }, "s.lua")).toEqual(["-t1", "-c64", "-d5s", "-s", "s.lua", "http://127.0.0.1:9/"]);
   expect(wrkArgs({ ...base, scenario: close! }, "s.lua")).toContain("Connection: close");
 });
+
+test("a percentile report.lua could not afford (-1) reads as unknown, not 0", () => {
+  const r = parseLoadOutput(WITH_REPORT.replace('"p99":1340', '"p99":-1'));
+  expect(Number.isNaN(r.latencyUs.p99)).toBe(true);
+  expect(r.latencyUs.p50).toBe(130);
+});
