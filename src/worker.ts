@@ -33,10 +33,10 @@ async function socketAdapter(runtime: RuntimeName): Promise<Adapter> {
 
 /**
  * The back end `--io` names, checked against what this runtime can do. `auto` picks the
- * syscall back end wherever it can run (Linux x86_64, Bun or Deno with FFI allowed, an
- * address literal to bind): measured in the same runs, it costs 0.6x (Bun) and 0.5x (Deno)
- * the CPU per connection-close request of the socket adapters, and matches or beats them
- * with keep-alive and pipelining (README, "Choosing --io").
+ * syscall back end wherever it can run (Linux x86_64; Bun, Deno with FFI allowed, Node with
+ * koffi; an address literal to bind): measured in the same runs it costs less CPU per request
+ * than each runtime's socket adapter in every scenario (connection-close: 0.6x on Bun,
+ * 0.26x on Deno, 0.24x on Node; README, "I/O back ends").
  */
 export function resolveIo(io: Config["io"], runtime: RuntimeName, host: string): "socket" | "syscall" | "uring" {
   if (io === "uring") {
