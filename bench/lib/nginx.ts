@@ -15,7 +15,11 @@ function nginxString(s: string): string {
 /**
  * `connections`: the most a run opens. worker_connections is sized to it
  * (at least nginx's usual 4096) rather than fixed high, because nginx
- * allocates every slot up front and that would show in its peak RSS.
+ * allocates every slot up front and that would show in its peak RSS; twice
+ * it, because a run starts while the previous run's connections are still
+ * closing: with connections + 64, every 4,096-connection run got 448–1,312
+ * read errors from nginx alone, with 2 × connections + 64 none (one run
+ * each, keep-alive and pipelined, 2026-12-01).
  */
 export function nginxConfig(dir: string, port: number, workers: number, body = "hello", connections = 0): string {
   if (body.includes("$")) throw new Error("nginx: --body with $ is not supported (nginx expands variables)");
@@ -23,7 +27,7 @@ export function nginxConfig(dir: string, port: number, workers: number, body = "
   return `worker_processes ${workers};
 pid ${temp("nginx.pid")};
 error_log ${temp("error.log")} warn;
-events { worker_connections ${Math.max(4096, connections + 64)}; }
+events { worker_connections ${Math.max(4096, 2 * connections + 64)}; }
 http {
   access_log off;
   server_tokens off;

@@ -60,7 +60,7 @@ test("--runtime NAME@VERSION: spec and the npm package holding the binary", () =
 test("nginx config: the body as a quoted literal, worker_connections sized to the sweep", () => {
   const conf = nginxConfig("/tmp/x", 8080, 1, 'Hello, "World"!', 16384);
   expect(conf).toContain('return 200 "Hello, \\"World\\"!";');
-  expect(conf).toContain("worker_connections 16448;");
+  expect(conf).toContain("worker_connections 32832;");
   expect(nginxConfig("/tmp/x", 8080, 1)).toContain("worker_connections 4096;");
   expect(() => nginxConfig("/tmp/x", 8080, 1, "$host")).toThrow(/\$/);
 });
