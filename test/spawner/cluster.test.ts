@@ -66,6 +66,7 @@ describe.each(RUNTIMES)("%s", (runtime) => {
     const exit = await server.waitExit(15_000);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(Date.now() - signalled).toBeGreaterThanOrEqual(DELAY_S * 1000 - 100);
+    console.log(`${runtime} --workers ${workers}: ${l.ok()} requests answered (${l.ok() - okAtSignal} after SIGTERM), ${l.errors.length} lost`);
     expect(l.errors).toEqual([]);
     expect(l.ok()).toBeGreaterThanOrEqual(okAtSignal + 100);
     expect(server.lines).toContain("hello-server: shutdown done");
