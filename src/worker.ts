@@ -76,6 +76,7 @@ export async function startWorker(config: Config, opts: { reusePort: boolean }):
     const { runUringOrSyscall } = await import("./io/uring/start.ts");
     listener = await runUringOrSyscall({ ...listenOptions, eager: config.eager, runtime }, core.handler, {
       tick: (now) => core.tick(now),
+      clock: (now) => core.clock(now),
       nextTimeout: () => core.tickMs,
       warn,
     });
@@ -84,6 +85,7 @@ export async function startWorker(config: Config, opts: { reusePort: boolean }):
     const { runSyscallServer } = await import("./io/loop.ts");
     listener = await runSyscallServer({ ...listenOptions, eager: config.eager, runtime }, core.handler, {
       tick: (now) => core.tick(now),
+      clock: (now) => core.clock(now),
       nextTimeout: () => core.tickMs,
       warn,
     });

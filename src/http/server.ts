@@ -13,6 +13,8 @@ export interface HttpCore {
   readonly handler: ConnectionHandler<Connection>;
   /** Advance the clock to `now` (ms since epoch): refresh Date, fire due timeouts. */
   tick(now: number): void;
+  /** Set the clock to `now` without running timers: deadlines armed next count from it. */
+  clock(now: number): void;
   /** How often `tick` must run, in ms: often enough for the shortest timeout to be honoured within ~25%. */
   readonly tickMs: number;
   /** Open connections. */
@@ -68,6 +70,9 @@ export function createHttpCore(config: Config, now: number = Date.now()): HttpCo
     tickMs: Math.max(25, Math.min(1000, Math.floor(shortest / 4))),
     get size() {
       return connections.size;
+    },
+    clock(t: number) {
+      ctx.now = t;
     },
     tick(t: number) {
       ctx.now = t;

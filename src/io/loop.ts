@@ -59,6 +59,12 @@ export interface SyscallLoopHooks {
   tick(now: number): void;
   /** Milliseconds until the core's next timer is due (Infinity for none). */
   nextTimeout(now: number): number;
+  /**
+   * Sets the core's clock without running its timers: called when a wait returns with events,
+   * so a deadline those events arm counts from now, not from the last tick (up to a quarter of
+   * a timeout before, more when the process was starved of CPU), which fired timeouts early.
+   */
+  clock?(now: number): void;
   /** A condition the operator should see (e.g. accepts paused on EMFILE). Default: console.error. */
   warn?(message: string): void;
 }
@@ -181,7 +187,10 @@ class SyscallLoop<C> implements ConnectionOwner {
           if (errno === K.Errno.EINTR) break;
           throw new SyscallError("epoll_wait", errno);
         }
-        if (n > 0) idle = false;
+        if (n > 0) {
+          idle = false;
+          this.hooks.clock?.(Date.now());
+        }
         const words = this.eventWords;
         for (let i = 0; i < n; i++) this.dispatch(words[3 * i]!, words[3 * i + 1]!);
       }

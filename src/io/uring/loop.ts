@@ -387,6 +387,8 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
           if (errno === U.E.EINTR) interrupted = true;
           else if (errno !== U.E.ETIME && errno !== U.E.EBUSY && errno !== U.E.EAGAIN) throw new SyscallError("io_uring_enter", errno);
         }
+        // One clock read per turn, as the epoll loop does after its wait (see SyscallLoopHooks.clock).
+        this.hooks.clock?.(Date.now());
         if (this.reap() > 0) idle = false;
         if (interrupted) break;
       }
