@@ -20,7 +20,7 @@
  */
 import { bench, do_not_optimize, run, summary } from "mitata";
 import { detectRuntime } from "../src/runtime.ts";
-import { loadLibc } from "../src/io/libc.ts";
+import { loadLibc } from "../src/io/ffi/libc.ts";
 import * as K from "../src/io/constants.ts";
 
 const MSG_DONTWAIT = 0x40;
@@ -47,7 +47,7 @@ async function loadRaw(): Promise<Raw> {
     const { symbols } = deno.dlopen("libc.so.6", { abs: { parameters: ["i32"], result: "i32" }, getpid: { parameters: [], result: "i32" } });
     return { abs: (n) => symbols.abs!(n), getpid: () => symbols.getpid!() };
   }
-  const { loadKoffi } = await import("../src/io/libc-node.ts");
+  const { loadKoffi } = await import("../src/io/ffi/libc-node.ts");
   const koffi = await loadKoffi();
   const lib = koffi.load("libc.so.6");
   const abs = lib.func("abs", "int", ["int"]) as (n: number) => number;

@@ -82,7 +82,7 @@ export async function startWorker(config: Config, opts: { reusePort: boolean }):
     });
   } else if (io === "syscall") {
     // The syscall loop blocks in epoll_wait, so it runs the core's clock itself instead of a setInterval.
-    const { runSyscallServer } = await import("./io/loop.ts");
+    const { runSyscallServer } = await import("./io/epoll/loop.ts");
     listener = await runSyscallServer({ ...listenOptions, eager: config.eager, runtime }, core.handler, {
       tick: (now) => core.tick(now),
       clock: (now) => core.clock(now),

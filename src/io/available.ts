@@ -5,7 +5,7 @@
  */
 
 import type { RuntimeName as Runtime } from "../runtime.ts";
-import { tryKoffi } from "./libc-node.ts";
+import { tryKoffi } from "./ffi/libc-node.ts";
 import { isAddressLiteral } from "./listen.ts";
 
 export type { Runtime };

@@ -7,7 +7,7 @@
  * 1,021st concurrent connection (EMFILE). Raising the soft limit up to the
  * hard one needs no privilege (setrlimit(2)).
  */
-import type { Libc } from "./libc.ts";
+import type { Libc } from "./ffi/libc.ts";
 import * as K from "./constants.ts";
 
 export interface FileLimit {
@@ -42,6 +42,6 @@ export function raiseOpenFileLimit(libc: Libc): FileLimit {
 export async function raiseOpenFileLimitAtStart(runtime: "bun" | "deno" | "node"): Promise<FileLimit | null> {
   const { ffiPermitted, syscallUnavailableReason } = await import("./available.ts");
   if (syscallUnavailableReason(runtime) !== null || !ffiPermitted(runtime)) return null;
-  const { loadLibc } = await import("./libc.ts");
+  const { loadLibc } = await import("./ffi/libc.ts");
   return raiseOpenFileLimit(await loadLibc(runtime));
 }

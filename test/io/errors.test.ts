@@ -4,7 +4,7 @@ import type { ConnectionHandler } from "../../src/adapters/types.ts";
 import { syscallUnavailableReason } from "../../src/io/available.ts";
 import { describeErrno, SyscallError } from "../../src/io/errno.ts";
 import { encodeSockaddr } from "../../src/io/listen.ts";
-import { runSyscallServer } from "../../src/io/loop.ts";
+import { runSyscallServer } from "../../src/io/epoll/loop.ts";
 import { RateLimitedWarning } from "../../src/io/rate-limit.ts";
 import { koffiInstalled } from "./harness.ts";
 

@@ -11,7 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadUringSys } from "../../src/io/uring/sys.ts";
+import { loadUringSys } from "../../src/io/ffi/uring.ts";
 import { Ring, UringRefused } from "../../src/io/uring/ring.ts";
 import * as U from "../../src/io/uring/constants.ts";
 import { exchange, FFI_RUNTIMES, hasStrace, startServer } from "./harness.ts";

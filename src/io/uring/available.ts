@@ -6,7 +6,7 @@
  * by trying: runUringOrSyscall falls back to `--io syscall` then.
  */
 import type { RuntimeName as Runtime } from "../../runtime.ts";
-import { tryKoffi } from "../libc-node.ts";
+import { tryKoffi } from "../ffi/libc-node.ts";
 
 /** null if `--io uring` can be tried; otherwise one sentence saying why not. */
 export function uringUnavailableReason(

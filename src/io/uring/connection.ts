@@ -7,7 +7,7 @@
 import type { Transport } from "../../adapters/types.ts";
 import { SyscallError } from "../errno.ts";
 import * as U from "./constants.ts";
-import type { UringSys } from "./sys.ts";
+import type { UringSys } from "../ffi/uring.ts";
 
 /** One send slot holds what a connection wrote in one turn (pipelined answers coalesce into one SEND). */
 export const SLOT_SIZE = 16384;

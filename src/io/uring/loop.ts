@@ -15,7 +15,7 @@
  *
  * The JS thread blocks in io_uring_enter, so turns run in batches of at
  * most BATCH_MS and the loop yields to the runtime in between, as the epoll
- * loop does (src/io/loop.ts: the same yields, the same Deno park rule), so
+ * loop does (src/io/epoll/loop.ts: the same yields, the same Deno park rule), so
  * SIGTERM, SIGHUP and timers run.
  *
  * user_data of every SQE: low word = connection index (send slot for SEND),
@@ -23,21 +23,21 @@
  * completions of a connection whose index was reused.
  */
 import type { ConnectionHandler } from "../../adapters/types.ts";
-import type { SyscallListener, SyscallLoopHooks } from "../loop.ts";
+import type { SyscallListener, SyscallLoopHooks } from "../epoll/loop.ts";
 import type { Runtime } from "../available.ts";
 import type { ListenOptions } from "../../adapters/types.ts";
 import { SyscallError, describeErrno } from "../errno.ts";
-import { loadLibc, type Libc } from "../libc.ts";
+import { loadLibc, type Libc } from "../ffi/libc.ts";
 import { openListener } from "../listen.ts";
 import * as K from "../constants.ts";
 import * as U from "./constants.ts";
 import { BufferRing, Ring, UringRefused, describeSetupFlags } from "./ring.ts";
-import { loadUringSys, type UringSys } from "./sys.ts";
+import { loadUringSys, type UringSys } from "../ffi/uring.ts";
 import { SendSlots, UringConnection, type UringConnectionOwner } from "./connection.ts";
 
 /** Longest stretch the loop keeps the JS thread before yielding to the runtime (as the epoll loop). */
 const BATCH_MS = 20;
-/** Under load, Deno still parks this often so its signal handlers run (see src/io/loop.ts). */
+/** Under load, Deno still parks this often so its signal handlers run (see src/io/epoll/loop.ts). */
 const DENO_PARK_EVERY_MS = 100;
 const TICK_MAX_MS = 1000;
 const ACCEPT_BACKOFF_MS = 100;

@@ -18,7 +18,7 @@
  */
 import { SyscallError } from "../errno.ts";
 import * as U from "./constants.ts";
-import type { UringSys } from "./sys.ts";
+import type { UringSys } from "../ffi/uring.ts";
 
 /** io_uring cannot be used here; the message says why (the fallback line prints it). */
 export class UringRefused extends Error {

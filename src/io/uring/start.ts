@@ -5,7 +5,7 @@
  * loop with one stderr line saying why.
  */
 import type { ConnectionHandler } from "../../adapters/types.ts";
-import { runSyscallServer, type SyscallListener, type SyscallLoopHooks, type SyscallServerOptions } from "../loop.ts";
+import { runSyscallServer, type SyscallListener, type SyscallLoopHooks, type SyscallServerOptions } from "../epoll/loop.ts";
 import { UringRefused } from "./ring.ts";
 import { runUringServer } from "./loop.ts";
 

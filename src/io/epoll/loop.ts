@@ -18,14 +18,14 @@
  * 160–280 ms (measured), with the park 7–18 ms. Bun handles signals on any
  * setImmediate turn (12–15 ms measured), so it parks only when idle.
  */
-import type { ConnectionHandler, ListenOptions, Listener } from "../adapters/types.ts";
-import { syscallUnavailableReason, type Runtime } from "./available.ts";
+import type { ConnectionHandler, ListenOptions, Listener } from "../../adapters/types.ts";
+import { syscallUnavailableReason, type Runtime } from "../available.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
-import { SyscallError, describeErrno } from "./errno.ts";
-import { loadLibc, type Libc } from "./libc.ts";
-import { openListener } from "./listen.ts";
-import { RateLimitedWarning } from "./rate-limit.ts";
-import * as K from "./constants.ts";
+import { SyscallError, describeErrno } from "../errno.ts";
+import { loadLibc, type Libc } from "../ffi/libc.ts";
+import { openListener } from "../listen.ts";
+import { RateLimitedWarning } from "../rate-limit.ts";
+import * as K from "../constants.ts";
 
 /** Longest stretch the loop keeps the JS thread before yielding to the runtime. */
 const BATCH_MS = 20;

@@ -7,8 +7,8 @@
  * in a JS-heap buffer, so a moving GC can never move it under the kernel;
  * addresses are plain numbers (x86_64 user addresses are below 2^47).
  */
-import { denoNamespace, type DenoFfiNamespace, type DenoPointer } from "../deno-ffi.ts";
-import { tryKoffi } from "../libc-node.ts";
+import { denoNamespace, type DenoFfiNamespace, type DenoPointer } from "./deno-ffi.ts";
+import { tryKoffi } from "./libc-node.ts";
 
 export interface UringSys {
   /** syscall(nr, a..f): every argument is register-wide (i64), so pointers and sizes survive. Returns -1 + errno on failure. */

@@ -1,7 +1,7 @@
 /** One accepted socket as a {@link Transport}: the core's calls become send/shutdown/close/epoll_ctl. */
-import type { Transport } from "../adapters/types.ts";
-import type { Libc } from "./libc.ts";
-import * as K from "./constants.ts";
+import type { Transport } from "../../adapters/types.ts";
+import type { Libc } from "../ffi/libc.ts";
+import * as K from "../constants.ts";
 
 /** What a connection needs from the loop that owns it. */
 export interface ConnectionOwner {
