@@ -26,18 +26,11 @@ import { loadLibc, type Libc } from "../ffi/libc.ts";
 import { openListener } from "../listen.ts";
 import { RateLimitedWarning } from "../rate-limit.ts";
 import * as K from "../constants.ts";
+import { ACCEPT_BACKOFF_MS, BATCH_MS, LoopTurns, type SyscallLoopHooks } from "../turns.ts";
 
-/** Longest stretch the loop keeps the JS thread before yielding to the runtime. */
-const BATCH_MS = 20;
-/** Under load, Deno still parks this often so its signal handlers run (costs ≈1–2% of throughput). */
-const DENO_PARK_EVERY_MS = 100;
-/** Timers of the core are checked at least this often (the Date header changes every second). */
-const TICK_MAX_MS = 1000;
 const MAX_EVENTS = 256;
 /** accept4 calls per listener wake-up, so a connection flood cannot starve open connections. */
 const MAX_ACCEPTS_PER_WAKE = 128;
-/** After EMFILE/ENFILE/ENOBUFS/ENOMEM the listener sleeps this long, then accepts again. */
-const ACCEPT_BACKOFF_MS = 100;
 /**
  * The accept back-off warning is printed at most this often; the line says how many back-offs
  * it stands for, so a descriptor shortage under a flood is one line every few seconds, not ten a second.
@@ -53,21 +46,7 @@ const TRANSIENT_ACCEPT_ERRORS: ReadonlySet<number> = new Set([
   K.Errno.EINTR, K.Errno.ECONNABORTED, K.Errno.EPROTO, K.Errno.EPERM, K.Errno.ETIMEDOUT,
 ]);
 
-/** What the loop needs from the core besides its connection handler. */
-export interface SyscallLoopHooks {
-  /** Runs the core's timers (Date header, header/idle timeouts); `now` is Date.now(). */
-  tick(now: number): void;
-  /** Milliseconds until the core's next timer is due (Infinity for none). */
-  nextTimeout(now: number): number;
-  /**
-   * Sets the core's clock without running its timers: called when a wait returns with events,
-   * so a deadline those events arm counts from now, not from the last tick (up to a quarter of
-   * a timeout before, more when the process was starved of CPU), which fired timeouts early.
-   */
-  clock?(now: number): void;
-  /** A condition the operator should see (e.g. accepts paused on EMFILE). Default: console.error. */
-  warn?(message: string): void;
-}
+export type { SyscallLoopHooks };
 
 export interface SyscallServerOptions extends ListenOptions {
   /** false = `--no-eager`: wait for EPOLLIN after accept and EPOLLOUT before every send. */
@@ -96,8 +75,7 @@ export async function runSyscallServer<C>(
     libc.close(listener.fd);
     throw new SyscallError("epoll_create1", errno);
   }
-  const parkEveryMs = options.runtime === "deno" ? DENO_PARK_EVERY_MS : Infinity;
-  const loop = new SyscallLoop<C>(libc, epfd, listener.fd, options.eager, parkEveryMs, handler, hooks);
+  const loop = new SyscallLoop<C>(libc, epfd, listener.fd, options.eager, new LoopTurns(hooks, options.runtime), handler, hooks);
   if (!loop.watch(listener.fd, K.EPOLL_CTL_ADD, K.EPOLLIN)) {
     const errno = libc.errno();
     libc.close(listener.fd);
@@ -122,12 +100,7 @@ class SyscallLoop<C> implements ConnectionOwner {
   private readonly recvBuffer = new Uint8Array(RECV_BUFFER_SIZE);
   private readonly views: (Uint8Array | undefined)[] = [];
   private listening = true;
-  /** Date.now() when the listener is re-armed after an accept back-off; 0 = not backing off. */
-  private acceptResumeAt = 0;
   private readonly acceptWarning = new RateLimitedWarning(ACCEPT_WARN_EVERY_MS, (line) => this.warn(line));
-  private tickAt = 0;
-  /** Date.now() of the last setTimeout(0) yield. */
-  private parkedAt = 0;
   private finished = false;
   readonly closed: Promise<void>;
   private settle!: (error?: unknown) => void;
@@ -137,7 +110,7 @@ class SyscallLoop<C> implements ConnectionOwner {
     private readonly epfd: number,
     private readonly listenFd: number,
     readonly eager: boolean,
-    private readonly parkEveryMs: number,
+    private readonly turns: LoopTurns,
     private readonly handler: ConnectionHandler<C>,
     private readonly hooks: SyscallLoopHooks,
   ) {
@@ -177,11 +150,10 @@ class SyscallLoop<C> implements ConnectionOwner {
       const end = now + BATCH_MS;
       for (;;) {
         now = Date.now();
-        this.runTimers(now);
+        this.turns.due(now, this.afterTick, this.resumeAccept);
         if (!this.listening && this.openCount === 0) return this.finish();
         if (now >= end) break;
-        const wake = Math.min(end, this.tickAt, this.acceptResumeAt === 0 ? end : this.acceptResumeAt);
-        const n = this.libc.epollWait(this.epfd, this.events, MAX_EVENTS, Math.max(0, wake - now));
+        const n = this.libc.epollWait(this.epfd, this.events, MAX_EVENTS, this.turns.waitMs(now, end));
         if (n < 0) {
           const errno = this.libc.errno();
           if (errno === K.Errno.EINTR) break;
@@ -189,7 +161,7 @@ class SyscallLoop<C> implements ConnectionOwner {
         }
         if (n > 0) {
           idle = false;
-          this.hooks.clock?.(Date.now());
+          this.turns.events();
         }
         const words = this.eventWords;
         for (let i = 0; i < n; i++) this.dispatch(words[3 * i]!, words[3 * i + 1]!);
@@ -197,24 +169,13 @@ class SyscallLoop<C> implements ConnectionOwner {
     } catch (error) {
       return this.finish(error);
     }
-    if (idle || now - this.parkedAt >= this.parkEveryMs) {
-      this.parkedAt = now;
-      setTimeout(this.batch, 0);
-    } else setImmediate(this.batch);
+    this.turns.yieldTo(this.batch, idle, now);
   };
 
-  private runTimers(now: number): void {
-    if (now >= this.tickAt) {
-      this.hooks.tick(now);
-      this.flushClosed();
-      // Only after a tick: moving the deadline on every pass would starve the core's clock.
-      this.tickAt = now + Math.max(0, Math.min(TICK_MAX_MS, this.hooks.nextTimeout(now)));
-    }
-    if (this.acceptResumeAt !== 0 && now >= this.acceptResumeAt) {
-      this.acceptResumeAt = 0;
-      if (this.listening) this.watch(this.listenFd, K.EPOLL_CTL_MOD, K.EPOLLIN);
-    }
-  }
+  private readonly afterTick = (): void => this.flushClosed();
+  private readonly resumeAccept = (): void => {
+    if (this.listening) this.watch(this.listenFd, K.EPOLL_CTL_MOD, K.EPOLLIN);
+  };
 
   private dispatch(events: number, fd: number): void {
     if (fd === this.listenFd) {
@@ -268,7 +229,7 @@ class SyscallLoop<C> implements ConnectionOwner {
 
   /** Out of descriptors or memory: stop polling the listener for a while instead of spinning on it. */
   private backOffAccepting(errno: number): void {
-    this.acceptResumeAt = Date.now() + ACCEPT_BACKOFF_MS;
+    this.turns.backOffAccept();
     this.watch(this.listenFd, K.EPOLL_CTL_MOD, 0);
     this.acceptWarning.warn(Date.now(), `accept4 failed: ${describeErrno(errno)}; not accepting for ${ACCEPT_BACKOFF_MS} ms`);
   }

@@ -23,7 +23,8 @@
  * completions of a connection whose index was reused.
  */
 import type { ConnectionHandler } from "../../adapters/types.ts";
-import type { SyscallListener, SyscallLoopHooks } from "../epoll/loop.ts";
+import type { SyscallListener } from "../epoll/loop.ts";
+import { ACCEPT_BACKOFF_MS, BATCH_MS, LoopTurns, type SyscallLoopHooks } from "../turns.ts";
 import type { Runtime } from "../available.ts";
 import type { ListenOptions } from "../../adapters/types.ts";
 import { SyscallError, describeErrno } from "../errno.ts";
@@ -35,12 +36,6 @@ import { BufferRing, Ring, UringRefused, describeSetupFlags } from "./ring.ts";
 import { loadUringSys, type UringSys } from "../ffi/uring.ts";
 import { SendSlots, UringConnection, type UringConnectionOwner } from "./connection.ts";
 
-/** Longest stretch the loop keeps the JS thread before yielding to the runtime (as the epoll loop). */
-const BATCH_MS = 20;
-/** Under load, Deno still parks this often so its signal handlers run (see src/io/epoll/loop.ts). */
-const DENO_PARK_EVERY_MS = 100;
-const TICK_MAX_MS = 1000;
-const ACCEPT_BACKOFF_MS = 100;
 const SQ_ENTRIES = 4096;
 /** Many connections complete in one turn at 16k connections; a CQ overflow is not lost (NODROP), only slower. */
 const CQ_ENTRIES = 16384;
@@ -96,8 +91,7 @@ export async function runUringServer<C>(
     const libc = await loadLibc(runtime);
     const listener = openListener(libc, options);
     listenFd = listener.fd;
-    const parkEveryMs = runtime === "deno" ? DENO_PARK_EVERY_MS : Infinity;
-    const loop = new UringLoop<C>(sys, libc, ring, buffers, listener.fd, parkEveryMs, handler, hooks);
+    const loop = new UringLoop<C>(sys, libc, ring, buffers, listener.fd, new LoopTurns(hooks, runtime), handler, hooks);
     loop.probeMultishot();
     loop.start();
     return { port: listener.port, stop: () => loop.stop(), closed: loop.closed, setupFlags: describeSetupFlags(ring.flags) };
@@ -119,9 +113,6 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
   private readonly closedQueue: UringConnection<C>[] = [];
   private readonly sq: Uint32Array;
   private listening = true;
-  private acceptResumeAt = 0;
-  private tickAt = 0;
-  private parkedAt = 0;
   private finished = false;
   /** While reaping: the CQ head just past the CQE being handled (-1 otherwise). */
   private reapHead = -1;
@@ -134,7 +125,7 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
     private readonly ring: Ring,
     private readonly buffers: BufferRing,
     private readonly listenFd: number,
-    private readonly parkEveryMs: number,
+    private readonly turns: LoopTurns,
     private readonly handler: ConnectionHandler<C>,
     private readonly hooks: SyscallLoopHooks,
   ) {
@@ -374,13 +365,12 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
       const end = now + BATCH_MS;
       for (;;) {
         now = Date.now();
-        this.runTimers(now);
+        this.turns.due(now, this.afterTick, this.resumeAccept);
         if (!this.listening && this.openCount === 0) return this.finish();
         if (now >= end) break;
         this.flushDirty();
         this.buffers.publish();
-        const wake = Math.min(end, this.tickAt, this.acceptResumeAt === 0 ? end : this.acceptResumeAt);
-        const n = this.ring.enter(1, Math.max(0, wake - now));
+        const n = this.ring.enter(1, this.turns.waitMs(now, end));
         let interrupted = false;
         if (n < 0) {
           const errno = this.sys.errno();
@@ -388,7 +378,7 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
           else if (errno !== U.E.ETIME && errno !== U.E.EBUSY && errno !== U.E.EAGAIN) throw new SyscallError("io_uring_enter", errno);
         }
         // One clock read per turn, as the epoll loop does after its wait (see SyscallLoopHooks.clock).
-        this.hooks.clock?.(Date.now());
+        this.turns.events();
         if (this.reap() > 0) idle = false;
         if (interrupted) break;
       }
@@ -399,23 +389,13 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
     } catch (error) {
       return this.finish(error);
     }
-    if (idle || now - this.parkedAt >= this.parkEveryMs) {
-      this.parkedAt = now;
-      setTimeout(this.batch, 0);
-    } else setImmediate(this.batch);
+    this.turns.yieldTo(this.batch, idle, now);
   };
 
-  private runTimers(now: number): void {
-    if (now >= this.tickAt) {
-      this.hooks.tick(now);
-      this.flushClosed();
-      this.tickAt = now + Math.max(0, Math.min(TICK_MAX_MS, this.hooks.nextTimeout(now)));
-    }
-    if (this.acceptResumeAt !== 0 && now >= this.acceptResumeAt) {
-      this.acceptResumeAt = 0;
-      if (this.listening) this.armAccept();
-    }
-  }
+  private readonly afterTick = (): void => this.flushClosed();
+  private readonly resumeAccept = (): void => {
+    if (this.listening) this.armAccept();
+  };
 
   /** Consumes every CQE there is (acquire the tail, read, release the head); returns how many. */
   private reap(): number {
@@ -467,11 +447,11 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
       else this.libc.close(res);
     } else if (res !== -U.E.ECANCELED && !TRANSIENT_ACCEPT_ERRORS.has(-res) && (flags & U.CQE_F_MORE) === 0) {
       // Out of descriptors or memory: the multishot ACCEPT ended; arm it again after a pause instead of spinning.
-      this.acceptResumeAt = Date.now() + ACCEPT_BACKOFF_MS;
+      this.turns.backOffAccept();
       this.warn(`accept failed: ${describeErrno(-res)}; not accepting for ${ACCEPT_BACKOFF_MS} ms`);
       return;
     }
-    if ((flags & U.CQE_F_MORE) === 0 && this.listening && this.acceptResumeAt === 0) this.armAccept();
+    if ((flags & U.CQE_F_MORE) === 0 && this.listening && !this.turns.acceptBackingOff) this.armAccept();
   }
 
   private open(fd: number): void {

@@ -1,0 +1,89 @@
+/**
+ * The schedule both loops that own the JS thread share (epoll, io_uring): a
+ * batch of wait-and-dispatch turns of at most BATCH_MS, the core's timers
+ * run between turns (at least every TICK_MAX_MS, for the Date header), the
+ * listener paused for ACCEPT_BACKOFF_MS when descriptors run out, and then
+ * the runtime gets its turn (setImmediate, or setTimeout(0) when idle or
+ * when Deno must park so its signal handlers run).
+ */
+
+/** Longest stretch a loop keeps the JS thread before yielding to the runtime. */
+export const BATCH_MS = 20;
+/** Under load, Deno still parks this often so its signal handlers run (costs ≈1–2% of throughput). */
+const DENO_PARK_EVERY_MS = 100;
+/** Timers of the core are checked at least this often (the Date header changes every second). */
+const TICK_MAX_MS = 1000;
+/** After EMFILE/ENFILE/ENOBUFS/ENOMEM the listener sleeps this long, then accepts again. */
+export const ACCEPT_BACKOFF_MS = 100;
+
+/** What a loop needs from the core besides its connection handler. */
+export interface SyscallLoopHooks {
+  /** Runs the core's timers (Date header, header/idle timeouts); `now` is Date.now(). */
+  tick(now: number): void;
+  /** Milliseconds until the core's next timer is due (Infinity for none). */
+  nextTimeout(now: number): number;
+  /**
+   * Sets the core's clock without running its timers: called when a wait returns with events,
+   * so a deadline those events arm counts from now, not from the last tick (up to a quarter of
+   * a timeout before, more when the process was starved of CPU), which fired timeouts early.
+   */
+  clock?(now: number): void;
+  /** A condition the operator should see (e.g. accepts paused on EMFILE). Default: console.error. */
+  warn?(message: string): void;
+}
+
+export class LoopTurns {
+  private tickAt = 0;
+  /** Date.now() when the listener is re-armed after an accept back-off; 0 = not backing off. */
+  private acceptResumeAt = 0;
+  /** Date.now() of the last setTimeout(0) yield. */
+  private parkedAt = 0;
+  private readonly parkEveryMs: number;
+
+  constructor(
+    private readonly hooks: SyscallLoopHooks,
+    runtime: string,
+  ) {
+    this.parkEveryMs = runtime === "deno" ? DENO_PARK_EVERY_MS : Infinity;
+  }
+
+  /** Runs what is due at `now`: the core's tick (then `afterTick`), the end of an accept back-off (then `resumeAccept`). */
+  due(now: number, afterTick: () => void, resumeAccept: () => void): void {
+    if (now >= this.tickAt) {
+      this.hooks.tick(now);
+      afterTick();
+      // Only after a tick: moving the deadline on every pass would starve the core's clock.
+      this.tickAt = now + Math.max(0, Math.min(TICK_MAX_MS, this.hooks.nextTimeout(now)));
+    }
+    if (this.acceptResumeAt !== 0 && now >= this.acceptResumeAt) {
+      this.acceptResumeAt = 0;
+      resumeAccept();
+    }
+  }
+
+  /** How long the next wait may block: until the batch `end`, the next tick, or the end of an accept back-off. */
+  waitMs(now: number, end: number): number {
+    return Math.max(0, Math.min(end, this.tickAt, this.acceptResumeAt === 0 ? end : this.acceptResumeAt) - now);
+  }
+
+  /** A wait returned with events: the core's clock is `now` for what they arm. */
+  events(): void {
+    this.hooks.clock?.(Date.now());
+  }
+
+  backOffAccept(): void {
+    this.acceptResumeAt = Date.now() + ACCEPT_BACKOFF_MS;
+  }
+
+  get acceptBackingOff(): boolean {
+    return this.acceptResumeAt !== 0;
+  }
+
+  /** The batch is over: give the runtime its turn, then run `batch` again. */
+  yieldTo(batch: () => void, idle: boolean, now: number): void {
+    if (idle || now - this.parkedAt >= this.parkEveryMs) {
+      this.parkedAt = now;
+      setTimeout(batch, 0);
+    } else setImmediate(batch);
+  }
+}
