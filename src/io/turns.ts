@@ -7,6 +7,8 @@
  * when Deno must park so its signal handlers run).
  */
 
+import type { ConnectionHandler } from "../adapters/types.ts";
+
 /** Longest stretch a loop keeps the JS thread before yielding to the runtime. */
 export const BATCH_MS = 20;
 /** Under load, Deno still parks this often so its signal handlers run (costs ≈1–2% of throughput). */
@@ -86,4 +88,24 @@ export class LoopTurns {
       setTimeout(batch, 0);
     } else setImmediate(batch);
   }
+}
+
+/**
+ * Runs the handler's `close` for every connection released inside a callback, now that the
+ * callback has returned. A handler that throws costs one line, never the worker.
+ */
+export function closeReleased<C>(queue: Array<{ readonly state: C }>, handler: ConnectionHandler<C>, warn: (line: string) => void): void {
+  while (queue.length > 0) {
+    const conn = queue.pop()!;
+    try {
+      handler.close(conn.state);
+    } catch (error) {
+      warn(`connection handler failed in close: ${String(error)}`);
+    }
+  }
+}
+
+/** The line for a handler callback that threw (its connection is dropped, the worker goes on). */
+export function handlerFailed(error: unknown): string {
+  return `connection handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`;
 }

@@ -26,7 +26,7 @@ import { loadLibc, type Libc } from "../ffi/libc.ts";
 import { openListener } from "../listen.ts";
 import { RateLimitedWarning } from "../rate-limit.ts";
 import * as K from "../constants.ts";
-import { ACCEPT_BACKOFF_MS, BATCH_MS, LoopTurns, type SyscallLoopHooks } from "../turns.ts";
+import { ACCEPT_BACKOFF_MS, BATCH_MS, closeReleased, handlerFailed, LoopTurns, type SyscallLoopHooks } from "../turns.ts";
 
 const MAX_EVENTS = 256;
 /** accept4 calls per listener wake-up, so a connection flood cannot starve open connections. */
@@ -258,20 +258,14 @@ class SyscallLoop<C> implements ConnectionOwner {
   }
 
   private flushClosed(): void {
-    const queue = this.closedQueue;
-    while (queue.length > 0) {
-      const conn = queue.pop()!;
-      try {
-        this.handler.close(conn.state);
-      } catch (error) {
-        this.warn(`connection handler failed in close: ${String(error)}`);
-      }
-    }
+    closeReleased(this.closedQueue, this.handler, this.warnLine);
   }
+
+  private readonly warnLine = (line: string): void => this.warn(line);
 
   /** A handler callback threw: drop that connection, keep the worker. */
   private contain(conn: Connection<C>, error: unknown): void {
-    this.warn(`connection handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    this.warn(handlerFailed(error));
     if (!conn.closed) conn.fail();
   }
 

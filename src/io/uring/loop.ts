@@ -24,7 +24,7 @@
  */
 import type { ConnectionHandler } from "../../adapters/types.ts";
 import type { SyscallListener } from "../epoll/loop.ts";
-import { ACCEPT_BACKOFF_MS, BATCH_MS, LoopTurns, type SyscallLoopHooks } from "../turns.ts";
+import { ACCEPT_BACKOFF_MS, BATCH_MS, closeReleased, handlerFailed, LoopTurns, type SyscallLoopHooks } from "../turns.ts";
 import type { Runtime } from "../available.ts";
 import type { ListenOptions } from "../../adapters/types.ts";
 import { SyscallError, describeErrno } from "../errno.ts";
@@ -543,19 +543,13 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
   }
 
   private flushClosed(): void {
-    const queue = this.closedQueue;
-    while (queue.length > 0) {
-      const conn = queue.pop()!;
-      try {
-        this.handler.close(conn.state);
-      } catch (error) {
-        this.warn(`connection handler failed in close: ${String(error)}`);
-      }
-    }
+    closeReleased(this.closedQueue, this.handler, this.warnLine);
   }
 
+  private readonly warnLine = (line: string): void => this.warn(line);
+
   private contain(conn: UringConnection<C>, error: unknown): void {
-    this.warn(`connection handler failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    this.warn(handlerFailed(error));
     if (!conn.closed) this.fail(conn);
   }
 
