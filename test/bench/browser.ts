@@ -1,18 +1,22 @@
 /**
- * Loads a report page in headless Chromium (Debian package `chromium`)
- * over the DevTools protocol and says what a reader would see: console
- * errors, each chart's screenshot, whether a header click sorts a table,
- * whether the page fits a phone's width. No npm dependency: Chromium's
- * --remote-debugging-port and Bun's WebSocket are enough.
+ * Loads a report page in headless Chromium and says what a reader would see:
+ * console errors, each chart's screenshot, whether a header click sorts a
+ * table, whether the page fits a phone's width.
+ *
+ * Driven by playwright-core (no dependencies, no install script: it never
+ * downloads a browser) against Debian's own `chromium` package. PNG
+ * screenshots are decoded with pngjs.
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import os from "node:os";
-import { join } from "node:path";
-import { decodePng, inkStats } from "./png.ts";
+import { chromium as playwright, type Browser, type Page } from "playwright-core";
+import { PNG } from "pngjs";
 
-export const CHROMIUM_FLAGS = [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+/**
+ * Flags for a shared CI machine with no GPU and no network. Playwright adds
+ * `--headless` itself and starts every launch with a fresh profile
+ * (`--user-data-dir` in a temporary directory it removes on close).
+ */
+export const CHROMIUM_ARGS = [
+  "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
   "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ];
 
@@ -43,113 +47,92 @@ export interface PageLook {
   sortedOnce: Array<number | null>;
   sortedTwice: Array<number | null>;
   sortColumn: string;
-  /** At 390 px wide: the page's scroll width (the tables scroll inside their own box). */
+  /** At 390 px wide, as a phone: the page's scroll width (the tables scroll inside their own box). */
   phoneScrollWidth: number;
 }
 
-type Cdp = (method: string, params?: Record<string, unknown>) => Promise<any>;
+/** Share of pixels that are not (near) white, and the number of distinct colors (counted up to 1,000). */
+export function inkStats(png: Buffer): { inked: number; colors: number } {
+  const { width, height, data } = PNG.sync.read(png);
+  let inked = 0;
+  const colors = new Set<number>();
+  for (let i = 0; i < data.length; i += 4) {
+    const r = data[i]!, g = data[i + 1]!, b = data[i + 2]!;
+    if (r < 240 || g < 240 || b < 240) inked++;
+    if (colors.size < 1000) colors.add((r << 16) | (g << 8) | b);
+  }
+  return { inked: inked / (width * height), colors: colors.size };
+}
+
+/** Collects what the page reports as an error: uncaught exceptions, console.error/assert, failed loads. */
+function watchErrors(page: Page, errors: string[], prefix = ""): void {
+  page.on("pageerror", (e) => errors.push(`${prefix}exception: ${e.stack ?? e.message}`));
+  // Chromium's own log entries (a resource that failed to load) come through as console errors too.
+  page.on("console", (m) => (m.type() === "error" || m.type() === "assert") && errors.push(`${prefix}console.${m.type()}: ${m.text()}`));
+  page.on("requestfailed", (r) => errors.push(`${prefix}request failed: ${r.url()} ${r.failure()?.errorText ?? ""}`));
+}
+
+async function lookAtCharts(page: Page): Promise<ChartLook[]> {
+  const charts: ChartLook[] = [];
+  for (const figure of await page.locator("figure.chart").all()) {
+    const svg = figure.locator("svg");
+    const found = await figure.evaluate((f) => {
+      const s = f.querySelector("svg");
+      const r = s ? s.getBoundingClientRect() : { width: 0, height: 0 };
+      return { id: f.id, width: r.width, height: r.height, marks: s ? s.querySelectorAll("rect.bar, path.line").length : 0 };
+    });
+    let inked = 0, colors = 0;
+    if (found.width > 0 && found.height > 0) ({ inked, colors } = inkStats(await svg.screenshot()));
+    charts.push({ ...found, inked, colors });
+  }
+  return charts;
+}
+
+/** The part of an HTMLTableRowElement read here (this project's tsconfig has no DOM library). */
+interface TableRow {
+  cells: ArrayLike<{ textContent: string | null }>;
+}
+
+/** Clicks the header `column` of the first sortable table twice (real mouse clicks); its numbers after each. */
+async function sortTwice(page: Page, column: string): Promise<[Array<number | null>, Array<number | null>]> {
+  const table = page.locator("table.sortable").first();
+  const headers = await table.locator("thead tr").first().locator("th").allTextContents();
+  const col = headers.findIndex((h) => h.trim().startsWith(column));
+  if (col < 0) throw new Error(`no column ${column} in the first table (headers: ${headers.join(" | ")})`);
+  const button = table.locator("thead tr").first().locator("th").nth(col).locator("button");
+  const values = async () =>
+    (await table.locator("tbody").first().locator("tr").evaluateAll((rows, c) =>
+      rows.map((r) => {
+        const m = /-?[0-9][0-9,]*(\.[0-9]+)?/.exec((r as unknown as TableRow).cells[c]!.textContent ?? "");
+        return m ? Number(m[0].replace(/,/g, "")) : null;
+      }), col));
+  await button.click();
+  const once = await values();
+  await button.click();
+  return [once, await values()];
+}
 
 /** Looks at `file` (an index.html), clicking the header `column` of the first sortable table. */
 export async function lookAtPage(chromium: string, file: string, column: string): Promise<PageLook> {
-  const profile = mkdtempSync(join(os.tmpdir(), "hello-chromium-"));
-  const child = spawn(chromium, [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, "--remote-debugging-port=0", "--window-size=1200,900", "about:blank"], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
+  const browser: Browser = await playwright.launch({ executablePath: chromium, args: CHROMIUM_ARGS, timeout: 30_000 });
   try {
-    const wsUrl = await new Promise<string>((resolve, reject) => {
-      let err = "";
-      const timer = setTimeout(() => reject(new Error(`chromium did not start: ${err.slice(-500)}`)), 30_000);
-      child.stderr!.setEncoding("utf8").on("data", (s: string) => {
-        err += s;
-        const m = /DevTools listening on (ws:\/\/\S+)/.exec(err);
-        if (m) clearTimeout(timer), resolve(m[1]!);
-      });
-      child.once("exit", (code) => reject(new Error(`chromium exited ${code}: ${err.slice(-500)}`)));
-    });
-    const port = new URL(wsUrl).port;
-    const targets = (await (await fetch(`http://127.0.0.1:${port}/json/list`)).json()) as Array<{ type: string; webSocketDebuggerUrl: string }>;
-    const page = targets.find((t) => t.type === "page");
-    if (!page) throw new Error("chromium has no page target");
-    const ws = new WebSocket(page.webSocketDebuggerUrl);
-    await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = () => reject(new Error("DevTools WebSocket failed")))));
-    let id = 0;
-    const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-    const listeners: Array<(method: string, params: any) => void> = [];
-    ws.onmessage = (ev) => {
-      const msg = JSON.parse(String(ev.data));
-      if (msg.id !== undefined) {
-        const p = pending.get(msg.id);
-        pending.delete(msg.id);
-        if (msg.error) p?.reject(new Error(`${msg.error.message}`));
-        else p?.resolve(msg.result);
-      } else for (const l of listeners) l(msg.method, msg.params);
-    };
-    const cdp: Cdp = (method, params = {}) =>
-      new Promise((resolve, reject) => {
-        pending.set(++id, { resolve, reject });
-        ws.send(JSON.stringify({ id, method, params }));
-      });
-    const evaluate = async (expression: string) => {
-      const r = await cdp("Runtime.evaluate", { expression, returnByValue: true, awaitPromise: true });
-      if (r.exceptionDetails) throw new Error(`page script failed: ${r.exceptionDetails.text} ${r.exceptionDetails.exception?.description ?? ""}`);
-      return r.result.value;
-    };
-
+    const desktop = await browser.newContext({ viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
+    const page = await desktop.newPage();
     const errors: string[] = [];
-    listeners.push((method, p) => {
-      if (method === "Runtime.exceptionThrown") errors.push(`exception: ${p.exceptionDetails.exception?.description ?? p.exceptionDetails.text}`);
-      if (method === "Runtime.consoleAPICalled" && (p.type === "error" || p.type === "assert")) errors.push(`console.${p.type}: ${p.args.map((a: any) => a.value ?? a.description).join(" ")}`);
-      if (method === "Log.entryAdded" && p.entry.level === "error") errors.push(`log: ${p.entry.text} ${p.entry.url ?? ""}`);
-    });
-    await cdp("Runtime.enable");
-    await cdp("Log.enable");
-    await cdp("Page.enable");
-    const loaded = new Promise<void>((resolve) => listeners.push((m) => m === "Page.loadEventFired" && resolve()));
-    await cdp("Page.navigate", { url: `file://${file}` });
-    await loaded;
+    watchErrors(page, errors);
+    await page.goto(`file://${file}`, { waitUntil: "load" });
+    const charts = await lookAtCharts(page);
+    const [sortedOnce, sortedTwice] = await sortTwice(page, column);
+    const tables = await page.locator("table.sortable").count();
 
-    const charts: ChartLook[] = [];
-    const found = (await evaluate(`Array.from(document.querySelectorAll("figure.chart")).map((f) => {
-      f.scrollIntoView();
-      const svg = f.querySelector("svg");
-      const r = svg ? svg.getBoundingClientRect() : { width: 0, height: 0 };
-      return { id: f.id, width: r.width, height: r.height, marks: svg ? svg.querySelectorAll("rect.bar, path.line").length : 0 };
-    })`)) as Array<Omit<ChartLook, "inked" | "colors">>;
-    for (const c of found) {
-      // Page coordinates of the chart, then a screenshot of just that box.
-      const box = (await evaluate(`(() => { const r = document.getElementById(${JSON.stringify(c.id)}).querySelector("svg").getBoundingClientRect();
-        return { x: r.left + scrollX, y: r.top + scrollY, width: r.width, height: r.height }; })()`)) as { x: number; y: number; width: number; height: number };
-      let inked = 0, colors = 0;
-      if (box.width > 0 && box.height > 0) {
-        const shot = await cdp("Page.captureScreenshot", { format: "png", captureBeyondViewport: true, clip: { ...box, scale: 1 } });
-        ({ inked, colors } = inkStats(decodePng(Buffer.from(shot.data, "base64"))));
-      }
-      charts.push({ ...c, inked, colors });
-    }
-
-    // A real click (mouse events at the header button's position) on `column`.
-    const col = (await evaluate(`Array.from(document.querySelector("table.sortable").tHead.rows[0].cells).findIndex((th) => th.textContent.trim().startsWith(${JSON.stringify(column)}))`)) as number;
-    if (col < 0) throw new Error(`no column ${column} in the first table`);
-    const values = async () => (await evaluate(`Array.from(document.querySelector("table.sortable").tBodies[0].rows).map((r) => {
-      const m = /-?[0-9][0-9,]*(\\.[0-9]+)?/.exec(r.cells[${col}].textContent); return m ? Number(m[0].replace(/,/g, "")) : null; })`)) as Array<number | null>;
-    const click = async () => {
-      const p = (await evaluate(`(() => { const b = document.querySelector("table.sortable").tHead.rows[0].cells[${col}].querySelector("button");
-        b.scrollIntoView({ block: "center", inline: "center" }); const r = b.getBoundingClientRect(); return { x: r.left + r.width / 2, y: r.top + r.height / 2 }; })()`)) as { x: number; y: number };
-      for (const type of ["mousePressed", "mouseReleased"]) await cdp("Input.dispatchMouseEvent", { type, x: p.x, y: p.y, button: "left", clickCount: 1 });
-    };
-    await click();
-    const sortedOnce = await values();
-    await click();
-    const sortedTwice = await values();
-    const tables = (await evaluate(`document.querySelectorAll("table.sortable").length`)) as number;
-
-    await cdp("Emulation.setDeviceMetricsOverride", { width: 390, height: 844, deviceScaleFactor: 1, mobile: true });
-    const phoneScrollWidth = (await evaluate(`new Promise((r) => requestAnimationFrame(() => r(document.documentElement.scrollWidth)))`)) as number;
-    ws.close();
+    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1, isMobile: true });
+    const small = await phone.newPage();
+    watchErrors(small, errors, "at 390 px: ");
+    await small.goto(`file://${file}`, { waitUntil: "load" });
+    // A string: this project's tsconfig has no DOM library.
+    const phoneScrollWidth = Number(await small.evaluate("new Promise((r) => requestAnimationFrame(() => r(document.documentElement.scrollWidth)))"));
     return { errors, charts, tables, sortedOnce, sortedTwice, sortColumn: column, phoneScrollWidth };
   } finally {
-    child.kill("SIGKILL");
-    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(undefined) : child.once("exit", r)));
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close();
   }
 }

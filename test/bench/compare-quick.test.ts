@@ -1,7 +1,8 @@
 /**
  * End to end: `bun bench/compare.ts --quick` (about a minute) with every
  * server this machine has, then checks what it wrote, and how index.html
- * looks in headless Chromium when it is installed (.ci/run installs it).
+ * looks in headless Chromium when it is installed (.ci/run installs Debian's
+ * package; test/bench/browser.ts drives it with playwright-core).
  * Runs under `flock /tmp/hello-bench.lock` when flock exists, like every benchmark.
  */
 import { afterAll, expect, test } from "bun:test";
@@ -127,7 +128,7 @@ test.skipIf(!chromium)("index.html from --quick in headless Chromium: no console
   expect(look.phoneScrollWidth).toBeLessThanOrEqual(390);
 }, 120_000);
 
-test.skipIf(!chromium)("the browser check fails a page with a console error and a blank chart", async () => {
+test.skipIf(!chromium)("the browser check fails a page with a console error, a blank chart and no phone layout", async () => {
   const bad = join(quickOut, "bad.html");
   writeFileSync(bad, `<!doctype html><html><body><script>console.error("boom")</script>
 <figure id="blank" class="chart"><svg xmlns="http://www.w3.org/2000/svg" width="400" height="200"><rect width="400" height="200" fill="#fff"/></svg></figure>
@@ -137,6 +138,7 @@ test.skipIf(!chromium)("the browser check fails a page with a console error and 
   expect(look.charts).toEqual([{ id: "blank", width: 400, height: 200, marks: 0, inked: 0, colors: 1 }]);
   expect(look.sortedOnce).toEqual([2, 1]); // no sorting script on this page
   expect(look.sortedTwice).toEqual([2, 1]);
+  expect(look.phoneScrollWidth).toBeGreaterThan(390); // no viewport meta: a phone lays it out 980 px wide
 }, 120_000);
 
 test("compare --generator load: the built-in generator feeds the same report", async () => {
