@@ -6,23 +6,16 @@
  * (test/server, runtimes bun-uring, deno-uring and node-uring).
  */
 import { describe, expect, test } from "bun:test";
-import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { connect } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { loadUringSys } from "../../src/io/ffi/uring.ts";
 import { Ring, UringRefused } from "../../src/io/uring/ring.ts";
 import * as U from "../../src/io/uring/constants.ts";
 import { exchange, FFI_RUNTIMES, hasStrace, startServer } from "./harness.ts";
+import { callsOf, closeLoad, CONCURRENCY, countSyscalls, GET, GET_CLOSE, keepAliveLoad, RESPONSE_END } from "./strace.ts";
 
 /** Bun, Deno, and Node where koffi is installed (harness.ts says so when it is not). */
 const RUNTIMES = FFI_RUNTIMES;
 const URING = ["--io", "uring"];
-const GET = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
-const GET_CLOSE = "GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-const RESPONSE_END = "\r\n\r\nhello";
-const CONCURRENCY = 32;
 const PIPELINE = 16;
 
 /** Whether this kernel lets this process set up a ring (false in a container whose seccomp profile refuses it). */
@@ -106,83 +99,6 @@ describe.skipIf(refused !== null)("the ring", () => {
   });
 });
 
-/** `count` requests, each on its own connection, `CONCURRENCY` at a time. */
-async function closeLoad(port: number, count: number): Promise<void> {
-  let started = 0;
-  const one = (): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const s = connect(port, "127.0.0.1", () => s.write(GET_CLOSE));
-      let got = "";
-      s.on("data", (d: Buffer) => (got += d.toString("latin1")));
-      s.on("error", reject);
-      s.on("end", () => {
-        s.destroy();
-        if (got.endsWith(RESPONSE_END)) resolve();
-        else reject(new Error(`bad reply ${JSON.stringify(got)}`));
-      });
-    });
-  const lane = async () => {
-    while (started < count) {
-      started++;
-      await one();
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
-}
-
-/** `CONCURRENCY` connections, each sending `rounds` × `depth` requests, `depth` per write. */
-async function keepAliveLoad(port: number, rounds: number, depth = 1): Promise<void> {
-  const lane = () =>
-    new Promise<void>((resolve, reject) => {
-      const batch = GET.repeat(depth);
-      const s = connect(port, "127.0.0.1", () => s.write(batch));
-      let got = "";
-      let answered = 0;
-      s.on("error", reject);
-      s.on("data", (d: Buffer) => {
-        got += d.toString("latin1");
-        let at: number;
-        while ((at = got.indexOf(RESPONSE_END)) >= 0) {
-          got = got.slice(at + RESPONSE_END.length);
-          answered++;
-          if (answered === rounds * depth) {
-            s.destroy();
-            return resolve();
-          }
-          if (answered % depth === 0) s.write(batch);
-        }
-      });
-    });
-  await Promise.all(Array.from({ length: CONCURRENCY }, lane));
-}
-
-/** Runs `load` with `strace -f -c` attached to `pid`; returns the total system calls and the table. */
-async function countSyscalls(pid: number, load: () => Promise<void>): Promise<{ total: number; table: string }> {
-  const dir = mkdtempSync(join(tmpdir(), "uring-strace-"));
-  const out = join(dir, "strace.txt");
-  try {
-    const strace = spawn("strace", ["-f", "-c", "-p", String(pid), "-o", out], { stdio: ["ignore", "ignore", "pipe"] });
-    const exited = new Promise<number | null>((resolve) => strace.on("exit", resolve));
-    await new Promise<void>((resolve, reject) => {
-      let err = "";
-      strace.stderr!.on("data", (d: Buffer) => {
-        err += d.toString();
-        if (err.includes("attached")) resolve();
-      });
-      void exited.then(() => reject(new Error(`strace failed: ${err}`)));
-    });
-    await load();
-    strace.kill("SIGINT");
-    await exited;
-    const table = readFileSync(out, "utf8");
-    const total = /^\s*100\.00\s+\S+\s+\S+\s+(\d+)\s.*total$/m.exec(table);
-    if (total === null) throw new Error(`no total in strace output:\n${table}`);
-    return { total: Number(total[1]), table };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 const strace = hasStrace();
 if (!strace) console.warn("SKIPPED the strace tests of test/io/uring.test.ts: strace is not installed (apt-get install strace)");
 
@@ -223,9 +139,7 @@ describe.skipIf(!strace || refused !== null)("system calls per request, --io uri
           expect(perPipelined).toBeLessThanOrEqual(0.05);
           // The loop's own calls are io_uring_enter, never accept4 (the runtime's own threads make the rest).
           for (const { total, table } of [c, k]) {
-            const enters = /^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?io_uring_enter$/m.exec(table);
-            expect(enters).not.toBeNull();
-            expect(Number(enters![1])).toBeGreaterThanOrEqual(total / 2);
+            expect(callsOf(table, "io_uring_enter")).toBeGreaterThanOrEqual(total / 2);
             expect(table).not.toMatch(/\baccept4\b/);
           }
         } finally {
