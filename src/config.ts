@@ -1,9 +1,23 @@
 /**
  * Command-line flags and their environment-variable fallbacks. Pure: takes
- * argv and env, returns a Config or throws a UsageError (exit code 2).
+ * argv and env, returns a Command or throws a UsageError (exit code 2).
+ *
+ * Flags are split by `node:util` parseArgs (the same implementation on Bun,
+ * Deno and Node: checked on all three), strict, no short forms; each value
+ * is then checked here, with a message that names its flag.
  */
+import { parseArgs } from "node:util";
+import { parseDuration, parseProbability, parseSize } from "./units.ts";
+import { VERSION } from "./config/version.ts";
 
-export const VERSION = "0.1.0";
+export { VERSION } from "./config/version.ts";
+export { HELP } from "./config/help.ts";
+
+/** A delay range in seconds; `min === max` for a fixed delay. */
+export interface DelayRange {
+  readonly min: number;
+  readonly max: number;
+}
 
 /** Everything a worker needs to serve. Units: bytes and seconds. */
 export interface Config {
@@ -55,13 +69,59 @@ export interface Config {
   eager: boolean;
   /** No lifecycle lines on stderr. */
   quiet: boolean;
+
+  // Steer (issue 17): every one off by default, so the prebuilt answer stays the only path.
+  /** Per-request control through `status= delay= size= close=` and their X-Hello-* headers. */
+  requestControl: boolean;
+  /** Largest delay a request may ask for, seconds; over it: 400. */
+  maxDelay: number;
+  /** Largest `size=` a request may ask for, bytes; over it: 400. */
+  maxSize: number;
+  /** Fraction (0..1) of answers replaced by `failStatus`. */
+  failRate: number;
+  /** Status of an injected failure. */
+  failStatus: number;
+  /** Every answer waits this long (seconds, uniform in [min, max]); null = no delay. */
+  delay: DelayRange | null;
+  /** Fraction (0..1) of requests answered with a TCP reset. */
+  resetRate: number;
+  /** Seed of the random choices (worker i uses seed + i); null = seeded from the clock. */
+  seed: number | null;
+  /** Port of the admin listener (POST /ready /unready /sick, GET /state); null = none. */
+  adminPort: number | null;
+  /** Address of the admin listener: loopback unless asked, as it changes what the server answers. */
+  adminHost: string;
+
+  // Watch (issue 18).
+  /** This path answers with the request as it arrived (JSON, or text); null = none. */
+  echoPath: string | null;
+  /** Every answer carries `X-Served-By: host/pid`, prebuilt per worker. */
+  servedBy: boolean;
+  /** Port of the Prometheus metrics listener; null = none. */
+  metricsPort: number | null;
+  /** Address of the metrics listener; null = as `host`. */
+  metricsHost: string | null;
+
+  // HTTPS (issue 19).
+  /** PEM certificate chain and key file paths; both or neither. */
+  tlsCert: string | null;
+  tlsKey: string | null;
+  /** HTTPS on this port and plain HTTP on `port`; null with a certificate = `port` serves HTTPS. */
+  tlsPort: number | null;
+  /** PEM CA bundle: client certificates are required and verified against it. */
+  tlsClientCa: string | null;
 }
+
+/** What `hello-server admin ACTION` asks of a running server. */
+export const ADMIN_ACTIONS = ["ready", "unready", "sick", "state"] as const;
+export type AdminAction = (typeof ADMIN_ACTIONS)[number];
 
 export type Command =
   | { readonly kind: "serve"; readonly config: Config }
   | { readonly kind: "help" }
   | { readonly kind: "version" }
-  | { readonly kind: "healthcheck"; readonly config: Config };
+  | { readonly kind: "healthcheck"; readonly config: Config }
+  | { readonly kind: "admin"; readonly action: AdminAction; readonly host: string; readonly port: number };
 
 /** A bad flag or value: the CLI prints the message on one line and exits 2. */
 export class UsageError extends Error {
@@ -88,6 +148,24 @@ export const DEFAULTS: Config = {
   io: "auto",
   eager: true,
   quiet: false,
+  requestControl: false,
+  maxDelay: 30,
+  maxSize: 16 * 1024 * 1024,
+  failRate: 0,
+  failStatus: 503,
+  delay: null,
+  resetRate: 0,
+  seed: null,
+  adminPort: null,
+  adminHost: "127.0.0.1",
+  echoPath: null,
+  servedBy: false,
+  metricsPort: null,
+  metricsHost: null,
+  tlsCert: null,
+  tlsKey: null,
+  tlsPort: null,
+  tlsClientCa: null,
 };
 
 /**
@@ -113,67 +191,40 @@ const ENV = {
   "log-format": "LOG_FORMAT",
   backlog: "BACKLOG",
   io: "IO",
+  "max-delay": "MAX_DELAY",
+  "max-size": "MAX_SIZE",
+  "fail-rate": "FAIL_RATE",
+  "fail-status": "FAIL_STATUS",
+  delay: "DELAY",
+  "reset-rate": "RESET_RATE",
+  seed: "SEED",
+  "admin-port": "ADMIN_PORT",
+  "admin-host": "ADMIN_HOST",
+  "echo-path": "ECHO_PATH",
+  "metrics-port": "METRICS_PORT",
+  "metrics-host": "METRICS_HOST",
+  "tls-cert": "TLS_CERT",
+  "tls-key": "TLS_KEY",
+  "tls-port": "TLS_PORT",
+  "tls-client-ca": "TLS_CLIENT_CA",
 } as const;
 
-type ValueFlag = keyof typeof ENV | "header";
-const BOOLEAN_FLAGS = ["quiet", "no-eager", "help", "version", "healthcheck"] as const;
-type BooleanFlag = (typeof BOOLEAN_FLAGS)[number];
+/** Boolean flags that a variable can switch on (`1`/`true`) or off (`0`/`false`). */
+const BOOLEAN_ENV = { "request-control": "REQUEST_CONTROL", "served-by": "SERVED_BY" } as const;
 
-export const HELP = `hello-server ${VERSION} — a very fast HTTP/1.1 server that answers every request with one configured response.
+type ValueFlag = keyof typeof ENV;
+type OptionSpec = { type: "string" | "boolean"; multiple?: boolean };
 
-Usage: hello-server [flags]
-
-Flags (environment variable in brackets; a flag wins over its variable):
-  --port N               TCP port to listen on, 0 = any free port [PORT] (default 8000)
-  --host ADDR            address to bind [HOST] (default ::, IPv6 and IPv4 on one
-                         dual-stack socket; 0.0.0.0 where the host has no IPv6)
-  --workers N|auto       worker processes; auto = CPUs this process may use
-                         (affinity mask and cgroup quota) [WORKERS] (default auto)
-  --body TEXT            response body [BODY] (default "hello")
-  --status CODE          response status, 200..599 [STATUS] (default 200)
-  --header 'Name: value' extra response header, repeatable
-  --content-type TYPE    [CONTENT_TYPE] (default "text/plain; charset=utf-8")
-  --max-header-size N    header section limit in bytes, over it 431 [MAX_HEADER_SIZE] (default 8192)
-  --max-body-size N      request body limit in bytes, over it 413 [MAX_BODY_SIZE] (default 1048576)
-  --header-timeout S     seconds to receive a request head, then 408 and close [HEADER_TIMEOUT] (default 10)
-  --idle-timeout S       seconds a kept-alive connection may idle [IDLE_TIMEOUT] (default 60)
-  --shutdown-timeout S   seconds graceful shutdown may take, then force [SHUTDOWN_TIMEOUT] (default 5)
-  --shutdown-delay S     after SIGTERM keep serving S seconds (answers close the connection,
-                         the health path answers 503), then drain [SHUTDOWN_DELAY] (default 0)
-  --health-path PATH     this path (query ignored) answers 200 "ok" whatever --status says,
-                         503 once shutdown has begun [HEALTH_PATH] (default none)
-  --log-format text|json lifecycle lines as text or one JSON object per line [LOG_FORMAT] (default text)
-  --backlog N            accept queue length (Node and --io syscall; Bun.listen and
-                         Deno.listen have no such option) [BACKLOG] (default 4096)
-  --io auto|socket|syscall|uring  I/O back end: socket = the runtime's sockets; syscall = direct
-                         system calls through FFI (Linux x86_64; Bun, Deno with --allow-ffi,
-                         Node with the optional koffi package); uring = io_uring rings
-                         (Linux 6.0+, Bun and Deno; falls back to syscall where refused);
-                         auto = syscall where it can run and HOST is an address, else socket
-                         [IO] (default auto)
-  --no-eager             syscall back end: wait for readiness before every read and write
-  --quiet                no lifecycle lines on stderr
-  --healthcheck          request the local port once (the health path if set, else /);
-                         exit 0 if it answers 200 (--status without a health path), else 1
-  --help                 this text
-  --version              print the version
-
-Signals: SIGTERM waits --shutdown-delay, then finishes responses in flight and
-exits 0 (forced after --shutdown-timeout); SIGINT (Ctrl-C) skips the delay;
-SIGHUP replaces the workers one by one.
-
-Open files: each worker raises its soft open-file limit (ulimit -n) to the hard
-limit at start, as Go and nginx's worker_rlimit_nofile do, wherever it can call
-libc (Linux x86_64; Bun, Deno with --allow-ffi, Node with koffi). Out of file
-descriptors, --io syscall pauses accepting for 100 ms and says so at most once
-every 5 s, with a count.
-`;
-
-const FLAG_NAMES: ReadonlySet<string> = new Set<string>([...Object.keys(ENV), "header", ...BOOLEAN_FLAGS]);
-
-function isValueFlag(name: string): name is ValueFlag {
-  return name === "header" || name in ENV;
-}
+const OPTIONS: Record<string, OptionSpec> = {
+  ...Object.fromEntries(Object.keys(ENV).map((name) => [name, { type: "string" as const }])),
+  header: { type: "string", multiple: true },
+  ...Object.fromEntries(Object.keys(BOOLEAN_ENV).map((name) => [name, { type: "boolean" as const }])),
+  quiet: { type: "boolean" },
+  "no-eager": { type: "boolean" },
+  help: { type: "boolean" },
+  version: { type: "boolean" },
+  healthcheck: { type: "boolean" },
+};
 
 /** What the default host depends on: whether this host has IPv6 (src/ipv6.ts finds out). */
 export interface HostFacts {
@@ -185,64 +236,117 @@ export function defaultHost(facts: HostFacts): string {
   return facts.ipv6 ? "::" : "0.0.0.0";
 }
 
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** parseArgs, with its errors as one-line UsageErrors. */
+function split(argv: readonly string[], admin: boolean): { values: Values; positionals: string[] } {
+  try {
+    const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: admin });
+    return { values: values as Values, positionals };
+  } catch (err) {
+    const message = err instanceof Error ? err.message.replace(/\s*\n\s*/g, " ") : String(err);
+    throw new UsageError(`${message} (see --help)`);
+  }
+}
+
 /** Parses argv (without the runtime and script) and env into a Command. */
 export function parseCommand(
   argv: readonly string[],
   env: Readonly<Record<string, string | undefined>>,
   facts: HostFacts = { ipv6: true },
 ): Command {
-  const values = new Map<ValueFlag, string>();
-  const headers: string[] = [];
-  const flags = new Set<BooleanFlag>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith("--")) throw new UsageError(`unexpected argument '${arg}' (flags start with --; see --help)`);
-    const eq = arg.indexOf("=");
-    const name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
-    if (!FLAG_NAMES.has(name)) throw new UsageError(`unknown flag --${name} (see --help)`);
-    if (isValueFlag(name)) {
-      let value: string | undefined;
-      if (eq !== -1) value = arg.slice(eq + 1);
-      else if (i + 1 < argv.length) value = argv[++i];
-      if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      if (name === "header") headers.push(value);
-      else values.set(name, value);
-    } else {
-      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
-      flags.add(name as BooleanFlag);
-    }
-  }
-  if (flags.has("help")) return { kind: "help" };
-  if (flags.has("version")) return { kind: "version" };
+  const admin = argv[0] === "admin";
+  const { values, positionals } = split(admin ? argv.slice(1) : argv, admin);
+  if (values.help === true) return { kind: "help" };
+  if (values.version === true) return { kind: "version" };
 
-  const get = (name: keyof typeof ENV): string | undefined => {
-    const v = values.get(name);
-    if (v !== undefined) return v;
+  const get = (name: ValueFlag): string | undefined => {
+    const v = values[name];
+    if (typeof v === "string") return v;
     const e = env[ENV[name]];
     return e === undefined || e === "" ? undefined : e;
   };
+  const flag = (name: keyof typeof BOOLEAN_ENV): boolean => {
+    if (values[name] === true) return true;
+    return booleanEnv(BOOLEAN_ENV[name], env[BOOLEAN_ENV[name]]);
+  };
+
+  if (admin) {
+    const action = positionals[0];
+    if (positionals.length !== 1 || !(ADMIN_ACTIONS as readonly string[]).includes(action!)) {
+      throw new UsageError(`admin needs one action: ${ADMIN_ACTIONS.join(", ")} (got '${positionals.join(" ")}')`);
+    }
+    const port = optionalInteger("admin-port", get("admin-port"), 1, 65535);
+    if (port === null) throw new UsageError(`admin needs --admin-port N (or ADMIN_PORT): the port of the server's admin listener`);
+    return { kind: "admin", action: action as AdminAction, host: host(get("admin-host") ?? DEFAULTS.adminHost), port };
+  }
+
+  const tlsCert = get("tls-cert") ?? null;
+  const tlsKey = get("tls-key") ?? null;
   const config: Config = {
     port: integer("port", get("port"), DEFAULTS.port, 0, 65535),
     host: host(get("host") ?? defaultHost(facts)),
     workers: workers(get("workers")),
     body: get("body") ?? DEFAULTS.body,
-    status: status(get("status")),
-    headers: headers.map(header),
+    status: status("status", get("status"), DEFAULTS.status),
+    headers: ((values.header as string[] | undefined) ?? []).map(header),
     contentType: fieldValue("content-type", get("content-type") ?? DEFAULTS.contentType),
     maxHeaderSize: integer("max-header-size", get("max-header-size"), DEFAULTS.maxHeaderSize, 256, 1 << 20),
     maxBodySize: integer("max-body-size", get("max-body-size"), DEFAULTS.maxBodySize, 0, Number.MAX_SAFE_INTEGER),
     headerTimeout: seconds("header-timeout", get("header-timeout"), DEFAULTS.headerTimeout),
     idleTimeout: seconds("idle-timeout", get("idle-timeout"), DEFAULTS.idleTimeout),
     shutdownTimeout: seconds("shutdown-timeout", get("shutdown-timeout"), DEFAULTS.shutdownTimeout),
-    shutdownDelay: delay(get("shutdown-delay")),
-    healthPath: healthPath(get("health-path")),
+    shutdownDelay: shutdownDelay(get("shutdown-delay")),
+    healthPath: path("health-path", get("health-path")),
     logFormat: logFormat(get("log-format")),
     backlog: integer("backlog", get("backlog"), DEFAULTS.backlog, 1, 1 << 16),
     io: io(get("io")),
-    eager: !flags.has("no-eager"),
-    quiet: flags.has("quiet"),
+    eager: values["no-eager"] !== true,
+    quiet: values.quiet === true,
+    requestControl: flag("request-control"),
+    maxDelay: duration("max-delay", get("max-delay"), DEFAULTS.maxDelay),
+    maxSize: size("max-size", get("max-size"), DEFAULTS.maxSize),
+    failRate: probability("fail-rate", get("fail-rate")),
+    failStatus: anyStatus("fail-status", get("fail-status"), DEFAULTS.failStatus),
+    delay: delayRange(get("delay")),
+    resetRate: probability("reset-rate", get("reset-rate")),
+    seed: optionalInteger("seed", get("seed"), 0, 2 ** 32 - 1),
+    adminPort: optionalInteger("admin-port", get("admin-port"), 0, 65535),
+    adminHost: host(get("admin-host") ?? DEFAULTS.adminHost),
+    echoPath: path("echo-path", get("echo-path")),
+    servedBy: flag("served-by"),
+    metricsPort: optionalInteger("metrics-port", get("metrics-port"), 0, 65535),
+    metricsHost: get("metrics-host") === undefined ? null : host(get("metrics-host")!),
+    tlsCert,
+    tlsKey,
+    tlsPort: optionalInteger("tls-port", get("tls-port"), 0, 65535),
+    tlsClientCa: get("tls-client-ca") ?? null,
   };
-  return flags.has("healthcheck") ? { kind: "healthcheck", config } : { kind: "serve", config };
+  checkCombinations(config);
+  return values.healthcheck === true ? { kind: "healthcheck", config } : { kind: "serve", config };
+}
+
+/** Flags that are each valid but not together. */
+function checkCombinations(c: Config): void {
+  if ((c.tlsCert === null) !== (c.tlsKey === null)) throw new UsageError(`--tls-cert and --tls-key go together: give both or neither`);
+  const tls = c.tlsCert !== null;
+  if (!tls && (c.tlsPort !== null || c.tlsClientCa !== null)) {
+    throw new UsageError(`--${c.tlsPort !== null ? "tls-port" : "tls-client-ca"} needs --tls-cert and --tls-key`);
+  }
+  if (tls && (c.io === "syscall" || c.io === "uring")) {
+    throw new UsageError(`--io ${c.io} cannot serve TLS (it would need kernel TLS); use --io socket or auto with --tls-cert`);
+  }
+  if (c.tlsPort !== null && c.tlsPort !== 0 && c.tlsPort === c.port) throw new UsageError(`--tls-port must differ from --port (both ${c.port})`);
+  if (c.delay !== null && c.delay.max > c.maxDelay) {
+    throw new UsageError(`--delay ${c.delay.max}s is above --max-delay ${c.maxDelay}s`);
+  }
+  if (c.echoPath !== null && c.echoPath === c.healthPath) throw new UsageError(`--echo-path and --health-path must differ (both ${c.echoPath})`);
+}
+
+function booleanEnv(name: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw === "" || raw === "0" || raw === "false") return false;
+  if (raw === "1" || raw === "true") return true;
+  throw new UsageError(`${name} must be 1 or 0 (true or false), got '${raw}'`);
 }
 
 function integer(name: string, raw: string | undefined, fallback: number, min: number, max: number): number {
@@ -253,6 +357,10 @@ function integer(name: string, raw: string | undefined, fallback: number, min: n
   return n;
 }
 
+function optionalInteger(name: string, raw: string | undefined, min: number, max: number): number | null {
+  return raw === undefined ? null : integer(name, raw, 0, min, max);
+}
+
 function seconds(name: string, raw: string | undefined, fallback: number): number {
   if (raw === undefined) return fallback;
   if (!/^\d+(\.\d+)?$/.test(raw)) throw new UsageError(`--${name} must be a number of seconds, got '${raw}'`);
@@ -261,7 +369,7 @@ function seconds(name: string, raw: string | undefined, fallback: number): numbe
   return n;
 }
 
-function delay(raw: string | undefined): number {
+function shutdownDelay(raw: string | undefined): number {
   if (raw === undefined) return DEFAULTS.shutdownDelay;
   if (!/^\d+(\.\d+)?$/.test(raw)) throw new UsageError(`--shutdown-delay must be a number of seconds, got '${raw}'`);
   const n = Number(raw);
@@ -269,16 +377,50 @@ function delay(raw: string | undefined): number {
   return n;
 }
 
+/** A duration flag (`250ms`, `1.5s`, `2m`, or bare seconds), in seconds, at most an hour. */
+function duration(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const ms = parseDuration(raw);
+  if (ms === null) throw new UsageError(`--${name} must be a duration like 250ms, 1.5s or 2m, got '${raw}'`);
+  if (ms > 3_600_000) throw new UsageError(`--${name} must be at most 1h, got ${raw}`);
+  return ms / 1000;
+}
+
+function delayRange(raw: string | undefined): DelayRange | null {
+  if (raw === undefined) return null;
+  const parts = raw.split("..");
+  if (parts.length > 2) throw new UsageError(`--delay must be D or MIN..MAX (e.g. 100ms..2s), got '${raw}'`);
+  const min = duration("delay", parts[0]!, 0);
+  const max = parts.length === 2 ? duration("delay", parts[1]!, 0) : min;
+  if (max < min) throw new UsageError(`--delay ${raw}: MIN must not exceed MAX`);
+  return max === 0 ? null : { min, max };
+}
+
+function size(name: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const n = parseSize(raw);
+  if (n === null) throw new UsageError(`--${name} must be a size in bytes, k or M suffix allowed (e.g. 16M), got '${raw}'`);
+  if (n > 1024 * 1024 * 1024) throw new UsageError(`--${name} must be at most 1024M, got ${raw}`);
+  return n;
+}
+
+function probability(name: string, raw: string | undefined): number {
+  if (raw === undefined) return 0;
+  const p = parseProbability(raw);
+  if (p === null) throw new UsageError(`--${name} must be a fraction between 0 and 1 (e.g. 0.05), got '${raw}'`);
+  return p;
+}
+
 /**
  * RFC 9112 §3.2.1 origin-form: absolute-path = 1*( "/" segment ), segment = *pchar
- * (RFC 3986 §3.3). No query: the health path matches whatever query follows it.
+ * (RFC 3986 §3.3). No query: the path matches whatever query follows it.
  */
 const ABSOLUTE_PATH = /^(\/[A-Za-z0-9\-._~!$&'()*+,;=:@%]*)+$/;
 
-function healthPath(raw: string | undefined): string | null {
+function path(name: string, raw: string | undefined): string | null {
   if (raw === undefined) return null;
   if (!ABSOLUTE_PATH.test(raw) || raw.length > 1024) {
-    throw new UsageError(`--health-path must be a path like /healthz (no query, no spaces), got '${raw}'`);
+    throw new UsageError(`--${name} must be a path like /healthz (no query, no spaces), got '${raw}'`);
   }
   return raw;
 }
@@ -294,11 +436,17 @@ function workers(raw: string | undefined): number | "auto" {
   return integer("workers", raw, 1, 1, 1024);
 }
 
-function status(raw: string | undefined): number {
-  const n = integer("status", raw, DEFAULTS.status, 200, 599);
+/** A status whose answer carries the configured body: 200..599 except 204 and 304. */
+function status(name: string, raw: string | undefined, fallback: number): number {
+  const n = integer(name, raw, fallback, 200, 599);
   // RFC 9110 §15.3.5, §15.4.5: 204 and 304 responses carry no content, so they cannot carry the body.
-  if (n === 204 || n === 304) throw new UsageError(`--status ${n} cannot carry a body; use 200..599 except 204 and 304`);
+  if (n === 204 || n === 304) throw new UsageError(`--${name} ${n} cannot carry a body; use 200..599 except 204 and 304`);
   return n;
+}
+
+/** An injected failure's status: any final status 200..599 (204 and 304 are sent without a body). */
+function anyStatus(name: string, raw: string | undefined, fallback: number): number {
+  return integer(name, raw, fallback, 200, 599);
 }
 
 function io(raw: string | undefined): Config["io"] {

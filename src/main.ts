@@ -20,6 +20,10 @@ async function main(): Promise<number> {
       const { healthcheck } = await import("./healthcheck.ts");
       return healthcheck(command.config);
     }
+    case "admin": {
+      const { adminRequest } = await import("./admin/client.ts");
+      return adminRequest(command.action, command.host, command.port);
+    }
     case "serve": {
       // The spawner decides: this process serves (--workers 1, or it is a worker) or supervises workers.
       const { serve } = await import("./spawner/index.ts");

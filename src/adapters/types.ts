@@ -38,6 +38,10 @@ export interface Transport {
   close(): void;
   /** Close now, dropping output not yet flushed: for a peer that never reads, or a forced shutdown. */
   abort(): void;
+  /** The peer's address and port (echo shows them); null where the back end cannot tell. */
+  remoteAddress?(): { readonly address: string; readonly port: number } | null;
+  /** The local address and port the connection arrived on. */
+  localAddress?(): { readonly address: string; readonly port: number } | null;
 }
 
 /** The core's side of a connection; `C` is the core's per-connection state. */

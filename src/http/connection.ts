@@ -15,6 +15,7 @@ import { Byte, Limits, ParseError, type ParseErrorKind } from "./constants.ts";
 import { parseHead, RequestHead, Method } from "./head.ts";
 import { HeadReader, HeadStatus } from "./head-reader.ts";
 import { Persist, type ResponseCache } from "./response.ts";
+import type { Answer, Responder, RequestView } from "./responder.ts";
 import type { Transport } from "../adapters/types.ts";
 
 export const Phase = { HEAD: 0, BODY_LENGTH: 1, BODY_CHUNKED: 2, CLOSING: 3, CLOSED: 4 } as const;
@@ -37,6 +38,11 @@ export interface ConnectionContext {
   stopping: boolean;
   /** --health-path as bytes, or null: then no request pays more than this null check. */
   readonly healthPath: Uint8Array | null;
+  /**
+   * Decides the answer of every request but the health path's; null = the prebuilt answer
+   * for all (the fast path: one null check per request). See responder.ts.
+   */
+  responder: Responder | null;
   /** Called once when a connection closes. */
   release(conn: Connection): void;
 }
@@ -49,6 +55,9 @@ const QUESTION_MARK = 0x3f;
 
 /** Reused by every connection: a head is parsed and acted on before the next is read. */
 const head = new RequestHead();
+
+/** What a responder sees of the head just parsed; reused like `head`. */
+const view: { buf: Uint8Array; start: number; end: number; head: RequestHead } = { buf: new Uint8Array(0), start: 0, end: 0, head };
 
 export class Connection {
   /** One of {@link Phase}. */
@@ -64,6 +73,10 @@ export class Connection {
   private requestKeepAlive10 = false;
   private requestIsHead = false;
   private requestIsHealth = false;
+  /** The responder's plan for the request in progress; null = the prebuilt answer. */
+  private plan: object | null = null;
+  /** Body bytes of the request in progress, for the responder. */
+  private bodyLength = 0;
   /** Output batch of this read: `first` repeated `count` times, or `parts` when the answers differ. */
   private first: Uint8Array | null = null;
   private count = 0;
@@ -163,6 +176,15 @@ export class Connection {
     this.requestKeepAlive10 = head.keepAlive10;
     this.requestIsHead = head.method === Method.HEAD;
     this.requestIsHealth = this.ctx.healthPath !== null && this.targetIsHealthPath(this.ctx.healthPath);
+    const responder = this.ctx.responder;
+    if (responder !== null && !this.requestIsHealth) {
+      const r = this.reader;
+      view.buf = r.buf;
+      view.start = r.start;
+      view.end = r.end;
+      this.plan = responder.plan(view as RequestView, this);
+      this.bodyLength = head.chunked ? 0 : head.contentLength;
+    }
     if (head.chunked) {
       this.chunked ??= new ChunkedDecoder(this.ctx.maxBodySize, this.ctx.maxHeaderSize);
       this.chunked.reset();
@@ -202,18 +224,33 @@ export class Connection {
     const ctx = this.ctx;
     const closes = this.requestCloses || ctx.stopping;
     const persist = closes ? Persist.CLOSE : this.requestKeepAlive10 ? Persist.KEEP_10 : Persist.KEEP;
+    if (this.plan !== null) return this.finishPlanned(persist, closes, unread);
     this.queue(
       this.requestIsHealth ? ctx.responses.health(persist, this.requestIsHead, ctx.stopping) : ctx.responses.get(persist, this.requestIsHead),
     );
-    if (closes) {
-      // Bytes after a request that closes the connection are never answered (RFC 9112 §9.6).
-      this.phase = Phase.CLOSING;
-      this.closeWhenFlushed = true;
-      // With bytes still coming, close(2) would send an RST that can destroy the answer: linger.
-      this.linger = unread > 0;
-      return false;
-    }
+    if (closes) return this.endAfterAnswer(unread);
     return true;
+  }
+
+  /** The responder's answer for the request just read (off the fast path). */
+  private finishPlanned(persist: number, closes: boolean, unread: number): boolean {
+    const plan = this.plan!;
+    this.plan = null;
+    const answer: Answer = this.ctx.responder!.answer(plan, persist, this.requestIsHead, this.bodyLength);
+    this.queue(answer.head);
+    if (answer.body !== null) this.queue(answer.body);
+    if (closes || answer.close) return this.endAfterAnswer(unread);
+    return true;
+  }
+
+  /** The answer just queued is the connection's last. Returns false: nothing more is read. */
+  private endAfterAnswer(unread: number): boolean {
+    // Bytes after a request that closes the connection are never answered (RFC 9112 §9.6).
+    this.phase = Phase.CLOSING;
+    this.closeWhenFlushed = true;
+    // With bytes still coming, close(2) would send an RST that can destroy the answer: linger.
+    this.linger = unread > 0;
+    return false;
   }
 
   /** Answers a request that cannot be served, then closes: its framing can no longer be trusted. */

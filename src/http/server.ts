@@ -8,6 +8,7 @@ import type { ConnectionHandler, Transport } from "../adapters/types.ts";
 import type { Config } from "../config.ts";
 import { Connection, type ConnectionContext } from "./connection.ts";
 import { ResponseCache } from "./response.ts";
+import type { Responder } from "./responder.ts";
 
 export interface HttpCore {
   readonly handler: ConnectionHandler<Connection>;
@@ -28,6 +29,10 @@ export interface HttpCore {
   shutdown(): Promise<void>;
   /** Cut every connection now, unflushed output dropped (the shutdown timeout passed). */
   closeAll(): void;
+  /** The prebuilt answers, for responders that fall back to them. */
+  readonly responses: ResponseCache;
+  /** Who answers requests other than the health path's; null (the default) = the prebuilt answer. */
+  setResponder(responder: Responder | null): void;
 }
 
 export function createHttpCore(config: Config, now: number = Date.now()): HttpCore {
@@ -45,6 +50,7 @@ export function createHttpCore(config: Config, now: number = Date.now()): HttpCo
     draining: false,
     stopping: false,
     healthPath: config.healthPath === null ? null : new TextEncoder().encode(config.healthPath),
+    responder: null,
     release(conn) {
       connections.delete(conn);
       if (whenEmpty !== null && connections.size === 0) whenEmpty();
@@ -93,6 +99,10 @@ export function createHttpCore(config: Config, now: number = Date.now()): HttpCo
     },
     closeAll() {
       for (const conn of connections) conn.abort();
+    },
+    responses,
+    setResponder(responder) {
+      ctx.responder = responder;
     },
   };
 }

@@ -1,0 +1,87 @@
+/** `--help`: every flag, its variable and its default. test/core/config.test.ts checks each flag is listed. */
+import { VERSION } from "./version.ts";
+
+export const HELP = `hello-server ${VERSION} — a very fast HTTP/1.1 server that answers every request with one configured response.
+
+Usage: hello-server [flags]
+       hello-server admin ready|unready|sick|state [--admin-port N] [--admin-host ADDR]
+
+Flags (environment variable in brackets; a flag wins over its variable):
+  --port N               TCP port to listen on, 0 = any free port [PORT] (default 8000)
+  --host ADDR            address to bind [HOST] (default ::, IPv6 and IPv4 on one
+                         dual-stack socket; 0.0.0.0 where the host has no IPv6)
+  --workers N|auto       worker processes; auto = CPUs this process may use
+                         (affinity mask and cgroup quota) [WORKERS] (default auto)
+  --body TEXT            response body [BODY] (default "hello")
+  --status CODE          response status, 200..599 [STATUS] (default 200)
+  --header 'Name: value' extra response header, repeatable
+  --content-type TYPE    [CONTENT_TYPE] (default "text/plain; charset=utf-8")
+  --max-header-size N    header section limit in bytes, over it 431 [MAX_HEADER_SIZE] (default 8192)
+  --max-body-size N      request body limit in bytes, over it 413 [MAX_BODY_SIZE] (default 1048576)
+  --header-timeout S     seconds to receive a request head, then 408 and close [HEADER_TIMEOUT] (default 10)
+  --idle-timeout S       seconds a kept-alive connection may idle [IDLE_TIMEOUT] (default 60)
+  --shutdown-timeout S   seconds graceful shutdown may take, then force [SHUTDOWN_TIMEOUT] (default 5)
+  --shutdown-delay S     after SIGTERM keep serving S seconds (answers close the connection,
+                         the health path answers 503), then drain [SHUTDOWN_DELAY] (default 0)
+  --health-path PATH     this path (query ignored) answers 200 "ok" whatever --status says,
+                         503 once shutdown has begun or while unready [HEALTH_PATH] (default none)
+  --log-format text|json lifecycle lines as text or one JSON object per line [LOG_FORMAT] (default text)
+  --backlog N            accept queue length (Node and --io syscall; Bun.listen and
+                         Deno.listen have no such option) [BACKLOG] (default 4096)
+  --io auto|socket|syscall|uring  I/O back end: socket = the runtime's sockets; syscall = direct
+                         system calls through FFI (Linux x86_64; Bun, Deno with --allow-ffi,
+                         Node with the optional koffi package); uring = io_uring rings
+                         (Linux 6.0+; Bun, Deno and Node with koffi; falls back to syscall
+                         where the kernel refuses it); auto = syscall where it can run and
+                         HOST is an address, else socket; a TLS listener always uses socket
+                         [IO] (default auto)
+  --no-eager             syscall back end: wait for readiness before every read and write
+  --quiet                no lifecycle lines on stderr
+
+Steer it (all off by default; the health path is never steered):
+  --request-control      per request: ?status=NNN&delay=250ms&size=10k&close=1, or the headers
+                         X-Hello-Status, X-Hello-Delay, X-Hello-Size, X-Hello-Close
+                         (a query parameter wins) [REQUEST_CONTROL=1]
+  --max-delay D          largest delay a request may ask for [MAX_DELAY] (default 30s)
+  --max-size N           largest size= a request may ask for, k/M suffixes [MAX_SIZE] (default 16M)
+  --fail-rate P          this fraction (0..1) of answers gets --fail-status [FAIL_RATE] (default 0)
+  --fail-status CODE     status of injected failures [FAIL_STATUS] (default 503)
+  --delay D|MIN..MAX     every answer waits D, or uniformly MIN..MAX (250ms, 1.5s, 2s) [DELAY]
+  --reset-rate P         this fraction of requests gets a TCP reset instead of an answer [RESET_RATE]
+  --seed N               seed of the random choices above; worker i uses N + i [SEED]
+  --admin-port N         admin listener: POST /ready, /unready, /sick; GET /state [ADMIN_PORT]
+  --admin-host ADDR      address of the admin listener [ADMIN_HOST] (default 127.0.0.1)
+
+Watch it (all off by default):
+  --echo-path PATH       this path answers with the request as it arrived, as JSON
+                         (text with Accept: text/plain or ?format=text) [ECHO_PATH]
+  --served-by            every answer carries X-Served-By: HOST/PID [SERVED_BY=1]
+  --metrics-port N       Prometheus metrics at GET /metrics on this port, summed over
+                         every worker [METRICS_PORT]
+  --metrics-host ADDR    address of the metrics listener [METRICS_HOST] (default: as --host)
+
+HTTPS (socket back end only):
+  --tls-cert FILE        PEM certificate (chain) [TLS_CERT]
+  --tls-key FILE         PEM private key, ECDSA or RSA [TLS_KEY]
+  --tls-port N           serve HTTPS on N and plain HTTP on --port; without it --port
+                         serves HTTPS only [TLS_PORT]
+  --tls-client-ca FILE   require client certificates signed by this CA (mutual TLS) [TLS_CLIENT_CA]
+
+Other commands:
+  --healthcheck          request the local port once (the health path if set, else /);
+                         exit 0 if it answers 200 (--status without a health path), else 1
+  admin ACTION           ask a running server's admin listener to become ready, unready or
+                         sick, or print its state; exit 0 on success
+  --help                 this text
+  --version              print the version
+
+Signals: SIGTERM waits --shutdown-delay, then finishes responses in flight and
+exits 0 (forced after --shutdown-timeout); SIGINT (Ctrl-C) skips the delay;
+SIGHUP replaces the workers one by one.
+
+Open files: each worker raises its soft open-file limit (ulimit -n) to the hard
+limit at start, as Go and nginx's worker_rlimit_nofile do, wherever it can call
+libc (Linux x86_64; Bun, Deno with --allow-ffi, Node with koffi). Out of file
+descriptors, --io syscall pauses accepting for 100 ms and says so at most once
+every 5 s, with a count.
+`;
