@@ -18,6 +18,17 @@ export interface HttpCore {
   clock(now: number): void;
   /** How often `tick` must run, in ms: often enough for the shortest timeout to be honoured within ~25%. */
   readonly tickMs: number;
+  /**
+   * Milliseconds until `tick` must run next: `tickMs`, or sooner when a deferred answer
+   * (a responder's delay) is due. Every back end arms its next tick from this, after each tick.
+   */
+  nextTimeout(): number;
+  /**
+   * Set by the back end: the core calls it when it arms a timer due in `ms`, possibly sooner
+   * than the back end's next tick; the back end must then tick within `ms`. A loop that asks
+   * `nextTimeout()` before every wait (epoll, io_uring) may leave it null.
+   */
+  onWake: ((ms: number) => void) | null;
   /** Open connections. */
   readonly size: number;
   /**
@@ -71,9 +82,12 @@ export function createHttpCore(config: Config, now: number = Date.now()): HttpCo
   };
 
   const shortest = Math.min(config.headerTimeout, config.idleTimeout) * 1000;
+  const tickMs = Math.max(25, Math.min(1000, Math.floor(shortest / 4)));
   return {
     handler,
-    tickMs: Math.max(25, Math.min(1000, Math.floor(shortest / 4))),
+    tickMs,
+    nextTimeout: () => tickMs,
+    onWake: null,
     get size() {
       return connections.size;
     },
