@@ -20,42 +20,23 @@
 # Ends with "N passed, N failed" and exits 1 if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+POLL_TRIES=150
+source test/lib/container.sh
 
 RUNTIME=${RUNTIME:-bun}
 IMAGE="localhost/hello-server:test-$RUNTIME"
-NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]')
-NODE_IMAGE=${NODE_IMAGE:-docker.io/library/node:${NODE_MAJOR}-bookworm-slim}
 STOP_LIMIT_MS=3000
 # Image size / executable size, at most (issue 9: the loader and C library add ~3 MB to ~110 MB).
 MAX_IMAGE_RATIO=1.1
 # How the serving containers run: what readOnlyRootFilesystem, drop ALL and
 # allowPrivilegeEscalation: false give a pod. --read-only-tmpfs=false: no /tmp, /run, /var/tmp either.
 HARDENED=(--read-only --read-only-tmpfs=false --cap-drop ALL --security-opt no-new-privileges)
-# Bounded polls: 150 × 0.1 s. The server starts in well under a second; the rest is podman.
-POLL_TRIES=150
 
-passed=0
-failed=0
 containers=()
-
-ms() { date +%s%3N; }
-pass() { passed=$((passed + 1)); printf '  ok    %s\n' "$*"; }
-fail() { failed=$((failed + 1)); printf '  FAIL  %s\n' "$*"; }
-expect_eq() { # name actual expected
-  if [[ "$2" == "$3" ]]; then pass "$1 = $3"; else fail "$1: got '$2', expected '$3'"; fi
-}
-step_start=0
-step() { step_start=$(ms); printf '%s\n' "== $*"; }
-step_done() { printf '   (%d ms)\n' "$(($(ms) - step_start))"; }
-
 cleanup() {
   ((${#containers[@]} > 0)) && podman rm -f -t 0 "${containers[@]}" >/dev/null 2>&1
 }
 trap cleanup EXIT
-
-free_port() {
-  node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
-}
 
 # Starts a container named hello-server-test-$$-<name> from $IMAGE; extra podman-run
 # arguments in "$@". Sets CONTAINER to its name (not a subshell: cleanup needs the list).
@@ -68,39 +49,26 @@ start_container() {
   podman run -d --name "$CONTAINER" "$@" "$IMAGE" >/dev/null 2>&1
 }
 
+listening_or_exited() {
+  podman logs "$1" 2>&1 | grep -q 'hello-server listening on' || [[ "$(podman inspect -f '{{.State.Running}}' "$1")" != true ]]
+}
+
 # Waits for the listening line, which every mode prints once all its workers listen.
 # Prints that line; fails if the container exits or stays silent.
 wait_listening() {
   local id=$1 line
-  for ((i = 0; i < POLL_TRIES; i++)); do
-    line=$(podman logs "$id" 2>&1 | grep -m1 'hello-server listening on')
-    if [[ -n "$line" ]]; then printf '%s\n' "$line"; return 0; fi
-    [[ "$(podman inspect -f '{{.State.Running}}' "$id")" == true ]] || break
-    sleep 0.1
-  done
+  poll listening_or_exited "$id"
+  line=$(podman logs "$id" 2>&1 | grep -m1 'hello-server listening on')
+  if [[ -n "$line" ]]; then printf '%s\n' "$line"; return 0; fi
   podman logs "$id" 2>&1 | tail -5 | sed 's/^/        /'
   return 1
 }
 
 get() { curl -s -m 2 "http://127.0.0.1:$1/"; }
 
-# Workers serving in a container, from three views that must agree:
-#  - the listening line: "(…, pid 1, N workers, …)" from the supervisor, no count when one
-#    process serves alone (--workers 1, or auto on one CPU: no supervisor);
-#  - "hello-server: worker <pid> started" lines: one per serving process, either way;
-#  - processes in the container: N workers + the supervisor, or 1.
-# Prints N, or "inconsistent: …".
-count_workers() {
-  local id=$1 line=$2 n started procs supervisor=1
-  n=$(sed -nE 's/.*, ([0-9]+) workers,.*/\1/p' <<<"$line")
-  [[ -z "$n" ]] && n=1 supervisor=0
-  started=$(podman logs "$id" 2>&1 | grep -cE '^hello-server: worker [0-9]+ started')
-  procs=$(podman top "$id" pid | tail -n +2 | wc -l)
-  if ((started == n && procs == n + supervisor)); then
-    printf '%s\n' "$n"
-  else
-    printf 'inconsistent: listening line says %s, %s "worker started" lines, %s processes\n' "$n" "$started" "$procs"
-  fi
+# The serving processes of a container (see count_workers), from its text log lines.
+workers_of() {
+  count_workers "$1" "$2" "$(podman logs "$1" 2>&1 | grep -cE '^hello-server: worker [0-9]+ started')"
 }
 
 # The image's files, from its mounted root: /hello-server and shared objects (lib*.so.N, ld-linux*)
@@ -137,27 +105,12 @@ check_stop() {
   expect_eq "$name: exit code after SIGTERM" "$code" 0
 }
 
-if ((EUID != 0)); then
-  echo "test/docker.sh: run as root (it uses rootful podman, as set up by .ci/docker-setup.sh)" >&2
-  exit 1
-fi
-if ! command -v podman >/dev/null || ! podman image exists "$NODE_IMAGE"; then
-  echo "test/docker.sh: podman or $NODE_IMAGE missing; run: bash .ci/docker-setup.sh" >&2
-  exit 1
-fi
+require_podman test/docker.sh curl
 cpus=$(nproc)
-t_all=$(ms)
 
 step "build $IMAGE (RUNTIME=$RUNTIME, NODE_IMAGE=$NODE_IMAGE)"
-previous=$(podman image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null)
-if podman build --format docker --build-arg "RUNTIME=$RUNTIME" --build-arg "NODE_IMAGE=$NODE_IMAGE" -t "$IMAGE" . >/tmp/hello-server-docker-build.log 2>&1; then
-  pass "podman build"
-  # The previous build's image is untagged now: drop it (its build-stage layers stay as cache).
-  [[ -n "$previous" && "$previous" != "$(podman image inspect -f '{{.Id}}' "$IMAGE")" ]] && podman rmi "$previous" >/dev/null 2>&1
-else
-  fail "podman build (log: /tmp/hello-server-docker-build.log)"
-  tail -20 /tmp/hello-server-docker-build.log | sed 's/^/        /'
-  printf '%d passed, %d failed\n' "$passed" "$failed"
+if ! build_image "$IMAGE" /tmp/hello-server-docker-build.log --build-arg "RUNTIME=$RUNTIME"; then
+  summary
   exit 1
 fi
 step_done
@@ -179,7 +132,7 @@ main=$CONTAINER
 if line=$(wait_listening "$main"); then
   pass "listening: $line"
   expect_eq "body from 127.0.0.1:$port" "$(get "$port")" "hello"
-  expect_eq "workers with $cpus CPUs" "$(count_workers "$main" "$line")" "$cpus"
+  expect_eq "workers with $cpus CPUs" "$(workers_of "$main" "$line")" "$cpus"
 else
   fail "container did not report listening"
 fi
@@ -204,7 +157,7 @@ start_container one-cpu "${HARDENED[@]}" --cpus 1 -e BODY=one-cpu -p "127.0.0.1:
 one=$CONTAINER
 if line=$(wait_listening "$one"); then
   expect_eq "body from BODY=one-cpu" "$(get "$port1")" "one-cpu"
-  expect_eq "workers with --cpus 1" "$(count_workers "$one" "$line")" 1
+  expect_eq "workers with --cpus 1" "$(workers_of "$one" "$line")" 1
 else
   fail "--cpus 1 container did not report listening"
 fi
@@ -234,13 +187,10 @@ else
     tar -C "$ctx" -c . | podman import --quiet --arch arm64 - "$ARM64_LIBC_IMAGE" >/dev/null
     rm -rf "$ctx"
   fi
-  previous=$(podman image inspect -f '{{.Id}}' "$ARM64_IMAGE" 2>/dev/null)
   # podman 4.3 (buildah 1.28) derives TARGETARCH from --platform but leaves BUILDPLATFORM and
   # BUILDARCH unset; BuildKit sets all of them.
-  if podman build --format docker --platform linux/arm64 --build-arg BUILDPLATFORM=linux/amd64 --build-arg BUILDARCH=amd64 \
-      --build-arg "NODE_IMAGE=$NODE_IMAGE" --build-arg "BASE_IMAGE=$ARM64_LIBC_IMAGE" -t "$ARM64_IMAGE" . >/tmp/hello-server-docker-build-arm64.log 2>&1; then
-    pass "podman build --platform linux/arm64"
-    [[ -n "$previous" && "$previous" != "$(podman image inspect -f '{{.Id}}' "$ARM64_IMAGE")" ]] && podman rmi "$previous" >/dev/null 2>&1
+  if build_image "$ARM64_IMAGE" /tmp/hello-server-docker-build-arm64.log --platform linux/arm64 \
+      --build-arg BUILDPLATFORM=linux/amd64 --build-arg BUILDARCH=amd64 --build-arg "BASE_IMAGE=$ARM64_LIBC_IMAGE"; then
     expect_eq "Architecture" "$(podman image inspect -f '{{.Architecture}}' "$ARM64_IMAGE")" arm64
     expect_eq "USER" "$(podman image inspect -f '{{.Config.User}}' "$ARM64_IMAGE")" "10001:10001"
     check_image_files "$ARM64_IMAGE"
@@ -250,23 +200,14 @@ else
     porta=$(free_port)
     env -i "$QEMU" -L "$mnt" "$mnt/hello-server" --port "$porta" --host 127.0.0.1 --workers 1 2>/tmp/hello-server-arm64.log &
     qpid=$!
-    for ((i = 0; i < POLL_TRIES; i++)); do
-      grep -q 'hello-server listening on' /tmp/hello-server-arm64.log && break
-      kill -0 "$qpid" 2>/dev/null || break
-      sleep 0.1
-    done
+    poll eval "grep -q 'hello-server listening on' /tmp/hello-server-arm64.log || ! kill -0 $qpid 2>/dev/null"
     expect_eq "qemu: body from 127.0.0.1:$porta" "$(get "$porta")" "hello"
     kill -TERM "$qpid"
     wait "$qpid"
     expect_eq "qemu: exit code after SIGTERM" "$?" 0
     podman image unmount "$ARM64_IMAGE" >/dev/null 2>&1
-  else
-    fail "podman build --platform linux/arm64 (log: /tmp/hello-server-docker-build-arm64.log)"
-    tail -20 /tmp/hello-server-docker-build-arm64.log | sed 's/^/        /'
   fi
   step_done
 fi
 
-printf 'total %d ms\n' "$(($(ms) - t_all))"
-printf '%d passed, %d failed\n' "$passed" "$failed"
-((failed == 0))
+summary

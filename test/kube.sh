@@ -27,29 +27,15 @@
 # Ends with "N passed, N failed" and exits 1 if anything failed.
 set -uo pipefail
 cd "$(dirname "$0")/.."
+POLL_TRIES=200
+source test/lib/container.sh
 
-NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]')
-NODE_IMAGE=${NODE_IMAGE:-docker.io/library/node:${NODE_MAJOR}-bookworm-slim}
 IMAGE=${KUBE_IMAGE:-localhost/hello-server:kube-test}
 BUN=node_modules/.bin/bun
-# Bounded polls: 200 × 0.1 s. The server starts in well under a second; the rest is podman.
-POLL_TRIES=200
 
-passed=0
-failed=0
 play_files=()
 followers=()
 tmp=$(mktemp -d)
-
-ms() { date +%s%3N; }
-pass() { passed=$((passed + 1)); printf '  ok    %s\n' "$*"; }
-fail() { failed=$((failed + 1)); printf '  FAIL  %s\n' "$*"; }
-expect_eq() { # name actual expected
-  if [[ "$2" == "$3" ]]; then pass "$1 = $3"; else fail "$1: got '$2', expected '$3'"; fi
-}
-step_start=0
-step() { step_start=$(ms); printf '%s\n' "== $*"; }
-step_done() { printf '   (%d ms)\n' "$(($(ms) - step_start))"; }
 
 # This run's pods (their names carry kube-test-$$), whatever state they are in: kube down
 # leaves a pod whose start failed.
@@ -62,32 +48,26 @@ cleanup() {
   local f pid
   for pid in "${followers[@]}"; do kill "$pid" 2>/dev/null; done
   for f in "${play_files[@]}"; do podman kube down "$f" >/dev/null 2>&1; done
-  remove_pods
+  command -v podman >/dev/null && remove_pods
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-free_port() {
-  node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
-}
-
 # HTTP status of GET <path> on the published port ("000" when nothing answers).
 status_of() { curl -s -o /dev/null -m 2 -w '%{http_code}' "http://127.0.0.1:$1$2"; }
+status_is() { [[ "$(status_of "$1" "$2")" == "$3" ]]; }
 
 # Waits until GET <path> answers <status>; prints the milliseconds it took. Fails after POLL_TRIES.
-wait_status() {
-  local port=$1 path=$2 want=$3 t0 i
+wait_status() { # port path status
+  local t0
   t0=$(ms)
-  for ((i = 0; i < POLL_TRIES; i++)); do
-    [[ "$(status_of "$port" "$path")" == "$want" ]] && { printf '%s\n' "$(($(ms) - t0))"; return 0; }
-    sleep 0.1
-  done
-  return 1
+  poll status_is "$@" || return 1
+  printf '%s\n' "$(($(ms) - t0))"
 }
 
 # Runs one manifest under kube play and checks it. Args: case name, manifest file, description.
 run_case() {
-  local case=$1 manifest=$2 what=$3 port play facts t_play out ctr ready_ms line n started procs supervisor=1
+  local case=$1 manifest=$2 what=$3 port play facts t_play out ctr ready_ms line
   step "$case: $what"
   port=$(free_port)
   play="$tmp/$case.json"
@@ -134,7 +114,7 @@ run_case() {
   expect_eq "$case: WORKERS in the container (Downward API, limits.cpu $cpu_limit)" \
     "$(podman inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$ctr" | sed -n 's/^WORKERS=//p')" "$workers"
   # Every line JSON with an event (LOG_FORMAT=json); the listening event once all workers listen.
-  for ((i = 0; i < POLL_TRIES; i++)); do grep -q '"event":"listening"' "$tmp/$case.log" && break; sleep 0.1; done
+  poll grep -q '"event":"listening"' "$tmp/$case.log"
   if node -e 'const lines = require("fs").readFileSync(process.argv[1], "utf8").trim().split("\n");
       for (const l of lines) { const o = JSON.parse(l); if (typeof o.event !== "string" || typeof o.time !== "string") throw new Error(l); }
       if (lines.length === 0) throw new Error("no lines");' "$tmp/$case.log" 2>/dev/null; then
@@ -144,15 +124,8 @@ run_case() {
     sed 's/^/        /' "$tmp/$case.log" | head -5
   fi
   line=$(grep -m1 '"event":"listening"' "$tmp/$case.log")
-  n=$(sed -nE 's/.*, ([0-9]+) workers,.*/\1/p' <<<"$line")
-  [[ -z "$n" ]] && n=1 supervisor=0
-  started=$(grep -c '"event":"worker_started"' "$tmp/$case.log")
-  procs=$(podman top "$ctr" pid | tail -n +2 | wc -l)
-  if ((started == n && procs == n + supervisor)); then
-    expect_eq "$case: workers (listening line, worker_started events, $procs processes)" "$n" "$workers"
-  else
-    fail "$case: inconsistent workers: listening line says $n, $started worker_started events, $procs processes"
-  fi
+  expect_eq "$case: workers (listening line, worker_started events, processes)" \
+    "$(count_workers "$ctr" "$line" "$(grep -c '"event":"worker_started"' "$tmp/$case.log")")" "$workers"
   expect_eq "$case: user" "$(podman inspect -f '{{.Config.User}}' "$ctr")" "10001:10001"
   expect_eq "$case: read-only root filesystem" "$(podman inspect -f '{{.HostConfig.ReadonlyRootfs}}' "$ctr")" "true"
   expect_eq "$case: effective capabilities" "$(podman inspect -f '{{.EffectiveCaps}}' "$ctr")" "[]"
@@ -202,32 +175,14 @@ run_case() {
   step_done
 }
 
-if ((EUID != 0)); then
-  echo "test/kube.sh: run as root (it uses rootful podman, as set up by .ci/docker-setup.sh)" >&2
-  exit 1
-fi
-if ! command -v podman >/dev/null || ! command -v curl >/dev/null; then
-  echo "test/kube.sh: podman or curl missing; run: bash .ci/docker-setup.sh" >&2
-  exit 1
-fi
-t_all=$(ms)
+require_podman test/kube.sh curl
 
 if [[ -n "${KUBE_IMAGE:-}" ]]; then
   podman image exists "$IMAGE" || { echo "test/kube.sh: KUBE_IMAGE=$IMAGE does not exist" >&2; exit 1; }
 else
   step "build $IMAGE (the Dockerfile, RUNTIME=bun, NODE_IMAGE=$NODE_IMAGE)"
-  if ! podman image exists "$NODE_IMAGE"; then
-    echo "test/kube.sh: $NODE_IMAGE missing; run: bash .ci/docker-setup.sh" >&2
-    exit 1
-  fi
-  previous=$(podman image inspect -f '{{.Id}}' "$IMAGE" 2>/dev/null)
-  if podman build --format docker --build-arg RUNTIME=bun --build-arg "NODE_IMAGE=$NODE_IMAGE" -t "$IMAGE" . >/tmp/hello-server-kube-build.log 2>&1; then
-    pass "podman build"
-    [[ -n "$previous" && "$previous" != "$(podman image inspect -f '{{.Id}}' "$IMAGE")" ]] && podman rmi "$previous" >/dev/null 2>&1
-  else
-    fail "podman build (log: /tmp/hello-server-kube-build.log)"
-    tail -20 /tmp/hello-server-kube-build.log | sed 's/^/        /'
-    printf '%d passed, %d failed\n' "$passed" "$failed"
+  if ! build_image "$IMAGE" /tmp/hello-server-kube-build.log --build-arg RUNTIME=bun; then
+    summary
     exit 1
   fi
   step_done
@@ -242,6 +197,4 @@ else
   fail "helm template (2cpu): $(cat "$tmp/2cpu.err")"
 fi
 
-printf 'total %d ms\n' "$(($(ms) - t_all))"
-printf '%d passed, %d failed\n' "$passed" "$failed"
-((failed == 0))
+summary
