@@ -65,6 +65,8 @@ export class ChunkedDecoder {
   private state: StateValue = State.SIZE_START;
   private size = 0;
   private digits = 0;
+  /** The first significant hex digit of the size, for the 2^63 − 1 bound. */
+  private lead = 0;
   private remaining = 0;
   private total = 0;
   private lineBytes = 0;
@@ -111,9 +113,14 @@ export class ChunkedDecoder {
               this.size = this.digits = 0;
               this.state = State.SIZE;
             }
-            // Leading zeros do not count; beyond MAX_LENGTH_DIGITS significant hex digits the size
-            // is larger than any accepted body (and past 2^53 it would not be exact).
-            if ((this.digits > 0 || v !== 0) && ++this.digits > Limits.MAX_LENGTH_DIGITS) return this.fail("BODY_TOO_LARGE");
+            // Leading zeros do not count. RFC 9110 §8.6 (a chunk-size is a length too): past 2^63 − 1
+            // a size cannot be represented, so it is no size at all: 400, as llhttp and nginx answer.
+            // A representable one over the body limit gets 413 when its line ends, below.
+            if (this.digits > 0 || v !== 0) {
+              if (++this.digits === 1) this.lead = v;
+              if (this.digits > Limits.MAX_LENGTH_HEX_DIGITS || (this.digits === Limits.MAX_LENGTH_HEX_DIGITS && this.lead > 7)) return this.fail("BAD_CHUNK");
+            }
+            // Past 2^53 the double is inexact, but then it is over any --max-body-size too.
             this.size = this.size * 16 + v;
             p++;
             break;

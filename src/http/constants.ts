@@ -77,8 +77,18 @@ export const REASON: Readonly<Record<number, string>> = {
 export const Limits = {
   /** Request line (method SP target SP version): over it, 414 — RFC 9112 §3 recommends supporting at least 8000 octets. */
   REQUEST_LINE: 8192,
-  /** Digits accepted in Content-Length / chunk-size before the value is treated as too large. */
-  MAX_LENGTH_DIGITS: 15,
+  /**
+   * A method token longer than this gets 501 as soon as its next byte arrives, before the request
+   * line's length is judged: RFC 9112 §3, "a server that receives a method longer than any that it
+   * implements SHOULD respond with a 501" (414 is the target's, RFC 9110 §15.5.15). The longest
+   * registered method, UPDATEREDIRECTREF, has 17 bytes.
+   */
+  METHOD: 32,
+  /**
+   * Significant hex digits of the largest chunk-size that is a length at all, 2^63 − 1 (16 digits,
+   * the first at most 7): see {@link MAX_LENGTH_DECIMAL}.
+   */
+  MAX_LENGTH_HEX_DIGITS: 16,
   /** Chunk extensions are discarded; bound them so a client cannot stream an endless one. */
   CHUNK_EXTENSION: 4096,
   /** Output queued for a client that does not read, before the core stops reading from it. */
@@ -86,6 +96,14 @@ export const Limits = {
   /** How long a closing connection keeps reading (and discarding) after FIN, so its response is not reset (RFC 9112 §9.6). */
   LINGER_MS: 2000,
 } as const;
+
+/**
+ * The largest Content-Length that is a length at all: 2^63 − 1, the largest a signed 64-bit integer
+ * holds, where nginx (off_t) and Go (int64) stop too. RFC 9110 §8.6: a recipient must anticipate
+ * numerals too large to convert; a longer one is no length (400), while a representable one over
+ * --max-body-size is 413. Compared digit by digit, since a double cannot tell 2^63 − 1 from 2^63.
+ */
+export const MAX_LENGTH_DECIMAL: Uint8Array = Uint8Array.from("9223372036854775807", (c) => c.charCodeAt(0));
 
 /** Byte values the parser compares against. */
 export const Byte = {

@@ -7,7 +7,7 @@
  * whole is parsed by head.ts and never comes here. Resumable: each call
  * continues where the last one stopped, so a trickled head costs O(bytes).
  */
-import { Byte, FIELD_VALUE_CHAR, type ParseErrorKind, TARGET_CHAR, TCHAR } from "./constants.ts";
+import { Byte, FIELD_VALUE_CHAR, Limits, type ParseErrorKind, TARGET_CHAR, TCHAR } from "./constants.ts";
 import { requestLineError } from "./head.ts";
 
 /** Every state, in the order the grammar visits them. */
@@ -57,7 +57,12 @@ export class HeadPrefix {
   private step(b: number): ParseErrorKind | null {
     switch (this.state) {
       case State.METHOD:
-        if (TCHAR[b] === 1) break;
+        // RFC 9112 §3: a method longer than any implemented gets 501 at once, as head.ts answers
+        // it, and never the 414 of a long request line (head-reader.ts judges the length after this).
+        if (TCHAR[b] === 1) {
+          if (this.elementBytes === Limits.METHOD) return "METHOD_NOT_IMPLEMENTED";
+          break;
+        }
         // RFC 9112 §3: method SP request-target, one SP.
         if (b !== Byte.SP || this.elementBytes === 0) return "BAD_REQUEST_LINE";
         return this.next(State.TARGET);

@@ -140,12 +140,14 @@ export class HeadReader {
     }
   }
 
-  /** RFC 9112 §3: a request starts with a method token and SP; anything else is refused now. */
+  /** RFC 9112 §3: a request starts with a method token (of at most Limits.METHOD bytes) and SP; anything else is refused now. */
   private checkMethodPrefix(buf: Uint8Array, start: number, end: number): number {
     for (let i = start; i < end; i++) {
       const b = buf[i]!;
       if (b === Byte.SP) return i === start ? this.fail("BAD_REQUEST_LINE") : HeadStatus.NEED_MORE;
       if (TCHAR[b] !== 1) return this.fail("BAD_REQUEST_LINE");
+      // RFC 9112 §3: a method longer than any implemented gets 501, at the byte head.ts and head-prefix.ts judge it.
+      if (i - start === Limits.METHOD) return this.fail("METHOD_NOT_IMPLEMENTED");
     }
     return HeadStatus.NEED_MORE;
   }

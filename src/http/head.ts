@@ -4,7 +4,7 @@
  * head is read in place from the caller's bytes. Finding where a head ends
  * in a stream of chunks is {@link ./scanner.ts}'s job.
  */
-import { Byte, FIELD_VALUE_CHAR, HEX_VALUE, HOST_CHAR, Limits, type ParseErrorKind, PCT, TARGET_CHAR, TCHAR } from "./constants.ts";
+import { Byte, FIELD_VALUE_CHAR, HEX_VALUE, HOST_CHAR, Limits, MAX_LENGTH_DECIMAL, type ParseErrorKind, PCT, TARGET_CHAR, TCHAR } from "./constants.ts";
 
 /** Methods answered with the configured response; any other token gets 501 (RFC 9110 §9.1). */
 export const Method = { OTHER: 0, GET: 1, HEAD: 2, POST: 3, PUT: 4, DELETE: 5, PATCH: 6, OPTIONS: 7 } as const;
@@ -141,6 +141,10 @@ function fail(out: RequestHead, kind: ParseErrorKind): void {
 function parseRequestLine(buf: Uint8Array, start: number, end: number, out: RequestHead): number {
   let p = start;
   while (p < end && TCHAR[buf[p]!] === 1) p++;
+  // RFC 9112 §3: a method longer than any this server implements gets 501, judged on the method
+  // alone (a head still arriving is judged at the same byte: head-prefix.ts, head-reader.ts), so a
+  // long one is never taken for a long request line (414, which is the target's).
+  if (p - start > Limits.METHOD) return (fail(out, "METHOD_NOT_IMPLEMENTED"), end);
   if (p === start || buf[p] !== Byte.SP) return (fail(out, "BAD_REQUEST_LINE"), end);
   const methodEnd = p;
   out.method = Method.OTHER;
@@ -301,43 +305,45 @@ function transferCoding(buf: Uint8Array, s: number, e: number): void {
 }
 
 /**
- * RFC 9110 §8.6: Content-Length = 1*DIGIT; a list of identical values
- * (from duplicated fields or a comma list) may be accepted as one, anything
- * else is an unrecoverable framing error (RFC 9112 §6.3 item 5).
+ * RFC 9110 §8.6: Content-Length = 1*DIGIT, one field with one value; anything else is an
+ * unrecoverable framing error, 400 and close (RFC 9112 §6.3 item 5).
  */
 function contentLength(buf: Uint8Array, start: number, end: number, out: RequestHead): void {
-  if (start === end) {
+  // RFC 9110 §8.6 lets a recipient either reject a list of identical values ("5, 5", or the
+  // field repeated) or collapse it into one. The strict reading, as nginx, node:http and llhttp
+  // take it: a proxy in front may not have collapsed it, and then the two frame different bodies.
+  if (sawContentLength || start === end) {
     badContentLength = true;
     return;
   }
-  contentLengthSeen = 0;
-  scanList(buf, start, end, contentLengthElement);
-  // A value of only commas and spaces has no element at all.
-  if (contentLengthSeen === 0) badContentLength = true;
-  else out.contentLength = contentLengthValue;
-}
-
-let contentLengthSeen = 0;
-let contentLengthValue = 0;
-
-function contentLengthElement(b: Uint8Array, s: number, e: number): void {
+  sawContentLength = true;
+  let significant = start;
+  while (significant < end && buf[significant] === Byte.ZERO) significant++;
   let n = 0;
-  let digits = 0;
-  for (let i = s; i < e; i++) {
-    const c = b[i]!;
+  for (let i = start; i < end; i++) {
+    const c = buf[i]!;
     if (!isDigit(c)) {
       badContentLength = true;
       return;
     }
-    // Leading zeros do not count (1*DIGIT allows them). Beyond MAX_LENGTH_DIGITS significant
-    // digits the value cannot be exact in a double; it is over any body limit anyway.
-    if (digits > 0 || c !== Byte.ZERO) digits++;
-    n = digits > Limits.MAX_LENGTH_DIGITS ? Number.MAX_SAFE_INTEGER : n * 10 + (c - Byte.ZERO);
+    // Past 2^53 the double is inexact, but then it is over any --max-body-size (at most 2^53 − 1) too.
+    n = n * 10 + (c - Byte.ZERO);
   }
-  if (sawContentLength && n !== contentLengthValue) badContentLength = true;
-  sawContentLength = true;
-  contentLengthSeen++;
-  contentLengthValue = n;
+  // RFC 9110 §8.6: a recipient must anticipate numerals too large to convert. One past 2^63 − 1 is
+  // no length at all (400, as llhttp and nginx answer); a representable one over the limit is 413.
+  if (!representableDecimal(buf, significant, end)) badContentLength = true;
+  else out.contentLength = n;
+}
+
+/** Whether the digits buf[start, end), without leading zeros, are at most {@link MAX_LENGTH_DECIMAL}. */
+function representableDecimal(buf: Uint8Array, start: number, end: number): boolean {
+  const digits = end - start;
+  if (digits !== MAX_LENGTH_DECIMAL.length) return digits < MAX_LENGTH_DECIMAL.length;
+  for (let i = 0; i < digits; i++) {
+    const d = buf[start + i]! - MAX_LENGTH_DECIMAL[i]!;
+    if (d !== 0) return d < 0;
+  }
+  return true;
 }
 
 /**
@@ -370,6 +376,9 @@ function finishHead(out: RequestHead, maxBodySize: number): void {
     if (sawContentLength) return fail(out, "CONTENT_LENGTH_AND_TRANSFER_ENCODING");
     // RFC 9112 §6.1: Transfer-Encoding in an HTTP/1.0 request means faulty framing.
     if (out.minor === 0) return fail(out, "TRANSFER_ENCODING_HTTP10");
+    // RFC 9112 §6.3 item 4: chunked present but not the final coding ("chunked, gzip") MUST get 400
+    // and close, whatever the other coding is: this comes before §6.1's 501 for an unknown coding.
+    if (teChunkedCount > 0 && !teLastChunked) return fail(out, "CHUNKED_NOT_FINAL");
     // RFC 9112 §6.1: a transfer coding the server does not understand (anything but chunked) gets 501.
     if (teCodings !== teChunkedCount) return fail(out, "UNKNOWN_TRANSFER_ENCODING");
     // RFC 9112 §6.3 item 4: unless chunked is the final coding (and, §6.1, applied once) the

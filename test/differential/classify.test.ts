@@ -49,6 +49,29 @@ test("real verdicts: a chunk-ext BWS is a listed leniency, a smuggling pair is r
   }
 });
 
+test("issue 16: a chunked that is not final, an unrepresentable length, a 100 KB method and a collapsible Content-Length are refused, as llhttp refuses them", async () => {
+  const inputs: Array<[string, string]> = [
+    ["POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked, gzip\r\n\r\n0\r\n\r\n", "CHUNKED_NOT_FINAL"],
+    ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 99999999999999999999\r\n\r\n", "BAD_CONTENT_LENGTH"],
+    ["POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF0\r\n", "BAD_CHUNK"],
+    [`${"M".repeat(100 * 1024)} / HTTP/1.1\r\nHost: a\r\n\r\n`, "METHOD_NOT_IMPLEMENTED"],
+    ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 1000,1000\r\n\r\n", "BAD_CONTENT_LENGTH"],
+    ["POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nContent-Length: 5\r\n\r\nhello", "BAD_CONTENT_LENGTH"],
+  ];
+  const oracle = new LlhttpOracle();
+  try {
+    const llhttps = await oracle.verdicts(inputs.map(([s]) => bytes(s)));
+    inputs.forEach(([s, kind], i) => {
+      const hello = helloVerdict(bytes(s));
+      expect(hello.code).toBe(kind);
+      expect(llhttps[i]!.end).toBe(End.REFUSED);
+      expect(compare(bytes(s), hello, llhttps[i]!).outcome).toBe(Outcome.AGREE);
+    });
+  } finally {
+    await oracle.close();
+  }
+});
+
 test("a failure is minimised and saved as a conformance case that parses", async () => {
   const input = bytes("GET /a/b?c HTTP/1.1\r\nAccept: */*\r\nX-A: 1\r\n\r\n");
   const oracle = new LlhttpOracle();

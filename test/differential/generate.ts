@@ -29,11 +29,11 @@ const METHODS = ["GET", "GET", "GET", "POST", "POST", "HEAD", "PUT", "DELETE", "
 const TARGETS = ["/", "/", "/a/b?c=d&e", "/%41%20", "http://h/x", "https://h:8443/p?q", "/;a=b", "//x"];
 const EXTRA: Field[] = [["Accept", "*/*"], ["User-Agent", "fz/1"], ["X-A", "1"], ["Cookie", "a=b; c=d"], ["X-Empty", ""], ["Accept-Encoding", "gzip, br"]];
 /** Content-Length values that parsers have read differently. */
-const CL_VALUES = ["0", "5", "05", "+5", "-5", "5 ", "5,5", "5, 5", "5,6", ",5", "5,", "", "0x5", "5.0", "1e1", "\t5", "5\t", "99999999999999999999", "18446744073709551616", "18446744073709551621", "9007199254740993", "00000000000000000000005"];
+const CL_VALUES = ["0", "5", "05", "+5", "-5", "5 ", "5,5", "5, 5", "5,6", ",5", "5,", "", "0x5", "5.0", "1e1", "\t5", "5\t", "99999999999999999999", "18446744073709551616", "18446744073709551621", "9007199254740993", "9223372036854775807", "9223372036854775808", "1000,1000", "00000000000000000000005"];
 /** Transfer-Encoding values likewise. */
 const TE_VALUES = ["chunked", "Chunked", "CHUNKED", "chunked ", "chunked,", ",chunked", "chunked, chunked", "gzip, chunked", "chunked, gzip", "identity", "", " ", "x", "chunked;q=1", "\"chunked\"", "chunk", "chunkedx", "\tchunked", "gzip,chunked", "chunked , identity"];
-/** Chunk sizes around the edges: 2^53, 2^64, leading zeros, signs, hex cases. */
-const CHUNK_SIZES = ["5", "05", "0005", "00000000000000000000005", "20000000000000", "1fffffffffffff", "ffffffffffffffff", "10000000000000000", "10000000000000005", "+5", "-5", "0x5", "5 ", " 5", "5\t", "A", "a"];
+/** Chunk sizes around the edges: 2^53, 2^63, 2^64, leading zeros, signs, hex cases. */
+const CHUNK_SIZES = ["5", "05", "0005", "00000000000000000000005", "20000000000000", "1fffffffffffff", "7fffffffffffffff", "8000000000000000", "ffffffffffffffff", "FFFFFFFFFFFFFFFF0", "10000000000000000", "10000000000000005", "+5", "-5", "0x5", "5 ", " 5", "5\t", "A", "a"];
 const CHUNK_EXTS = ["", "", "", ";a", ";a=b", ";a=\"b c\"", " ;a", "; a", ";a = b", ";a=\"b\\\"c\"", ";", ";=b", ";a=", ";a=\"b", " ", " x", ";a;b=c", "\t;a"];
 /** Bytes inserted or substituted by byte-level mutations. */
 const SPECIAL = ["\r", "\n", " ", "\t", "\0", ";", "\"", ",", ":", "0", "a", "f", "F", "+", "-", "x", "\x0b", "\x0c", "\x7f", "\x80", "\xff", "\r\n", "\r\n\r\n", " \r\n"];
