@@ -1,0 +1,117 @@
+/**
+ * What one open-loop run reports, and whether it counts. A run that could
+ * not hold its rate, or whose generator sent late, measured the generator
+ * or an overload, not the server's latency at that rate: it is invalid,
+ * and so is a run with errors, non-2xx answers or wrong bodies. Pure
+ * (test/bench/openloop-validity.test.ts).
+ */
+import type { Arrivals } from "./schedule.ts";
+import type { Percentiles } from "./histogram.ts";
+
+export interface OpenLoopErrors {
+  /** socket() or connect() failed, or the connection was refused or reset while connecting. */
+  connect: number;
+  /** The server closed or reset a connection with an answer outstanding (after one retry on a fresh connection). */
+  read: number;
+  write: number;
+  /** Answers with a status outside 2xx. */
+  status: number;
+  /** Requests still unanswered when the drain time after the run ran out. */
+  timeout: number;
+}
+
+export interface OpenLoopResult {
+  url: string;
+  mode: "keepalive" | "close";
+  arrivals: Arrivals;
+  connections: number;
+  targetRate: number;
+  durationS: number;
+  /** Requests on the schedule (rate × duration for constant arrivals). */
+  scheduled: number;
+  sent: number;
+  /** Sent before the schedule's window closed: achievedRate = sentInWindow / durationS. */
+  sentInWindow: number;
+  answered: number;
+  achievedRate: number;
+  /** Scheduled requests never sent (all connections stayed busy until the drain time ran out). */
+  unsent: number;
+  errors: OpenLoopErrors;
+  /** Answers whose status, framing and body were checked (all of them), and the wrong ones. */
+  checked: number;
+  bad: number;
+  /** Times a due request found every connection busy and waited for one (the wait counts as latency). */
+  waitedForConnection: number;
+  /** Requests resent once on a fresh connection after the server closed an idle one under them. */
+  retried: number;
+  /** Scheduled send time to the last byte of the answer. */
+  latencyUs: Percentiles;
+  /**
+   * The generator's own error: actual send time minus when the request could
+   * first have left (its scheduled time, or later when it waited for a free
+   * connection, which is the server's doing and counts as latency instead).
+   */
+  latenessUs: Percentiles;
+  /** The bound on latenessUs.p99 this run was judged against. */
+  maxLatenessP99Us: number;
+  /** Latency percentile spectrum: [percentile, µs]. */
+  spectrum: Array<[number, number]>;
+  /** HdrHistogram compressed base64 (µs). */
+  histograms: { latency: string; lateness: string };
+  /** The generator's own CPU time over the run and the run's wall time (µs). */
+  generatorCpuUs: number;
+  wallUs: number;
+  valid: boolean;
+  invalidReasons: string[];
+}
+
+/**
+ * Bound on the generator's send-lateness p99, µs. Latency counts from the
+ * scheduled time, so the generator's lateness is added to the latency it
+ * reports and blamed on the server. 200 µs is the accuracy the generator
+ * must prove against a server answering after exactly D ms (p50 within
+ * D + 0.2 ms, bench/openloop/validate.ts) and about four loopback round trips
+ * of a hello request at low load: below it, the generator's error cannot
+ * move a reported percentile by more than that tolerance. A generator
+ * that is preempted (a shared machine) or saturated (a rate above what one
+ * core can send) is late by milliseconds and fails it plainly.
+ */
+export const MAX_LATENESS_P99_US = 200;
+
+/** Below this share of the scheduled requests sent within the window, the rate was not held. */
+export const MIN_ACHIEVED_SHARE = 0.99;
+
+/** Everything that makes a run not count, in words; empty = valid. */
+export function invalidReasons(r: Omit<OpenLoopResult, "valid" | "invalidReasons">): string[] {
+  const reasons: string[] = [];
+  const e = r.errors;
+  if (r.answered === 0) reasons.push("no responses");
+  if (r.scheduled > 0 && r.sentInWindow < MIN_ACHIEVED_SHARE * r.scheduled) {
+    const share = ((100 * r.sentInWindow) / r.scheduled).toFixed(1);
+    const why = r.waitedForConnection > 0
+      ? `every one of the ${r.connections} connections was busy ${r.waitedForConnection} times: the server did not keep up (or too few --connections)`
+      : "the generator fell behind its schedule";
+    reasons.push(`achieved ${Math.round(r.achievedRate)} req/s of ${r.targetRate} (${share}% of the schedule sent in time): ${why}`);
+  }
+  if (r.latenessUs.count > 0 && r.latenessUs.p99 > r.maxLatenessP99Us) {
+    reasons.push(`send lateness p99 ${Math.round(r.latenessUs.p99)} µs > ${r.maxLatenessP99Us} µs: the generator could not hold its schedule`);
+  }
+  if (e.connect > 0) reasons.push(`${e.connect} connect errors`);
+  if (e.read > 0) reasons.push(`${e.read} read errors`);
+  if (e.write > 0) reasons.push(`${e.write} write errors`);
+  if (e.status > 0) reasons.push(`${e.status} non-2xx responses`);
+  if (e.timeout > 0) reasons.push(`${e.timeout} timeouts (unanswered when the drain time ran out)`);
+  if (r.bad > 0) reasons.push(`${r.bad} wrong responses of ${r.checked} checked`);
+  if (r.unsent > 0) reasons.push(`${r.unsent} scheduled requests never sent`);
+  if (r.answered !== r.scheduled && reasons.length === 0) reasons.push(`answered ${r.answered} of ${r.scheduled} scheduled`);
+  return reasons;
+}
+
+/** The line the generator prints on stdout; compare.ts and validate.ts read it. */
+export const RESULT_MARK = "OPENLOOP_RESULT ";
+
+export function parseOpenLoopOutput(stdout: string): OpenLoopResult {
+  const line = stdout.split("\n").find((l) => l.startsWith(RESULT_MARK));
+  if (line === undefined) throw new Error(`no ${RESULT_MARK.trim()} line in the generator's output`);
+  return JSON.parse(line.slice(RESULT_MARK.length), (_k, v) => (v === null ? NaN : v)) as OpenLoopResult;
+}
