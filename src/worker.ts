@@ -3,19 +3,25 @@
  * The back end is picked here, by runtime and --io; everything above this
  * file is runtime-neutral.
  */
-import type { Adapter, Listener } from "./adapters/types.ts";
+import type { Backend, TlsOptions } from "./adapters/types.ts";
 import type { Config } from "./config.ts";
 import { createHttpCore } from "./http/server.ts";
+import { startCounting } from "./metrics/counters.ts";
+import { watchResponder } from "./respond/echo-compose.ts";
+import { readIdentity, servedByValue } from "./respond/echo-identity.ts";
 import { nodeAutoFallbackReason, syscallPreferred, syscallUnavailableReason } from "./io/available.ts";
 import { raiseOpenFileLimitAtStart } from "./io/rlimit.ts";
 import { uringUnavailableReason } from "./io/uring/available.ts";
 import { WORKER_ENV } from "./spawner/protocol.ts";
 import { detectRuntime, type RuntimeName } from "./runtime.ts";
 import { warn } from "./spawner/log.ts";
+import { readTlsFiles } from "./tls/files.ts";
 
 export interface Worker {
   /** The port actually bound (useful with --port 0). */
   readonly port: number;
+  /** The HTTPS port when --tls-port serves HTTPS beside plain HTTP on `port`; else null. */
+  readonly tlsPort: number | null;
   /** Shutdown has begun, serving goes on (--shutdown-delay): answers close their connections, the health path says 503. */
   beginShutdown(): void;
   /** Stop accepting, finish answers in flight, close idle connections; resolves when none is left. */
@@ -24,12 +30,19 @@ export interface Worker {
   forceClose(): void;
 }
 
-async function socketAdapter(runtime: RuntimeName): Promise<Adapter> {
-  // Imported lazily so each runtime only evaluates its own adapter.
-  if (runtime === "bun") return (await import("./adapters/bun.ts")).listenBun;
-  if (runtime === "deno") return (await import("./adapters/deno.ts")).listenDeno;
-  return (await import("./adapters/node.ts")).listenNode;
-}
+type Io = ReturnType<typeof resolveIo>;
+
+/**
+ * Every back end, each a module exporting one `serve` (src/adapters/types.ts, Backend),
+ * imported lazily so a worker evaluates only its own. A new back end is a folder and a row.
+ */
+const BACKENDS: Record<Exclude<Io, "socket"> | `socket-${RuntimeName}`, () => Promise<{ readonly serve: Backend }>> = {
+  "socket-bun": () => import("./adapters/bun.ts"),
+  "socket-deno": () => import("./adapters/deno.ts"),
+  "socket-node": () => import("./adapters/node.ts"),
+  syscall: () => import("./io/epoll/serve.ts"),
+  uring: () => import("./io/uring/start.ts"),
+};
 
 /**
  * The back end `--io` names, checked against what this runtime can do. `auto` picks the
@@ -38,7 +51,7 @@ async function socketAdapter(runtime: RuntimeName): Promise<Adapter> {
  * than each runtime's socket adapter in every scenario (connection-close: 0.6x on Bun,
  * 0.26x on Deno, 0.24x on Node; README, "I/O back ends").
  */
-export function resolveIo(io: Config["io"], runtime: RuntimeName, host: string): "socket" | "syscall" | "uring" {
+export function resolveIo(io: Config["io"], runtime: RuntimeName, host: string, tls = false): "socket" | "syscall" | "uring" {
   if (io === "uring") {
     // Only what is known without a system call; a kernel that refuses io_uring falls back at start.
     const reason = uringUnavailableReason(runtime);
@@ -50,6 +63,8 @@ export function resolveIo(io: Config["io"], runtime: RuntimeName, host: string):
     if (reason !== null) throw new Error(reason);
     return "syscall";
   }
+  // TLS is the runtime's own (config.ts refuses it with --io syscall|uring): auto means socket.
+  if (tls) return "socket";
   if (io === "auto" && syscallPreferred(runtime, host)) return "syscall";
   const fallback = io === "auto" ? nodeAutoFallbackReason(runtime, host) : null;
   // Said once, by the process that prints the listening line (workers stay quiet).
@@ -66,50 +81,43 @@ export async function startWorker(config: Config, opts: { reusePort: boolean }):
   const runtime = detectRuntime();
   // Soft RLIMIT_NOFILE up to the hard limit, before the first socket (io/rlimit.ts says why).
   await raiseOpenFileLimitAtStart(runtime);
-  const core = createHttpCore(config);
-  const listenOptions = { host: config.host, port: config.port, backlog: config.backlog, reusePort: opts.reusePort };
-  let listener: Listener;
-  let timer: ReturnType<typeof setInterval> | undefined;
-  const io = resolveIo(config.io, runtime, config.host);
-  if (io === "uring") {
-    // io_uring runs the core's clock between ring turns, as the syscall loop does.
-    const { runUringOrSyscall } = await import("./io/uring/start.ts");
-    listener = await runUringOrSyscall({ ...listenOptions, eager: config.eager, runtime }, core.handler, {
-      tick: (now) => core.tick(now),
-      clock: (now) => core.clock(now),
-      nextTimeout: () => core.tickMs,
-      warn,
-    });
-  } else if (io === "syscall") {
-    // The syscall loop blocks in epoll_wait, so it runs the core's clock itself instead of a setInterval.
-    const { runSyscallServer } = await import("./io/epoll/loop.ts");
-    listener = await runSyscallServer({ ...listenOptions, eager: config.eager, runtime }, core.handler, {
-      tick: (now) => core.tick(now),
-      clock: (now) => core.clock(now),
-      nextTimeout: () => core.tickMs,
-      warn,
-    });
-  } else {
-    listener = await (await socketAdapter(runtime))(listenOptions, core.handler);
-    timer = setInterval(() => core.tick(Date.now()), core.tickMs);
-  }
+  const io = resolveIo(config.io, runtime, config.host, config.tlsCert !== null);
+  const { serve } = await BACKENDS[io === "socket" ? (`socket-${runtime}` as const) : io]();
+  // Issue 18 (echo, X-Served-By, metrics): each chosen once here; all off = the prebuilt fast path.
+  const identity = readIdentity(runtime, io);
+  const counters = config.metricsPort !== null ? startCounting() : null;
+  const core = createHttpCore(config, Date.now(), { servedBy: config.servedBy ? servedByValue(identity) : null, counters });
+  const responder = watchResponder(config, core.responses, identity, counters, null);
+  if (responder !== null) core.setResponder(responder);
+  const served = await serve(
+    { host: config.host, port: config.port, backlog: config.backlog, reusePort: opts.reusePort, eager: config.eager, runtime, tls: tlsOptions(config), warn },
+    core,
+  );
   let stopping: Promise<void> | null = null;
   return {
-    port: listener.port,
+    port: served.port,
+    tlsPort: served.tlsPort,
     beginShutdown() {
       core.beginShutdown();
     },
     shutdown() {
       stopping ??= (async () => {
-        listener.stop();
+        served.stop();
         await core.shutdown();
-        clearInterval(timer);
+        served.close();
       })();
       return stopping;
     },
     forceClose() {
       core.closeAll();
-      clearInterval(timer);
+      served.close();
     },
   };
+}
+
+/** The files are read here, in the worker, so the workers of a rolling restart (SIGHUP) serve the files as they are now. */
+function tlsOptions(config: Config): TlsOptions | null {
+  if (config.tlsCert === null || config.tlsKey === null) return null;
+  const files = readTlsFiles({ tlsCert: config.tlsCert, tlsKey: config.tlsKey, tlsClientCa: config.tlsClientCa });
+  return { ...files, port: config.tlsPort, handshakeTimeoutMs: config.headerTimeout * 1000 };
 }

@@ -4,6 +4,7 @@
  * the core keeps the rest and Bun calls `drain` when writable again.
  */
 import type { Socket } from "bun";
+import { socketBackend } from "./socket.ts";
 import type { Adapter, ConnectionHandler, Listener, ListenOptions, Transport } from "./types.ts";
 
 class BunTransport implements Transport {
@@ -73,3 +74,6 @@ export const listenBun: Adapter = async <C>(options: ListenOptions, handler: Con
     },
   };
 };
+
+/** The socket back end on Bun: this listener and the shared clock (socket.ts). */
+export const serve = socketBackend(listenBun);

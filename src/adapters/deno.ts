@@ -5,6 +5,7 @@
  * rest and is told to `drain` when that write completes).
  */
 import { readFileSync } from "node:fs";
+import { socketBackend } from "./socket.ts";
 import type { Adapter, ConnectionHandler, Listener, ListenOptions, Transport } from "./types.ts";
 
 /** Per-connection read buffer: reads are concurrent across connections, so it cannot be shared. */
@@ -201,3 +202,6 @@ export const listenDeno: Adapter = async <C>(options: ListenOptions, handler: Co
     },
   };
 };
+
+/** The socket back end on Deno: this listener and the shared clock (socket.ts). */
+export const serve = socketBackend(listenDeno);

@@ -5,6 +5,7 @@
  * event resumes it.
  */
 import * as net from "node:net";
+import { socketBackend } from "./socket.ts";
 import type { Adapter, ConnectionHandler, Listener, ListenOptions, Transport } from "./types.ts";
 
 class NodeTransport implements Transport {
@@ -75,3 +76,6 @@ export const listenNode: Adapter = <C>(options: ListenOptions, handler: Connecti
     });
   });
 };
+
+/** The socket back end on Node: this listener and the shared clock (socket.ts). */
+export const serve = socketBackend(listenNode);

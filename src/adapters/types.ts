@@ -42,6 +42,11 @@ export interface Transport {
   remoteAddress?(): { readonly address: string; readonly port: number } | null;
   /** The local address and port the connection arrived on. */
   localAddress?(): { readonly address: string; readonly port: number } | null;
+  /**
+   * The verified client certificate's subject, e.g. `CN=client, O=Example` (mutual TLS,
+   * --tls-client-ca); null on plain HTTP, or where the runtime cannot tell. Absent on back ends without TLS.
+   */
+  peerCertificateSubject?(): string | null;
 }
 
 /** The core's side of a connection; `C` is the core's per-connection state. */
@@ -78,5 +83,68 @@ export interface Listener {
   stop(): void;
 }
 
-/** One back end: binds, accepts, and drives a handler. */
-export type Adapter = <C>(options: ListenOptions, handler: ConnectionHandler<C>) => Promise<Listener>;
+/** One runtime's socket layer: binds one listener, plain or TLS, and drives a handler (src/adapters/socket.ts adds the clock). */
+export type Adapter = <C>(options: ListenOptions, handler: ConnectionHandler<C>, tls: TlsOptions | null) => Promise<Listener>;
+
+/**
+ * HTTPS for a socket back end: PEM text the worker read at start (a restarted worker reads
+ * the files again, which is how SIGHUP rotates certificates). TLS 1.2 and 1.3 only, ALPN
+ * `http/1.1`; where the runtime lets the server choose, Mozilla's "intermediate" ciphers.
+ */
+export interface TlsOptions {
+  /** Certificate chain, leaf first (PEM). */
+  readonly cert: string;
+  /** The leaf's private key (PEM; ECDSA or RSA). */
+  readonly key: string;
+  /** CA bundle (PEM) that client certificates must chain to; null = no client certificates asked for. */
+  readonly clientCa: string | null;
+  /** HTTPS on this port while `port` serves plain HTTP (--tls-port); null = `port` serves HTTPS only. */
+  readonly port: number | null;
+  /** A handshake not finished within this long is cut (--header-timeout). */
+  readonly handshakeTimeoutMs: number;
+}
+
+/** What every back end is given besides the core. */
+export interface ServeOptions extends ListenOptions {
+  /** The runtime running this worker. */
+  readonly runtime: "bun" | "deno" | "node";
+  /** false = `--no-eager` (the epoll loop waits for readiness before every recv/send); socket back ends ignore it. */
+  readonly eager: boolean;
+  /** HTTPS, or null for plain HTTP. Only the socket back ends take it (config.ts refuses TLS with --io syscall|uring). */
+  readonly tls: TlsOptions | null;
+  /** A condition the operator should see (a fallback, accepts paused on EMFILE): one line. */
+  warn(line: string): void;
+}
+
+/**
+ * The core as a back end drives it (src/http/server.ts's HttpCore is one): its connection
+ * handler, and its clock. The clock duty is the same for every back end: run `tick(now)`,
+ * then run it again `nextTimeout()` ms later; when the core calls `onWake(ms)`, tick within
+ * `ms` if that is sooner. A loop that asks `nextTimeout()` before every wait may leave
+ * `onWake` alone.
+ */
+export interface ServedCore<C> {
+  readonly handler: ConnectionHandler<C>;
+  /** Advance the clock to `now` (Date.now()): refresh Date, fire due timers. */
+  tick(now: number): void;
+  /** Set the clock to `now` without running timers (a loop calls it when a wait returns with events). */
+  clock(now: number): void;
+  /** Milliseconds until `tick` must run next. */
+  nextTimeout(): number;
+  /** Set by the back end; the core calls it when it arms a timer due in `ms`. */
+  onWake: ((ms: number) => void) | null;
+}
+
+/** What a back end returns once it is accepting. */
+export interface Served extends Listener {
+  /** The HTTPS port when plain HTTP and HTTPS are served side by side (--tls-port); else null. */
+  readonly tlsPort: number | null;
+  /** The core has no connection left (or was told to cut them all): release the clock and the loop. */
+  close(): void;
+}
+
+/**
+ * One back end: the socket adapters (one file per runtime), the epoll loop, the io_uring loop.
+ * Each module exports one `serve` of this type, and src/worker.ts only picks one and calls it.
+ */
+export type Backend = <C>(options: ServeOptions, core: ServedCore<C>) => Promise<Served>;

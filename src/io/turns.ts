@@ -22,7 +22,7 @@ export const ACCEPT_BACKOFF_MS = 100;
 export interface SyscallLoopHooks {
   /** Runs the core's timers (Date header, header/idle timeouts); `now` is Date.now(). */
   tick(now: number): void;
-  /** Milliseconds until the core's next timer is due (Infinity for none). */
+  /** Milliseconds until the core's next timer is due (Infinity for none); asked after each tick and before each wait. */
   nextTimeout(now: number): number;
   /**
    * Sets the core's clock without running its timers: called when a wait returns with events,
@@ -63,8 +63,14 @@ export class LoopTurns {
     }
   }
 
-  /** How long the next wait may block: until the batch `end`, the next tick, or the end of an accept back-off. */
+  /**
+   * How long the next wait may block: until the batch `end`, the next tick, or the end of an
+   * accept back-off. The core is asked every turn, so a timer armed during the last turn's
+   * events (a deferred answer) brings the tick forward; a later answer never pushes it back.
+   */
   waitMs(now: number, end: number): number {
+    const next = now + this.hooks.nextTimeout(now);
+    if (next < this.tickAt) this.tickAt = next;
     return Math.max(0, Math.min(end, this.tickAt, this.acceptResumeAt === 0 ? end : this.acceptResumeAt) - now);
   }
 

@@ -30,7 +30,7 @@ export async function serveWith(config: Config, start: StartWorker): Promise<voi
   const runtime = detectRuntime();
   // The listening line names the I/O back end too: `--io auto` picks one per runtime. This also
   // refuses an impossible --io (syscall on Node) before any worker is spawned.
-  const io = resolveIo(config.io, runtime, config.host);
+  const io = resolveIo(config.io, runtime, config.host, config.tlsCert !== null);
   const runtimeName = `${runtime} ${runtimeVersion(runtime)}, io ${io}`;
   if (process.env[WORKER_ENV] === "1") return runWorker(config, start, currentPortSharing(io) === "reuseport");
   const workers = config.workers === "auto" ? availableCpus() : config.workers;

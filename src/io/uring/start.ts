@@ -1,11 +1,12 @@
 /**
- * `--io uring` as the worker starts it: the io_uring loop, or, where the
- * kernel refuses io_uring (seccomp in Docker's and containerd's default
- * profiles, kernel.io_uring_disabled, a kernel older than 6.0), the epoll
- * loop with one stderr line saying why.
+ * `--io uring` as a back end: the io_uring loop, or, where the kernel
+ * refuses io_uring (seccomp in Docker's and containerd's default profiles,
+ * kernel.io_uring_disabled, a kernel older than 6.0), the epoll loop with
+ * one line saying why. Either loop runs the core's clock itself (turns.ts).
  */
-import type { ConnectionHandler } from "../../adapters/types.ts";
+import type { Backend, ConnectionHandler } from "../../adapters/types.ts";
 import { runSyscallServer, type SyscallListener, type SyscallLoopHooks, type SyscallServerOptions } from "../epoll/loop.ts";
+import { loopHooks } from "../epoll/serve.ts";
 import { UringRefused } from "./ring.ts";
 import { runUringServer } from "./loop.ts";
 
@@ -23,3 +24,14 @@ export async function runUringOrSyscall<C>(
     return runSyscallServer(options, handler, hooks);
   }
 }
+
+export const serve: Backend = async (options, core) => {
+  const listener = await runUringOrSyscall(options, core.handler, loopHooks(options, core));
+  return {
+    port: listener.port,
+    tlsPort: null,
+    stop: () => listener.stop(),
+    // Either loop ends by itself once stopped with no connection left.
+    close() {},
+  };
+};

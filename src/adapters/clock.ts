@@ -1,0 +1,54 @@
+/**
+ * The core's clock for the socket back ends, whose runtime owns the event
+ * loop: one setTimeout chain, each tick arming the next `nextTimeout()` ms
+ * later, and re-armed sooner when the core calls `onWake` (a deferred
+ * answer due before the next tick). Nothing here runs per request: the
+ * chain costs one timer per tick (at most every 25 ms, usually 1 s).
+ *
+ * Due times are kept with performance.now() (sub-millisecond), so an
+ * `onWake(ms)` re-arms only when it is really sooner, and the delay is
+ * passed on unrounded: the tick fires within the runtime's own timer
+ * precision (1 ms on all three) of when the core asked.
+ */
+import type { ServedCore } from "./types.ts";
+
+export interface Clock {
+  /** No more ticks (the core has no connection left). */
+  stop(): void;
+}
+
+export function runClock<C>(core: ServedCore<C>): Clock {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  /** performance.now() at which the armed timer fires. */
+  let dueAt = Infinity;
+  let stopped = false;
+  const arm = (ms: number): void => {
+    dueAt = performance.now() + ms;
+    timer = setTimeout(tick, ms);
+  };
+  const tick = (): void => {
+    timer = undefined;
+    dueAt = Infinity;
+    core.tick(Date.now());
+    if (stopped) return;
+    // A timer the tick itself armed (through onWake) may already be sooner than nextTimeout().
+    const ms = core.nextTimeout();
+    if (timer !== undefined && performance.now() + ms >= dueAt) return;
+    clearTimeout(timer);
+    arm(ms);
+  };
+  core.onWake = (ms: number): void => {
+    if (stopped || performance.now() + ms >= dueAt) return;
+    clearTimeout(timer);
+    arm(ms);
+  };
+  arm(core.nextTimeout());
+  return {
+    stop() {
+      stopped = true;
+      core.onWake = null;
+      clearTimeout(timer);
+      timer = undefined;
+    },
+  };
+}
