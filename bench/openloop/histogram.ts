@@ -60,7 +60,7 @@ export function spectrum(h: Histogram): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   for (const p of SPECTRUM_PERCENTILES) {
     // Past 1 − 1/count the percentile is just the maximum again.
-    if (p !== 100 && p > 0 && 100 - p < 100 / h.totalCount) continue;
+    if (p !== 100 && p > 0 && 100 - p < 100 / h.totalCount - 1e-9) continue;
     out.push([p, p === 0 ? h.minNonZeroValue : p === 100 ? h.maxValue : h.getValueAtPercentile(p)]);
   }
   return out;

@@ -41,8 +41,9 @@ export function responseLength(buf: Uint8Array, len: number, head: ResponseHead)
   }
   // "HTTP/1.x NNN" (RFC 9112 §4).
   if (end < 14 || buf[0] !== 72 || buf[1] !== 84 || buf[2] !== 84 || buf[3] !== 80 || buf[4] !== 47 || buf[8] !== SP) return fail(head, "not an HTTP/1.x status line");
-  const status = (buf[9]! - 48) * 100 + (buf[10]! - 48) * 10 + (buf[11]! - 48);
-  if (!(status >= 100 && status <= 999)) return fail(head, "bad status code");
+  const d1 = buf[9]! - 48, d2 = buf[10]! - 48, d3 = buf[11]! - 48;
+  if (d1 < 1 || d1 > 9 || d2 < 0 || d2 > 9 || d3 < 0 || d3 > 9) return fail(head, "bad status code");
+  const status = d1 * 100 + d2 * 10 + d3;
   let contentLength = -1;
   // Field lines start after each CRLF of the head (RFC 9112 §5).
   for (let line = indexOfLf(buf, 0, end) + 1; line > 0 && line < end - 2; line = indexOfLf(buf, line, end) + 1) {
