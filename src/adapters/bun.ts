@@ -29,6 +29,15 @@ class BunTransport implements Transport {
   abort(): void {
     this.socket.terminate();
   }
+  // Read only when echo asks (Bun 1.4.5 fills these per call, not per connection).
+  remoteAddress(): { address: string; port: number } | null {
+    const s = this.socket;
+    return s.remoteAddress ? { address: s.remoteAddress, port: s.remotePort } : null;
+  }
+  localAddress(): { address: string; port: number } | null {
+    const s = this.socket;
+    return s.localAddress ? { address: s.localAddress, port: s.localPort } : null;
+  }
 }
 
 export const listenBun: Adapter = async <C>(options: ListenOptions, handler: ConnectionHandler<C>): Promise<Listener> => {

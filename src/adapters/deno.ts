@@ -17,6 +17,11 @@ const READ_BUFFER = 16 * 1024;
 const pool: Uint8Array[] = [];
 const POOL_MAX = 1024;
 
+/** A TCP address as echo shows it; null for a Unix socket. */
+function netAddress(addr: Deno.NetAddr): { address: string; port: number } | null {
+  return addr.transport === "tcp" ? { address: addr.hostname, port: addr.port } : null;
+}
+
 class DenoTransport implements Transport {
   writing = false;
   wantDrain = false;
@@ -27,6 +32,13 @@ class DenoTransport implements Transport {
   onClosed: () => void = () => {};
 
   constructor(private readonly conn: Deno.Conn) {}
+
+  remoteAddress(): { address: string; port: number } | null {
+    return netAddress(this.conn.remoteAddr);
+  }
+  localAddress(): { address: string; port: number } | null {
+    return netAddress(this.conn.localAddr);
+  }
 
   write(data: Uint8Array): number {
     if (this.closed) return 0;

@@ -35,6 +35,14 @@ class NodeTransport implements Transport {
   abort(): void {
     this.socket.destroy();
   }
+  remoteAddress(): { address: string; port: number } | null {
+    const s = this.socket;
+    return s.remoteAddress === undefined ? null : { address: s.remoteAddress, port: s.remotePort ?? 0 };
+  }
+  localAddress(): { address: string; port: number } | null {
+    const s = this.socket;
+    return s.localAddress === undefined ? null : { address: s.localAddress, port: s.localPort ?? 0 };
+  }
 }
 
 /** SO_REUSEPORT in server.listen arrived in Node 22.12 / 23.1. */

@@ -42,10 +42,21 @@ export class ResponseCache {
   readonly continue100 = encoder.encode("HTTP/1.1 100 Continue\r\n\r\n");
   private readonly bodyBytes: Uint8Array;
   private readonly fixedHeaders: string;
+  /**
+   * `X-Served-By: host/pid\r\n` on every answer (--served-by), or "": built into each buffer
+   * when it is encoded (once a second), so it costs no request anything, and with it off the
+   * bytes are exactly those without it.
+   */
+  private readonly identity: string;
 
-  constructor(private readonly spec: ResponseSpec) {
+  /** `servedBy`: the X-Served-By value of this worker (--served-by), or null for none. */
+  constructor(
+    private readonly spec: ResponseSpec,
+    servedBy: string | null = null,
+  ) {
     this.bodyBytes = encoder.encode(spec.body);
     this.fixedHeaders = spec.headers.map(([n, v]) => `${n}: ${v}\r\n`).join("");
+    this.identity = servedBy === null ? "" : `X-Served-By: ${servedBy}\r\n`;
   }
 
   /** Refreshes the Date field; a new second invalidates every prebuilt buffer. */
@@ -110,6 +121,14 @@ export class ResponseCache {
     return r;
   }
 
+  /**
+   * An answer a responder built (echo, metrics, steer): the same Server, Date, Content-Length,
+   * Connection and X-Served-By fields as the prebuilt ones, not cached.
+   */
+  encodeAnswer(status: number, contentType: string, body: Uint8Array, persist: number, isHead: boolean, fields = ""): Uint8Array {
+    return this.encode(status, contentType, fields, CONNECTION_LINE[persist as 0 | 1 | 2], body, isHead);
+  }
+
   private build(persist: number, isHead: boolean): Uint8Array {
     const { status, contentType } = this.spec;
     return this.encode(status, contentType, this.fixedHeaders, CONNECTION_LINE[persist as 0 | 1 | 2], this.bodyBytes, isHead);
@@ -125,6 +144,7 @@ export class ResponseCache {
       `Content-Length: ${body.length}\r\n` +
       connection +
       extra +
+      this.identity +
       `\r\n`;
     const headBytes = encoder.encode(head);
     if (isHead) return headBytes;

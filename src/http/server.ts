@@ -9,6 +9,16 @@ import type { Config } from "../config.ts";
 import { Connection, type ConnectionContext } from "./connection.ts";
 import { ResponseCache } from "./response.ts";
 import type { Responder } from "./responder.ts";
+import { countingHandler, countRelease } from "../metrics/counting.ts";
+import type { WorkerCounters } from "../metrics/counters.ts";
+
+/** What issue 18's watching adds to a core, both off by default. */
+export interface CoreWatch {
+  /** X-Served-By value of every answer (--served-by), or null. */
+  readonly servedBy?: string | null;
+  /** Count connections, bytes and refusals here (--metrics-port), or null: the uncounted handler. */
+  readonly counters?: WorkerCounters | null;
+}
 
 export interface HttpCore {
   readonly handler: ConnectionHandler<Connection>;
@@ -46,10 +56,10 @@ export interface HttpCore {
   setResponder(responder: Responder | null): void;
 }
 
-export function createHttpCore(config: Config, now: number = Date.now()): HttpCore {
+export function createHttpCore(config: Config, now: number = Date.now(), watch: CoreWatch = {}): HttpCore {
   const connections = new Set<Connection>();
   let whenEmpty: (() => void) | null = null;
-  const responses = new ResponseCache(config);
+  const responses = new ResponseCache(config, watch.servedBy ?? null);
   responses.setTime(now);
   const ctx: ConnectionContext = {
     responses,
@@ -68,7 +78,17 @@ export function createHttpCore(config: Config, now: number = Date.now()): HttpCo
     },
   };
 
-  const handler: ConnectionHandler<Connection> = {
+  const counters = watch.counters ?? null;
+  if (counters !== null) {
+    // Chosen once: without metrics the release below is the only one, uncounted.
+    const release = ctx.release;
+    ctx.release = (conn) => {
+      countRelease(conn, counters);
+      release(conn);
+    };
+  }
+
+  const plain: ConnectionHandler<Connection> = {
     open(transport: Transport) {
       const conn = new Connection(transport, ctx);
       connections.add(conn);
@@ -80,6 +100,7 @@ export function createHttpCore(config: Config, now: number = Date.now()): HttpCo
     end: (conn) => conn.onEnd(),
     close: (conn) => conn.onClosed(),
   };
+  const handler = counters === null ? plain : countingHandler(plain, counters);
 
   const shortest = Math.min(config.headerTimeout, config.idleTimeout) * 1000;
   const tickMs = Math.max(25, Math.min(1000, Math.floor(shortest / 4)));

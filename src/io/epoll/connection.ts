@@ -2,6 +2,7 @@
 import type { Transport } from "../../adapters/types.ts";
 import type { Libc } from "../ffi/libc.ts";
 import * as K from "../constants.ts";
+import { socketAddress, type SocketAddress } from "../address.ts";
 
 /** What a connection needs from the loop that owns it. */
 export interface ConnectionOwner {
@@ -151,6 +152,14 @@ export class Connection<C> implements Transport {
 
   abort(): void {
     if (!this.closed) this.fail();
+  }
+
+  // getpeername/getsockname only when echo asks: accept4 is called without an address buffer.
+  remoteAddress(): SocketAddress | null {
+    return this.closed ? null : socketAddress(this.owner.libc, this.fd, true);
+  }
+  localAddress(): SocketAddress | null {
+    return this.closed ? null : socketAddress(this.owner.libc, this.fd, false);
   }
 
   /** The socket failed (reset, broken pipe): close it without flushing. */

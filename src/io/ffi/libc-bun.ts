@@ -11,6 +11,7 @@ export async function loadBunLibc(): Promise<Libc> {
     bind: { args: ["i32", "ptr", "u32"], returns: "i32" },
     listen: { args: ["i32", "i32"], returns: "i32" },
     getsockname: { args: ["i32", "ptr", "ptr"], returns: "i32" },
+    getpeername: { args: ["i32", "ptr", "ptr"], returns: "i32" },
     accept4: { args: ["i32", "ptr", "ptr", "i32"], returns: "i32" },
     recv: { args: ["i32", "ptr", "u64", "i32"], returns: "i32" },
     send: { args: ["i32", "ptr", "u64", "i32"], returns: "i32" },
@@ -27,7 +28,7 @@ export async function loadBunLibc(): Promise<Libc> {
   if (errnoAt === null) throw new Error("__errno_location() returned NULL");
   // errno is thread-local and the JS thread never changes, so one view serves every read.
   const errnoCell = new Int32Array(ffi.toArrayBuffer(errnoAt, 0, 4));
-  const { socket, setsockopt, bind, listen, getsockname, accept4, recv, send, shutdown, close } = s;
+  const { socket, setsockopt, bind, listen, getsockname, getpeername, accept4, recv, send, shutdown, close } = s;
   const { epoll_create1, epoll_ctl, epoll_wait, getrlimit, setrlimit } = s;
   return {
     socket: (d, t, p) => socket(d, t, p),
@@ -35,6 +36,7 @@ export async function loadBunLibc(): Promise<Libc> {
     bind: (fd, address, length) => bind(fd, address, length),
     listen: (fd, backlog) => listen(fd, backlog),
     getsockname: (fd, address, length) => getsockname(fd, address, length),
+    getpeername: (fd, address, length) => getpeername(fd, address, length),
     accept4: (fd, flags) => accept4(fd, null, null, flags),
     recv: (fd, buffer, length, flags) => recv(fd, buffer, length, flags),
     send: (fd, buffer, length, flags) => send(fd, buffer, length, flags),

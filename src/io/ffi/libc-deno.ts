@@ -13,6 +13,7 @@ const SYMBOLS = {
   bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
   listen: { parameters: ["i32", "i32"], result: "i32" },
   getsockname: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  getpeername: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   accept4: { parameters: ["i32", "pointer", "pointer", "i32"], result: "i32" },
   recv: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
   send: { parameters: ["i32", "buffer", "usize", "i32"], result: "i32" },
@@ -34,6 +35,7 @@ interface Symbols {
   bind(fd: I, address: B, length: I): I;
   listen(fd: I, backlog: I): I;
   getsockname(fd: I, address: B, length: B): I;
+  getpeername(fd: I, address: B, length: B): I;
   accept4(fd: I, address: null, length: null, flags: I): I;
   recv(fd: I, buffer: B, length: bigint, flags: I): I;
   send(fd: I, buffer: B, length: bigint, flags: I): I;
@@ -68,6 +70,7 @@ export function loadDenoLibc(): Libc {
     bind: (fd, address, length) => s.bind(fd, address, length),
     listen: (fd, backlog) => s.listen(fd, backlog),
     getsockname: (fd, address, length) => s.getsockname(fd, address, length),
+    getpeername: (fd, address, length) => s.getpeername(fd, address, length),
     accept4: (fd, flags) => s.accept4(fd, null, null, flags),
     // size_t as a BigInt: Deno declares its fast calls with Int64Representation::BigInt, so a
     // Number for a "usize" parameter fails V8's fast-call type check and takes the slow path:

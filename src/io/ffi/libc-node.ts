@@ -75,6 +75,7 @@ export function loadNodeLibc(): Libc {
   const bind = f<(fd: I, address: B, length: I) => I>("bind", "int", ["int", "void *", "uint32"]);
   const listen = f<(fd: I, backlog: I) => I>("listen", "int", ["int", "int"]);
   const getsockname = f<(fd: I, address: B, length: B) => I>("getsockname", "int", ["int", "void *", "void *"]);
+  const getpeername = f<(fd: I, address: B, length: B) => I>("getpeername", "int", ["int", "void *", "void *"]);
   const accept4 = f<(fd: I, address: null, length: null, flags: I) => I>("accept4", "int", ["int", "void *", "void *", "int"]);
   const recv = f<(fd: I, buffer: B, length: I, flags: I) => I>("recv", "int", ["int", "void *", "size_t", "int"]);
   const send = f<(fd: I, buffer: B, length: I, flags: I) => I>("send", "int", ["int", "void *", "size_t", "int"]);
@@ -96,6 +97,7 @@ export function loadNodeLibc(): Libc {
     bind,
     listen,
     getsockname,
+    getpeername,
     accept4: (fd, flags) => accept4(fd, null, null, flags),
     recv,
     send,

@@ -17,6 +17,8 @@ export interface Libc {
   listen(fd: number, backlog: number): number;
   /** `length` is a 4-byte socklen_t in/out cell. */
   getsockname(fd: number, address: Uint8Array, length: Uint8Array): number;
+  /** The peer's address, like getsockname (echo asks, once per echoed request). */
+  getpeername(fd: number, address: Uint8Array, length: Uint8Array): number;
   /** accept4 with NULL address: the peer address is never needed. */
   accept4(fd: number, flags: number): number;
   recv(fd: number, buffer: Uint8Array, length: number, flags: number): number;

@@ -8,6 +8,8 @@ import type { Transport } from "../../adapters/types.ts";
 import { SyscallError } from "../errno.ts";
 import * as U from "./constants.ts";
 import type { UringSys } from "../ffi/uring.ts";
+import type { Libc } from "../ffi/libc.ts";
+import { socketAddress, type SocketAddress } from "../address.ts";
 
 /** One send slot holds what a connection wrote in one turn (pipelined answers coalesce into one SEND). */
 export const SLOT_SIZE = 16384;
@@ -17,6 +19,8 @@ const SLOTS_PER_CHUNK = 64;
 /** What a connection needs from the loop that owns it. */
 export interface UringConnectionOwner<C> {
   readonly slots: SendSlots;
+  /** For getpeername/getsockname (echo's addresses). */
+  readonly libc: Libc;
   /** Flush this connection's writes, close or shutdown before the next io_uring_enter. */
   markDirty(conn: UringConnection<C>): void;
   armRecv(conn: UringConnection<C>): void;
@@ -157,6 +161,14 @@ export class UringConnection<C> implements Transport {
 
   abort(): void {
     if (!this.closed) this.loop.fail(this);
+  }
+
+  // Plain system calls, off the ring: only echo asks, once per echoed request.
+  remoteAddress(): SocketAddress | null {
+    return this.closed || this.closing ? null : socketAddress(this.loop.libc, this.fd, true);
+  }
+  localAddress(): SocketAddress | null {
+    return this.closed || this.closing ? null : socketAddress(this.loop.libc, this.fd, false);
   }
 }
 

@@ -121,7 +121,7 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
 
   constructor(
     private readonly sys: UringSys,
-    private readonly libc: Libc,
+    readonly libc: Libc,
     private readonly ring: Ring,
     private readonly buffers: BufferRing,
     private readonly listenFd: number,

@@ -1,0 +1,106 @@
+/**
+ * One worker's counters (--metrics-port), in plain number fields and typed arrays indexed by
+ * small integers: counting a request is an array increment, never a Map lookup or a string.
+ * With metrics off none of this exists and nothing calls it (the core's handler and responder
+ * are the uncounted ones, chosen once at start: see src/http/server.ts and counting.ts).
+ *
+ * A worker under a supervisor sends {@link CounterSnapshot}s up its stdout pipe
+ * (src/spawner/protocol.ts); the supervisor sums them (aggregate.ts).
+ */
+import { ParseError, type ParseErrorKind } from "../http/constants.ts";
+
+/** Method labels, indexed by head.ts's `Method` numbers (OTHER = any other accepted method). */
+export const METHOD_LABELS = ["OTHER", "GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"] as const;
+/** Statuses are three digits (RFC 9110 §15): one slot per possible code, per method. */
+export const STATUS_SLOTS = 1000;
+
+/** Why requests were refused: the core's ParseError kinds (src/http/constants.ts). */
+export const REFUSAL_KINDS = Object.keys(ParseError) as ParseErrorKind[];
+
+/**
+ * Kinds of injected faults (the steer responders call {@link countFault}). A closed list, so
+ * the label's values stay bounded: add a kind here before counting it.
+ */
+export const FAULT_KINDS = ["error", "delay", "reset"] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+/** Indexes into {@link WorkerCounters.faults}: `countFault(Fault.reset)`. */
+export const Fault = Object.fromEntries(FAULT_KINDS.map((k, i) => [k, i])) as { readonly [K in FaultKind]: number };
+
+const REFUSAL_INDEX = Object.fromEntries(REFUSAL_KINDS.map((k, i) => [k, i])) as Record<ParseErrorKind, number>;
+
+/** What a worker reports: only counters that are not zero, keyed by their label values. */
+export interface CounterSnapshot {
+  /** "METHOD STATUS" → requests answered. */
+  readonly requests: Record<string, number>;
+  /** ParseError kind → refused requests. */
+  readonly refused: Record<string, number>;
+  /** Fault kind → faults injected. */
+  readonly faults: Record<string, number>;
+  readonly accepted: number;
+  readonly closed: number;
+  readonly received: number;
+  readonly sent: number;
+}
+
+export class WorkerCounters {
+  /** Answered requests, index = method * STATUS_SLOTS + status. */
+  readonly requests = new Float64Array(METHOD_LABELS.length * STATUS_SLOTS);
+  /** Refused requests, index = position of the kind in REFUSAL_KINDS. */
+  readonly refused = new Float64Array(REFUSAL_KINDS.length);
+  /** Injected faults, index = {@link Fault}. */
+  readonly faults = new Float64Array(FAULT_KINDS.length);
+  /** Connections accepted, and closed (open = accepted - closed). */
+  accepted = 0;
+  closed = 0;
+  /** Bytes the back end delivered, and bytes it took to send. */
+  received = 0;
+  sent = 0;
+
+  refuse(kind: ParseErrorKind): void {
+    this.refused[REFUSAL_INDEX[kind]]!++;
+  }
+
+  snapshot(): CounterSnapshot {
+    const requests: Record<string, number> = {};
+    const r = this.requests;
+    for (let i = 0; i < r.length; i++) {
+      if (r[i] !== 0) requests[`${METHOD_LABELS[Math.floor(i / STATUS_SLOTS)]} ${i % STATUS_SLOTS}`] = r[i]!;
+    }
+    return {
+      requests,
+      refused: nonZero(this.refused, REFUSAL_KINDS),
+      faults: nonZero(this.faults, FAULT_KINDS),
+      accepted: this.accepted,
+      closed: this.closed,
+      received: this.received,
+      sent: this.sent,
+    };
+  }
+}
+
+function nonZero(values: Float64Array, labels: readonly string[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) out[labels[i]!] = values[i]!;
+  return out;
+}
+
+/** This process's counters while metrics are on; null (the default) = nothing counts. */
+let current: WorkerCounters | null = null;
+
+/** Metrics are on in this process: create its counters (once). */
+export function startCounting(): WorkerCounters {
+  return (current ??= new WorkerCounters());
+}
+
+/** This process's counters, or null when metrics are off. */
+export function workerCounters(): WorkerCounters | null {
+  return current;
+}
+
+/**
+ * The steer responders' counter: one injected fault of `kind` (an index from {@link Fault}).
+ * With metrics off it is one null check.
+ */
+export function countFault(kind: number): void {
+  if (current !== null) current.faults[kind]!++;
+}
