@@ -13,6 +13,7 @@ import type { Report } from "../../bench/lib/output.ts";
 import { expandInstances } from "../../bench/lib/servers.ts";
 import { xmlProblems } from "../../bench/lib/xml.ts";
 import { findChromium, lookAtPage } from "./browser.ts";
+import { COMPARE_QUICK } from "./quick.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const which = (cmd: string) => Bun.which(cmd, { PATH: `${process.env.PATH}:/usr/sbin:/sbin` }) ?? undefined;
@@ -24,7 +25,7 @@ let quickDone = false;
 test("compare --quick: rows for every server, valid JSON, well-formed SVG", async () => {
   const out = quickOut;
   {
-    const cmd = [process.execPath, "bench/compare.ts", "--quick", "--out", out];
+    const cmd = [process.execPath, ...COMPARE_QUICK, "--out", out];
     const argv = which("flock") ? ["flock", "/tmp/hello-bench.lock", ...cmd] : cmd;
     const proc = Bun.spawn(argv, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
     const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
