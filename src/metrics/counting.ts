@@ -44,6 +44,9 @@ class CountingTransport implements Transport {
   abort(): void {
     this.inner.abort();
   }
+  reset(): void {
+    this.inner.reset();
+  }
   remoteAddress(): { readonly address: string; readonly port: number } | null {
     return this.inner.remoteAddress?.() ?? null;
   }

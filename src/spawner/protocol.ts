@@ -4,6 +4,7 @@
  * same in Bun, Deno and Node (an IPC channel does not, and cluster workers
  * under Node already use theirs). The supervisor talks back with signals only.
  */
+import type { CounterSnapshot } from "../metrics/counters.ts";
 
 /**
  * Set to "1" in a worker's environment: serve() then runs as a worker, not a supervisor.
@@ -34,7 +35,9 @@ export type WorkerMessage =
   /** Bound and accepting on `port`. */
   | { readonly kind: "ready"; readonly port: number }
   /** Could not start; the worker exits with EXIT.cannotListen right after. */
-  | { readonly kind: "fatal"; readonly message: string };
+  | { readonly kind: "fatal"; readonly message: string }
+  /** --metrics-port: the worker's counters since it started (every second, and at exit); the supervisor sums them. */
+  | { readonly kind: "metrics"; readonly counters: CounterSnapshot };
 
 const PREFIX = "hello-server-worker ";
 
@@ -66,11 +69,18 @@ export class MessageReader {
 function decodeLine(line: string): WorkerMessage | undefined {
   if (!line.startsWith(PREFIX)) return undefined;
   try {
-    const m = JSON.parse(line.slice(PREFIX.length)) as Partial<{ kind: string; port: number; message: string }>;
+    const m = JSON.parse(line.slice(PREFIX.length)) as Partial<{ kind: string; port: number; message: string; counters: CounterSnapshot }>;
     if (m.kind === "ready" && Number.isInteger(m.port)) return { kind: "ready", port: m.port! };
     if (m.kind === "fatal" && typeof m.message === "string") return { kind: "fatal", message: m.message };
+    if (m.kind === "metrics" && isSnapshot(m.counters)) return { kind: "metrics", counters: m.counters };
   } catch {
     // Not ours.
   }
   return undefined;
+}
+
+function isSnapshot(c: unknown): c is CounterSnapshot {
+  if (typeof c !== "object" || c === null) return false;
+  const s = c as Record<string, unknown>;
+  return ["requests", "refused", "faults"].every((k) => typeof s[k] === "object" && s[k] !== null) && ["accepted", "closed", "received", "sent"].every((k) => typeof s[k] === "number");
 }

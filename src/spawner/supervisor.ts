@@ -9,7 +9,8 @@ import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import type { Config } from "../config.ts";
 import type { Command, Sharing } from "./command.ts";
-import { events, lifecycle, say } from "./log.ts";
+import { events, lifecycle, say, warn } from "./log.ts";
+import { PodMetrics } from "../metrics/serve.ts";
 import { EXIT, MessageReader, WORKER_ENV, WORKER_PORT_ENV } from "./protocol.ts";
 import { checkSpread } from "./spread.ts";
 import { delayFor, listeningLine, STOP_SIGNALS, type StopSignal } from "./worker-process.ts";
@@ -75,6 +76,8 @@ export class Supervisor {
   /** Every worker process alive, in a slot or not (starting, retiring). */
   readonly #live = new Set<Worker>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
+  /** --metrics-port: the workers' reports summed and served here; null when off. */
+  readonly #metrics: PodMetrics | null;
   #port: number;
 
   constructor(options: SupervisorOptions) {
@@ -83,12 +86,21 @@ export class Supervisor {
     this.#slots = new Array<Worker | undefined>(options.workers).fill(undefined);
     this.#quickDeaths = new Array<number>(options.workers).fill(0);
     this.#port = options.config.port;
+    this.#metrics = options.config.metricsPort === null ? null : new PodMetrics(options.config);
     if (options.sharing === "cluster") setupCluster(options.command);
   }
 
   async run(): Promise<void> {
     for (const signal of STOP_SIGNALS) process.on(signal, () => void this.stop(signal));
     process.on("SIGHUP", () => void this.rollingRestart());
+    if (this.#metrics !== null) {
+      try {
+        await this.#metrics.listen(warn);
+      } catch (e) {
+        const { metricsHost, host, metricsPort } = this.#o.config;
+        return this.#fail(new StartFailure(`cannot listen for metrics on ${metricsHost ?? host}:${metricsPort}: ${e instanceof Error ? e.message : e}`, true));
+      }
+    }
     try {
       if (this.#port === 0 && this.#o.sharing === "reuseport") {
         // Every worker must bind the port the first one got. (Cluster workers asking for
@@ -129,6 +141,7 @@ export class Supervisor {
       this.#slots[slot] = worker;
     }
     lifecycle(this.#quiet, events.workerStarted(worker.pid));
+    this.#metrics?.started(worker.pid);
     void worker.exited.then((exit) => this.#onExit(slot, worker, exit));
     return { port };
   }
@@ -153,6 +166,8 @@ export class Supervisor {
     const worker: Worker = { child, pid: child.pid ?? 0, startedAt: Date.now(), ready: false, retiring: false, fatal: undefined, exited };
     this.#live.add(worker);
     void exited.then(() => this.#live.delete(worker));
+    // "close", not "exit": the pipe has delivered the worker's last report by then.
+    if (this.#metrics !== null) child.once("close", () => this.#metrics!.exited(worker.pid, worker.ready));
     return worker;
   }
 
@@ -167,6 +182,7 @@ export class Supervisor {
       worker.child.stdout?.on("data", (chunk: string) => {
         for (const m of reader.push(chunk)) {
           if (m.kind === "fatal") worker.fatal = m.message;
+          else if (m.kind === "metrics") this.#metrics?.message(worker.pid, m);
           else if (!worker.ready) {
             worker.ready = true;
             clearTimeout(timer);

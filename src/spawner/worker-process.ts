@@ -18,7 +18,8 @@
 import { writeSync } from "node:fs";
 import type { Config } from "../config.ts";
 import type { Worker } from "../worker.ts";
-import { events, lifecycle, say } from "./log.ts";
+import { events, lifecycle, say, warn } from "./log.ts";
+import { reportCounters, serveOwnMetrics } from "../metrics/serve.ts";
 import { portHasListener } from "./spread.ts";
 import { encodeMessage, EXIT, WORKER_PORT_ENV, type WorkerMessage } from "./protocol.ts";
 
@@ -131,6 +132,13 @@ async function startOrExit(
 /** `--workers 1`: the server in this process, no supervisor. */
 export async function runSingle(config: Config, start: StartWorker, runtime: string): Promise<void> {
   const server = await startOrExit(start, config, false, (text) => say(`error: ${text}`));
+  // Before the listening line, so whoever reads it can scrape at once.
+  if (config.metricsPort !== null) {
+    await serveOwnMetrics(config, warn).catch((e: unknown) => {
+      say(`error: cannot listen for metrics on ${origin(config.metricsHost ?? config.host, config.metricsPort!)}: ${message(e)}`);
+      process.exit(EXIT.cannotListen);
+    });
+  }
   // Handlers first: whoever reads the listening line may signal at once.
   exitGracefullyOnSignals(server, config, true);
   lifecycle(config.quiet, events.listening(listeningLine(config.host, server.port, runtime, `pid ${process.pid}`)));
@@ -156,6 +164,7 @@ export async function runWorker(config: Config, start: StartWorker, reusePort: b
   const server = await startOrExit(start, cfg, reusePort, (text) => report({ kind: "fatal", message: text }));
   const stop = exitGracefullyOnSignals(server, cfg, false);
   report({ kind: "ready", port: server.port });
+  if (config.metricsPort !== null) reportCounters(report);
   // The supervisor handles SIGHUP (rolling restart); a terminal hang-up reaches the whole group.
   process.on("SIGHUP", () => {});
   process.stdin.on("end", () => stop("supervisor gone", 0));

@@ -1,0 +1,101 @@
+/**
+ * The pod's totals: the sum of every worker's last snapshot, plus what workers that have
+ * exited had counted when they last reported. A replaced worker's counts are kept, so no
+ * counter goes backwards (Prometheus reads any decrease as a counter reset); its open
+ * connections are not, as it has none left.
+ */
+import type { CounterSnapshot } from "./counters.ts";
+
+/** Sums over workers; `open` is over the live ones only. */
+export interface Totals {
+  readonly requests: Record<string, number>;
+  readonly refused: Record<string, number>;
+  readonly faults: Record<string, number>;
+  readonly accepted: number;
+  readonly open: number;
+  readonly received: number;
+  readonly sent: number;
+  readonly workerStarts: number;
+  readonly workerExits: number;
+  readonly workers: number;
+}
+
+interface Sums {
+  requests: Record<string, number>;
+  refused: Record<string, number>;
+  faults: Record<string, number>;
+  accepted: number;
+  closed: number;
+  received: number;
+  sent: number;
+}
+
+function emptySums(): Sums {
+  return { requests: {}, refused: {}, faults: {}, accepted: 0, closed: 0, received: 0, sent: 0 };
+}
+
+function addRecord(into: Record<string, number>, from: Record<string, number>): void {
+  for (const k in from) into[k] = (into[k] ?? 0) + from[k]!;
+}
+
+function add(into: Sums, s: CounterSnapshot): void {
+  addRecord(into.requests, s.requests);
+  addRecord(into.refused, s.refused);
+  addRecord(into.faults, s.faults);
+  into.accepted += s.accepted;
+  into.closed += s.closed;
+  into.received += s.received;
+  into.sent += s.sent;
+}
+
+export class Aggregator {
+  /** The last snapshot of each live worker, by pid. */
+  readonly #live = new Map<number, CounterSnapshot>();
+  /** What exited workers had counted. */
+  readonly #retired = emptySums();
+  #starts = 0;
+  #exits = 0;
+
+  /** A worker started serving (it counts before its first report). */
+  started(pid: number): void {
+    this.#starts++;
+    if (!this.#live.has(pid)) this.#live.set(pid, ZERO);
+  }
+
+  /** A worker's counters since it started; each report replaces the last. */
+  update(pid: number, snapshot: CounterSnapshot): void {
+    this.#live.set(pid, snapshot);
+  }
+
+  /** A worker exited: its last counts move to the retired sums. `served`: it had started serving. */
+  exited(pid: number, served: boolean): void {
+    const last = this.#live.get(pid);
+    if (last !== undefined) add(this.#retired, last);
+    this.#live.delete(pid);
+    if (served) this.#exits++;
+  }
+
+  totals(): Totals {
+    const all = emptySums();
+    add(all, { ...this.#retired });
+    let open = 0;
+    for (const s of this.#live.values()) {
+      add(all, s);
+      open += s.accepted - s.closed;
+    }
+    return {
+      requests: all.requests,
+      refused: all.refused,
+      faults: all.faults,
+      accepted: all.accepted,
+      open,
+      received: all.received,
+      sent: all.sent,
+      workerStarts: this.#starts,
+      workerExits: this.#exits,
+      workers: this.#live.size,
+    };
+  }
+}
+
+const ZERO: CounterSnapshot = { requests: {}, refused: {}, faults: {}, accepted: 0, closed: 0, received: 0, sent: 0 };
