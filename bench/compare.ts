@@ -7,11 +7,13 @@
  *        bun bench/compare.ts --connections 64,256,1024 (a sweep)
  *        bun bench/compare.ts --preset techempower
  *        bun bench/compare.ts --runtime bun@1.3.9 (fetched from npm, cached)
+ *        bun bench/compare.ts --rates 25%,50%,75%,90% (latency at fixed rates, open-loop)
+ *        bun bench/compare.ts --preset latency
  *        bun bench/compare.ts --diff results/A results/B
  *        (npm run compare -- --help for all options)
  * Wrap in `flock /tmp/hello-bench.lock` on a shared machine.
  * Writes results/<timestamp>/{report.json,report.md,capacity.svg,chart.svg,
- * sweep-*.svg,index.html}
+ * sweep-*.svg,latency.svg,spectrum.svg,index.html}
  * and prints the Markdown tables on stdout.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -23,6 +25,8 @@ import { planCpus } from "./lib/cpus.ts";
 import { runDiff } from "./lib/diff.ts";
 import { connectionsWithin, planFdLimit } from "./lib/fdlimit.ts";
 import { installRuntime } from "./lib/install.ts";
+import { latencyMethod, resolveRates, summarizeLatency, type LatencySection } from "./lib/latency.ts";
+import { runLatencyPass } from "./lib/latency-run.ts";
 import { DATE_GAP_S, plaintextProblems } from "./lib/plaintext.ts";
 import type { GeneratorTool } from "./lib/generator.ts";
 import { describeMachine } from "./lib/machine.ts";
@@ -124,6 +128,7 @@ async function main(): Promise<void> {
 
   const runs: RunRecord[] = [];
   const straces: StraceRecord[] = [];
+  let latency: LatencySection | undefined;
   try {
     log(`${instances.length} servers × ${scenarios.length} scenarios, generator ${toolName}, server CPU ${cpus.server}, generator CPU ${cpus.generator}`);
     // Start-to-first-response: extra fresh starts first, the last start is kept running.
@@ -189,6 +194,16 @@ async function main(): Promise<void> {
       }
     }
 
+    if (opts.latency.rates.length > 0) {
+      // The shares are of capacities measured above, in this session.
+      const rows = summarizeRuns([...info.values()], runs, [], scenarios.map((s) => s.id as ScenarioId), connectionCounts);
+      const { rates, basis, notes: rateNotes } = resolveRates(opts.latency.rates, rows, cpus.serverCores);
+      notes.push(...rateNotes);
+      log(`latency: ${rates.map((r) => `${r.label} = ${r.rps} req/s`).join(", ")}${basis ? ` (shares of ${basis.label}'s ${Math.round(basis.rps)} req/s)` : ""}, ${opts.latency.durationS} s each`);
+      const records = await runLatencyPass({ options: opts.latency, rates, generatorCpus: cpus.generator, bun: process.execPath, body: opts.body, prefix: fd.prefix, log }, running);
+      latency = { options: opts.latency, basis, rates, records, summary: [] };
+    }
+
     if (strace) {
       for (const sc of scenarios) {
         for (const r of running) {
@@ -220,7 +235,7 @@ async function main(): Promise<void> {
     nginx: nginx ? firstLine(nginx, ["-v"]).replace("nginx version: ", "") : undefined,
     generator: { tool: tool.kind, version: toolName, cpus: cpus.generator, threads: Math.min(cpus.generatorCores, connectionCounts[0]!) },
     cpuPlan: cpus,
-    method: methodLines(opts, cpus, toolName, strace, connectionCounts, fd.note),
+    method: [...methodLines(opts, cpus, toolName, strace, connectionCounts, fd.note), ...(latency ? latencyMethod(latency, cpus.generator) : [])],
     notes,
     instances: instanceInfo,
     runs,
@@ -228,10 +243,11 @@ async function main(): Promise<void> {
     executables,
     connections: connectionCounts,
     summary: summarizeRuns(instanceInfo, runs, straces, scenarios.map((s) => s.id as ScenarioId), connectionCounts),
+    ...(latency ? { latency: { ...latency, summary: summarizeLatency(instanceInfo, latency.rates, latency.records) } } : {}),
   };
   const out = resolve(ROOT, opts.out);
   const { stdout } = writeReport(out, report);
-  process.stdout.write(`${stdout}\nMethod and raw runs: ${join(out, "report.md")}, report.json; charts: capacity.svg, chart.svg${connectionCounts.length > 1 ? ", sweep-*.svg" : ""}; all in one page: ${join(out, "index.html")}\n`);
+  process.stdout.write(`${stdout}\nMethod and raw runs: ${join(out, "report.md")}, report.json; charts: capacity.svg, chart.svg${connectionCounts.length > 1 ? ", sweep-*.svg" : ""}${report.latency?.summary.some((x) => x.validRuns > 0) ? ", latency.svg, spectrum.svg" : ""}; all in one page: ${join(out, "index.html")}\n`);
 }
 
 main().catch((e: Error) => {

@@ -1,6 +1,22 @@
 /** Command line of bench/compare.ts. Pure. */
 import { SCENARIOS, type ScenarioId } from "./types.ts";
 
+/** One fixed rate of the latency pass: a share of the slowest server's capacity, or req/s. */
+export type RateSpec = { label: string; share: number; rps?: undefined } | { label: string; rps: number; share?: undefined };
+
+/** How the latency pass (open-loop, bench/openloop/) runs; no rates = no latency pass. */
+export interface LatencyOptions {
+  rates: RateSpec[];
+  /** Seconds of schedule per server and rate. */
+  durationS: number;
+  /** Open-loop runs per server and rate. */
+  runs: number;
+  connections: number;
+  arrivals: "constant" | "poisson";
+  /** Bound on the generator's send-lateness p99 (µs) for a valid run. */
+  maxLatenessP99Us: number;
+}
+
 export interface CompareOptions {
   /** Connection counts; more than one = a sweep (each scenario at each count). */
   connections: number[];
@@ -20,7 +36,9 @@ export interface CompareOptions {
   body: string;
   /** A TechEmpower-style primer (8 connections, 5 s) before the warm-up. */
   primer: boolean;
-  preset: "techempower" | undefined;
+  preset: "techempower" | "latency" | undefined;
+  /** Latency at fixed rates (--rates, --rate, --preset latency). */
+  latency: LatencyOptions;
   /** --diff A B: compare two results directories instead of measuring. */
   diff: [string, string] | undefined;
   /** --diff across different machines. */
@@ -54,6 +72,19 @@ Compares hello-server with each runtime's own server and nginx.
   --body TEXT         response body of every server (default hello)
   --preset techempower  pipelined ×16 at 256,1024,4096,16384 connections, 15 s,
                       a primer and a warm-up at 16384, body "Hello, World!", 1 run
+Latency at fixed rates (open-loop, bench/openloop/: latency from the scheduled
+send, HdrHistogram, p50/p90/p99/p99.9/max; keep-alive):
+  --rates 25%,50%     rates as shares of the slowest server's keep-alive capacity
+                      (× server CPUs) measured in this session
+  --rate 10000,20000  rates in req/s (both flags may be given)
+  --latency-duration S  seconds per server and rate (default 10; --quick: 1)
+  --latency-runs N    open-loop runs per server and rate (default 1)
+  --latency-connections N  connections of the open-loop generator (default 64)
+  --poisson           Poisson arrivals instead of evenly spaced
+  --max-lateness-us N bound on the generator's send-lateness p99 (default 200)
+  --preset latency    keep-alive throughput (3 runs of 5 s, for the capacities),
+                      then every server at 25%,50%,75%,90% of the slowest one's
+                      capacity, 10 s each, 64 connections, 1 run per rate
   --diff A B          compare two results directories (capacity per core, req/s,
                       Mann–Whitney U over the runs); writes diff.md, diff.html
   --force             --diff even when A and B ran on different machines
@@ -67,6 +98,7 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
     connections: [64], workers: 1, durationS: 5, warmupS: 2, runs: 3, quick: false,
     only: [], scenarios: SCENARIOS.map((s) => s.id), runtimes: [], installs: [],
     body: "hello", primer: false, preset: undefined, diff: undefined, force: false,
+    latency: { rates: [], durationS: 10, runs: 1, connections: 64, arrivals: "constant", maxLatenessP99Us: 200 },
     strace: "auto", straceS: 2, startups: 3, generator: "auto",
     out: `results/${now.toISOString().replace(/[:.]/g, "-")}`, help: false,
   };
@@ -99,10 +131,19 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
         break;
       }
       case "--body": o.body = value(); break;
-      case "--preset":
-        if (value() !== "techempower") throw new Error("--preset: the only preset is techempower");
-        o.preset = "techempower";
+      case "--preset": {
+        const v = value();
+        if (v !== "techempower" && v !== "latency") throw new Error("--preset is techempower or latency");
+        o.preset = v;
         break;
+      }
+      case "--rates": o.latency.rates.push(...shareList(flag, value())); break;
+      case "--rate": o.latency.rates.push(...intList(flag, value()).map((rps) => ({ label: `${rps.toLocaleString("en-US")} req/s`, rps }))); break;
+      case "--latency-duration": o.latency.durationS = int(1); break;
+      case "--latency-runs": o.latency.runs = int(1); break;
+      case "--latency-connections": o.latency.connections = int(1); break;
+      case "--poisson": o.latency.arrivals = "poisson"; break;
+      case "--max-lateness-us": o.latency.maxLatenessP99Us = int(1); break;
       case "--diff": {
         const a = value();
         o.diff = [a, value()];
@@ -128,6 +169,13 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
     o.warmupS = o.durationS;
     o.primer = true;
   }
+  if (o.preset === "latency") {
+    // Capacities first (keep-alive, the median of 3 runs), then the rates:
+    // 25–90% of the slowest server's capacity, where every server still keeps
+    // up and the tail shows how each one queues as it nears its limit.
+    if (!set.has("--scenarios")) o.scenarios = ["keepalive"];
+    if (!set.has("--rates") && !set.has("--rate")) o.latency.rates = shareList("--rates", "25%,50%,75%,90%");
+  }
   if (o.quick) {
     // ~1 minute for 7 servers × 3 scenarios: wrk's shortest run is 1 s.
     if (!set.has("--duration")) o.durationS = 1;
@@ -135,6 +183,11 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
     o.warmupS = 1;
     o.startups = 1;
     if (o.strace === "auto") o.strace = "off";
+    if (!set.has("--latency-duration")) o.latency.durationS = 1;
+  }
+  o.latency.rates = uniqueRates(o.latency.rates);
+  if (o.latency.rates.some((r) => r.share !== undefined) && !o.scenarios.includes("keepalive")) {
+    throw new Error("--rates N% needs the keepalive scenario (the capacities it is a share of)");
   }
   o.warmupS = Math.min(o.warmupS, o.durationS);
   if (o.connections.some((c) => c < o.workers)) throw new Error("--connections must be at least --workers");
@@ -146,6 +199,23 @@ function intList(flag: string, v: string): number[] {
   const list = v.split(",").filter(Boolean).map(Number);
   if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`${flag} wants integers >= 1, comma-separated`);
   return [...new Set(list)].sort((a, b) => a - b);
+}
+
+/** "25%,50%" → shares 0.25, 0.5 (0 < share ≤ 1.5: above 100% is an overload test). */
+function shareList(flag: string, v: string): RateSpec[] {
+  return v.split(",").filter(Boolean).map((x) => {
+    const m = /^(\d+(?:\.\d+)?)%$/.exec(x.trim());
+    const share = m ? Number(m[1]) / 100 : NaN;
+    if (!(share > 0 && share <= 1.5)) throw new Error(`${flag} wants shares like 25%,50% (above 0, at most 150%), got ${x}`);
+    return { label: `${m![1]}%`, share };
+  });
+}
+
+/** Ascending (shares before absolute rates), duplicates dropped. */
+function uniqueRates(rates: RateSpec[]): RateSpec[] {
+  const seen = new Set<string>();
+  const out = rates.filter((r) => !seen.has(r.label) && (seen.add(r.label), true));
+  return out.sort((a, b) => (a.share !== undefined && b.share !== undefined ? a.share - b.share : a.rps !== undefined && b.rps !== undefined ? a.rps - b.rps : a.share !== undefined ? -1 : 1));
 }
 
 function scenario(s: string): ScenarioId {

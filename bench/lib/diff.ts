@@ -7,10 +7,12 @@
  * make a difference by itself; exact, so it is honest with 3–10 runs, and
  * it says when there are too few runs for any verdict (3 vs 3 runs cannot
  * reach p < 0.05). Refuses reports from different machines unless --force.
+ * Latency at fixed rates, when both reports have it: latency-diff.ts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { htmlPage } from "./html.ts";
+import { diffLatency, latencyDiffTable, type LatencyDiffRow } from "./latency-diff.ts";
 import type { Report } from "./output.ts";
 import { mannWhitney, median, summarize, type Summary } from "./stats.ts";
 import { runCapacity, sawWrongAnswers } from "./summarize.ts";
@@ -141,7 +143,7 @@ export interface DiffOptions {
 }
 
 /** Reads A and B, writes diff.md and diff.html into `out`; returns the Markdown (compare.ts prints it). */
-export function runDiff(dirA: string, dirB: string, o: DiffOptions): { md: string; rows: DiffRow[] } {
+export function runDiff(dirA: string, dirB: string, o: DiffOptions): { md: string; rows: DiffRow[]; latencyRows: LatencyDiffRow[] } {
   const load = (dir: string): Report => {
     try {
       return JSON.parse(readFileSync(join(dir, "report.json"), "utf8")) as Report;
@@ -153,14 +155,17 @@ export function runDiff(dirA: string, dirB: string, o: DiffOptions): { md: strin
   const mismatch = machineMismatch(a, b);
   if (mismatch.length && !o.force) throw new Error(`--diff: refusing to compare runs from different machines (${mismatch.join("; ")}); add --force to compare anyway`);
   const rows = diffReports(a, b);
-  if (rows.length === 0) throw new Error("--diff: no server, scenario and connection count was measured in both runs");
+  const latencyRows = diffLatency(a, b);
+  if (rows.length === 0 && latencyRows.length === 0) throw new Error("--diff: no server, scenario and connection count was measured in both runs");
   const notes = diffNotes(a, b, mismatch);
   const table = diffTable(rows);
+  const latencyTable = latencyRows.length ? latencyDiffTable(latencyRows) : undefined;
   const method = [
     `A: ${dirA} (${a.startedAt}, \`${a.command}\`)`,
     `B: ${dirB} (${b.startedAt}, \`${b.command}\`)`,
     `Values: capacity per core (1,000,000 / server CPU µs per request) and req/s of every valid measured run; change = median B / median A − 1.`,
     `Verdict: exact two-sided Mann–Whitney U test over the per-run values at α = ${ALPHA}. "B better"/"B worse" when p < ${ALPHA}; "no significant change" otherwise; "too few runs" when no outcome could reach p < ${ALPHA} (3 vs 3 runs: the smallest p is 0.10).`,
+    ...(latencyRows.length ? [`Latency at fixed rates: p50/p99/p99.9 of all requests of the valid open-loop runs (histograms merged), matched by rate label; change = B / A − 1 (lower is better); verdict over the per-run p99s.`] : []),
   ];
   const tally = (pick: (r: DiffRow) => Verdict) => {
     const counts = new Map<string, number>();
@@ -177,6 +182,7 @@ export function runDiff(dirA: string, dirB: string, o: DiffOptions): { md: strin
     ...(notes.length ? [``, `## Notes`, ``, ...notes.map((n) => `- ${n}`)] : []),
     ``,
     toMarkdown(table),
+    ...(latencyTable ? [toMarkdown(latencyTable)] : []),
   ].join("\n");
   mkdirSync(o.out, { recursive: true });
   writeFileSync(join(o.out, "diff.md"), md);
@@ -184,7 +190,7 @@ export function runDiff(dirA: string, dirB: string, o: DiffOptions): { md: strin
     title: "hello-server comparison: diff",
     intro: [`${a.machine.cpuModel}, ${a.machine.cores} CPUs · A ${a.startedAt} · B ${b.startedAt}`],
     command: ["bun bench/compare.ts --diff", dirA, dirB, ...(o.force ? ["--force"] : [])].join(" "),
-    method: method.map((m) => m.replace(/`/g, "")), notes: [verdicts, ...notes], charts: [], tablesHtml: toHtml(table),
+    method: method.map((m) => m.replace(/`/g, "")), notes: [verdicts, ...notes], charts: [], tablesHtml: toHtml(table) + (latencyTable ? toHtml(latencyTable) : ""),
   }));
-  return { md, rows };
+  return { md, rows, latencyRows };
 }

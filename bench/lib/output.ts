@@ -15,6 +15,8 @@ import type { InstanceInfo, SummaryRow } from "./summarize.ts";
 import { SERVER_KINDS } from "./servers.ts";
 import { renderChart, renderSweepChart, type Series } from "./svg.ts";
 import { htmlPage } from "./html.ts";
+import { latencyTables, rateTitle, type LatencySection } from "./latency.ts";
+import { renderLatencyChart, renderSpectrumChart } from "./latency-svg.ts";
 import { scenarioTable, syscallTable, toHtml, toMarkdown, type Table } from "./table.ts";
 import { SCENARIOS, type RunRecord } from "./types.ts";
 import { xmlProblems } from "./xml.ts";
@@ -40,6 +42,8 @@ export interface Report {
   /** Connection counts measured (a sweep when more than one). */
   connections?: number[];
   summary: SummaryRow[];
+  /** Latency at fixed rates (--rates, --rate, --preset latency); absent without rates. */
+  latency?: LatencySection;
 }
 
 export function methodLines(o: CompareOptions, plan: CpuPlan, generator: string, strace: boolean, connections: readonly number[] = o.connections, fdNote = ""): string[] {
@@ -89,6 +93,7 @@ export function renderCharts(r: Report): Array<{ file: string; alt: string; svg:
     { file: "chart.svg", alt: "measured requests per second per server and scenario, generator-bound bars hatched",
       svg: renderChart({ title: "Measured requests per second (hatched = generator-bound)", subtitle: where, rows: r.summary, scenarios: r.options.scenarios, series, metric: "rps", connections: at }) },
   ];
+  charts.push(...latencyCharts(r, series));
   if (counts.length > 1) {
     for (const sc of r.options.scenarios) {
       charts.push({ file: `sweep-${sc}.svg`, alt: `${sc}: capacity per core and p99 latency against connections`,
@@ -98,8 +103,27 @@ export function renderCharts(r: Report): Array<{ file: string; alt: string; svg:
   return charts;
 }
 
+/**
+ * latency.svg (p50/p99/p99.9 against rate) and spectrum.svg (the percentile
+ * spectrum at the highest rate where some server's runs were valid: the
+ * most telling rate that still has data).
+ */
+function latencyCharts(r: Report, series: ReturnType<typeof chartSeries>): Array<{ file: string; alt: string; svg: string }> {
+  const l = r.latency;
+  if (!l || !l.summary.some((x) => x.validRuns > 0)) return [];
+  const o = l.options;
+  const where = `${r.machine.cpuModel} · bench/openloop, ${o.connections} keep-alive connections, ${o.arrivals} arrivals, ${o.durationS} s per rate · ${r.startedAt.slice(0, 10)}`;
+  const at = [...l.rates].reverse().find((rate) => l.summary.some((x) => x.rateLabel === rate.label && x.validRuns > 0))!;
+  return [
+    { file: "latency.svg", alt: "p50, p99 and p99.9 latency (log scale) against the target rate, a line per server (open-loop, from the scheduled send)",
+      svg: renderLatencyChart({ title: "Latency at fixed rates (open-loop, from the scheduled send time)", subtitle: where, rows: l.summary, rates: l.rates, series }) },
+    { file: "spectrum.svg", alt: `latency percentile spectrum at ${rateTitle(at)}, a line per server`,
+      svg: renderSpectrumChart({ title: `Latency percentile spectrum at ${rateTitle(at)}`, subtitle: where, rows: l.summary.filter((x) => x.rateLabel === at.label), series }) },
+  ];
+}
+
 export function renderMarkdown(r: Report): { stdout: string; file: string } {
-  const tables: Table[] = r.options.scenarios.map((s) => scenarioTable(r.summary, s));
+  const tables: Table[] = [...r.options.scenarios.map((s) => scenarioTable(r.summary, s)), ...(r.latency ? latencyTables(r.latency) : [])];
   const body = tables.map(toMarkdown).join("\n");
   const startup = startupTable(r);
   const sys = syscallTable(r.summary);
@@ -146,7 +170,7 @@ export function writeReport(dir: string, r: Report): { md: string; stdout: strin
   writeFileSync(join(dir, "report.json"), JSON.stringify(r, null, 2));
   writeFileSync(join(dir, "report.md"), md.file);
   for (const c of charts) writeFileSync(join(dir, c.file), c.svg);
-  const tables = r.options.scenarios.map((s) => toHtml(scenarioTable(r.summary, s))).join("\n");
+  const tables = [...r.options.scenarios.map((s) => scenarioTable(r.summary, s)), ...(r.latency ? latencyTables(r.latency) : [])].map(toHtml).join("\n");
   const sys = syscallTable(r.summary);
   writeFileSync(join(dir, "index.html"), htmlPage({
     title: "hello-server runtime comparison",
