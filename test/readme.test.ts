@@ -8,8 +8,9 @@
  *   compare-quick  is the command test/bench/compare-quick.test.ts runs (it is run once, there)
  *
  * Only the port changes (PORT=<free port>, and the same in the curl line): 8000 may be taken
- * on a shared machine. Also: the flags table agrees with `--help`, and every relative link in
- * README.md and docs/*.md (with its #anchor) leads somewhere.
+ * on a shared machine. Also: the flags table agrees with `--help`; every relative link in
+ * README.md and docs/*.md (with its #anchor) leads somewhere; and every command in them names
+ * scripts that exist and flags its program has.
  * Needs the build `npm test` makes first (dist/hello-server.js, ./hello-server).
  */
 import { describe, expect, test } from "bun:test";
@@ -232,3 +233,41 @@ test("README.md is under 300 lines, and every relative link in it and in docs/ l
   }
   expect(broken).toEqual([]);
 });
+
+/**
+ * Commands in README.md and docs/*.md, in code blocks and inline code: the scripts they run
+ * exist, and the flags they pass are flags of what they run (compare.ts's usage, build.ts's
+ * header, the server's --help). Not run: most of them are benchmarks or need podman or a cluster.
+ */
+test("every command in README and docs/ names files that exist and flags its program has", () => {
+  const usage = (file: string) => flags(readFileSync(join(ROOT, file), "utf8"));
+  const help = flags(spawnSync(BUN, [join(ROOT, "src/main.ts"), "--help"], { cwd: ROOT, encoding: "utf8" }).stdout);
+  const programs: Array<{ at: RegExp; known: Set<string> }> = [
+    { at: /(?:bench\/compare\.ts|npm run compare --)(.*)$/, known: usage("bench/lib/args.ts") },
+    { at: /\bbuild\.ts(.*)$/, known: usage("build.ts") },
+    { at: /(?:dist\/hello-server\.js|(?:^|\s)\.?\/hello-server)(.*)$/, known: help },
+  ];
+  const wrong: string[] = [];
+  const files = ["README.md", ...readdirSync(join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+  for (const file of files) {
+    const text = readFileSync(join(ROOT, file), "utf8");
+    const blocks = Array.from(text.matchAll(/```sh\n([\s\S]*?)```/g), (m) => m[1]!.split("\n")).flat();
+    const inline = Array.from(text.replace(/```[\s\S]*?```/g, "").matchAll(/`([^`\n]+)`/g), (m) => m[1]!);
+    for (const raw of [...blocks, ...inline]) {
+      const command = raw.replace(/\s#\s.*$/, "").trim();
+      for (const [, script] of command.matchAll(/(?:^|\s)(?:bun|bash|python3|node_modules\/\.bin\/bun)\s+((?:\.{0,2}\/)?[\w./-]+\.(?:ts|sh|py|js))\b/g)) {
+        if (!existsSync(join(ROOT, script!)) && !script!.startsWith("dist/")) wrong.push(`${file}: \`${command}\`: no file ${script}`);
+      }
+      for (const { at, known } of programs) {
+        const rest = at.exec(command)?.[1];
+        if (rest === undefined) continue;
+        for (const flag of flags(rest)) if (!known.has(flag)) wrong.push(`${file}: \`${command}\`: unknown flag ${flag}`);
+      }
+    }
+  }
+  expect(wrong).toEqual([]);
+});
+
+function flags(text: string): Set<string> {
+  return new Set(Array.from(text.matchAll(/(?:^|[\s`[(|=])(--[a-z][a-z0-9-]*)/g), (m) => m[1]!));
+}
