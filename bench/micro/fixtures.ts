@@ -54,6 +54,7 @@ export class SinkTransport implements Transport {
   pause(): void {}
   resume(): void {}
   shutdown(): void {}
+  reset(): void {}
   abort(): void {
     this.closed = true;
   }

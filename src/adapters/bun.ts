@@ -29,6 +29,10 @@ class BunTransport implements Transport {
   abort(): void {
     this.socket.terminate();
   }
+  reset(): void {
+    // uSockets closes with SO_LINGER 0 here: the peer gets an RST (checked: Node's client sees ECONNRESET, Bun 1.4.5).
+    this.socket.terminate();
+  }
   // Read only when echo asks (Bun 1.4.5 fills these per call, not per connection).
   remoteAddress(): { address: string; port: number } | null {
     const s = this.socket;

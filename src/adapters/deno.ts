@@ -110,6 +110,15 @@ class DenoTransport implements Transport {
     this.finishClose = null;
     this.close();
   }
+  /**
+   * Deno 2.9's Deno.Conn has no SO_LINGER and no file descriptor to set it through FFI, so this
+   * back end cannot send an RST: the closest it can do is close at once, answer unsent (the peer
+   * sees the connection end without a response: "empty reply", not ECONNRESET). Deno's syscall
+   * and uring back ends (the default where FFI is allowed) do send the RST.
+   */
+  reset(): void {
+    this.abort();
+  }
   close(): void {
     if (this.closed) return;
     if (this.writing) {

@@ -35,6 +35,14 @@ class NodeTransport implements Transport {
   abort(): void {
     this.socket.destroy();
   }
+  reset(): void {
+    try {
+      // SO_LINGER 0 then close (Node 16.17+). It throws on a handle that is not TCP (a TLS wrap on some versions).
+      this.socket.resetAndDestroy();
+    } catch {
+      this.socket.destroy();
+    }
+  }
   remoteAddress(): { address: string; port: number } | null {
     const s = this.socket;
     return s.remoteAddress === undefined ? null : { address: s.remoteAddress, port: s.remotePort ?? 0 };

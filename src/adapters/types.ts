@@ -38,6 +38,11 @@ export interface Transport {
   close(): void;
   /** Close now, dropping output not yet flushed: for a peer that never reads, or a forced shutdown. */
   abort(): void;
+  /**
+   * Reset the connection: SO_LINGER {1, 0} then close, so the peer gets an RST (ECONNRESET), as
+   * from a crashed upstream (--reset-rate). Output not yet flushed is dropped; `handler.close` follows.
+   */
+  reset(): void;
   /** The peer's address and port (echo shows them); null where the back end cannot tell. */
   remoteAddress?(): { readonly address: string; readonly port: number } | null;
   /** The local address and port the connection arrived on. */

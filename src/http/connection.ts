@@ -5,8 +5,9 @@
  * decide reuse, and arm the right timeout.
  *
  * Phases and their legal transitions:
- *   HEAD    → HEAD (request answered, keep-alive) | BODY_LENGTH | BODY_CHUNKED | CLOSING
- *   BODY_*  → HEAD | CLOSING
+ *   HEAD    → HEAD (request answered, keep-alive) | BODY_LENGTH | BODY_CHUNKED | WAITING | CLOSING
+ *   BODY_*  → HEAD | WAITING | CLOSING
+ *   WAITING → HEAD | CLOSING  (the deferred answer is sent: reading resumes, or the connection ends)
  *   CLOSING → CLOSED  (responses flushed; lingering or closing)
  *   any     → CLOSED  (transport closed)
  */
@@ -17,8 +18,15 @@ import { HeadReader, HeadStatus } from "./head-reader.ts";
 import { Persist, type ResponseCache } from "./response.ts";
 import type { Answer, Responder, RequestView } from "./responder.ts";
 import type { Transport } from "../adapters/types.ts";
+import type { Due } from "./deferred.ts";
 
-export const Phase = { HEAD: 0, BODY_LENGTH: 1, BODY_CHUNKED: 2, CLOSING: 3, CLOSED: 4 } as const;
+/**
+ * WAITING: an answer is deferred (a responder's delay); reading is paused, bytes already read
+ * past its request are held, and requests pipelined behind it are parsed and answered once it
+ * is sent (RFC 9112 §9.3.2: answers go out in the order of the requests). Neither a read nor an
+ * idle timeout runs meanwhile. Ordered before CLOSING so one comparison still guards onData.
+ */
+export const Phase = { HEAD: 0, BODY_LENGTH: 1, BODY_CHUNKED: 2, WAITING: 3, CLOSING: 4, CLOSED: 5 } as const;
 
 /** What every connection of one server shares. */
 export interface ConnectionContext {
@@ -43,12 +51,20 @@ export interface ConnectionContext {
    * for all (the fast path: one null check per request). See responder.ts.
    */
   responder: Responder | null;
+  /** Arms a deferred answer's timer on the core's one clock (server.ts). */
+  defer(due: Due): void;
   /** Called once when a connection closes. */
   release(conn: Connection): void;
 }
 
 /** How long graceful shutdown waits for the first request of a connection that sent nothing yet. */
 const FRESH_GRACE_MS = 1000;
+
+/**
+ * A body up to this size is copied into the read's one write with the other answers; a larger one
+ * (a `size=` body, a slice of a prebuilt pattern) is handed to the transport as it is, uncopied.
+ */
+const COPY_BODY_MAX = 16 * 1024;
 
 /** `?`, where a request-target's query begins (RFC 3986 §3.4). */
 const QUESTION_MARK = 0x3f;
@@ -75,6 +91,14 @@ export class Connection {
   private requestIsHealth = false;
   /** The responder's plan for the request in progress; null = the prebuilt answer. */
   private plan: object | null = null;
+  /** The responder that made `plan`: it may be replaced at run time (admin state) while the body arrives. */
+  private planner: Responder | null = null;
+  /** The deferred answer while WAITING, else null. */
+  private waiting: Deferred | null = null;
+  /** Bytes read past the deferred answer's request (WAITING), parsed once it is sent; null = none. */
+  private held: Uint8Array | null = null;
+  /** The peer half-closed while WAITING: acted on once the answer is sent. */
+  private endedWhileWaiting = false;
   /** Body bytes of the request in progress, for the responder. */
   private bodyLength = 0;
   /** Output batch of this read: `first` repeated `count` times, or `parts` when the answers differ. */
@@ -112,7 +136,8 @@ export class Connection {
 
   onData(bytes: Uint8Array): void {
     this.fresh = false;
-    if (this.phase >= Phase.CLOSING) return; // lingering: discard what a closing client still sends
+    // WAITING: keep what arrives for after the deferred answer; CLOSING: discard what a closing client still sends.
+    if (this.phase >= Phase.WAITING) return this.phase === Phase.WAITING ? this.hold(bytes, 0) : undefined;
     const wasIdle = this.phase === Phase.HEAD && this.reader.pending === 0;
     const end = bytes.length;
     let pos = 0;
@@ -167,6 +192,7 @@ export class Connection {
       }
     }
     this.flushBatch();
+    if (this.phase === Phase.WAITING) return this.hold(bytes, pos);
     this.armTimeout(wasIdle);
   }
 
@@ -183,6 +209,7 @@ export class Connection {
       view.start = r.start;
       view.end = r.end;
       this.plan = responder.plan(view as RequestView, this);
+      this.planner = responder;
       this.bodyLength = head.chunked ? 0 : head.contentLength;
     }
     if (head.chunked) {
@@ -235,12 +262,107 @@ export class Connection {
   /** The responder's answer for the request just read (off the fast path). */
   private finishPlanned(persist: number, closes: boolean, unread: number): boolean {
     const plan = this.plan!;
+    const responder = this.planner!;
     this.plan = null;
-    const answer: Answer = this.ctx.responder!.answer(plan, persist, this.requestIsHead, this.bodyLength);
+    this.planner = null;
+    const answer: Answer = responder.answer(plan, persist, this.requestIsHead, this.bodyLength);
+    if (answer.delayMs > 0) return this.defer(answer.delayMs, responder, plan, closes);
+    return this.sendAnswer(answer, closes, unread);
+  }
+
+  /** Queues a responder's answer (or resets the connection). Returns false when the connection ends after it. */
+  private sendAnswer(answer: Answer, closes: boolean, unread: number): boolean {
+    if (answer.reset) {
+      this.reset();
+      return false;
+    }
     this.queue(answer.head);
-    if (answer.body !== null) this.queue(answer.body);
+    const body = answer.body;
+    if (body !== null) {
+      if (body.length <= COPY_BODY_MAX) this.queue(body);
+      else {
+        this.emitBatch();
+        this.send(body, false);
+      }
+    }
     if (closes || answer.close) return this.endAfterAnswer(unread);
     return true;
+  }
+
+  /**
+   * Holds the answer `delayMs` on the core's clock: reading stops (the transport is paused, what
+   * was already read is held), so later requests wait behind it. Returns false: parse no further.
+   */
+  private defer(delayMs: number, responder: Responder, plan: object, closes: boolean): boolean {
+    const w = new Deferred(performance.now() + delayMs, this, responder, plan, closes, this.requestKeepAlive10, this.requestIsHead, this.bodyLength);
+    this.waiting = w;
+    this.phase = Phase.WAITING;
+    // Neither the header nor the idle timeout runs while the server is the one keeping the client waiting.
+    this.deadline = Infinity;
+    if (!this.paused) this.transport.pause();
+    this.ctx.defer(w);
+    return false;
+  }
+
+  /** Appends bytes[from, end) to those held while WAITING (a copy: `bytes` may be a reused buffer). */
+  private hold(bytes: Uint8Array, from: number): void {
+    if (from >= bytes.length) return;
+    const rest = bytes.subarray(from);
+    const held = this.held;
+    if (held === null) this.held = rest.slice();
+    else {
+      const all = new Uint8Array(held.length + rest.length);
+      all.set(held);
+      all.set(rest, held.length);
+      this.held = all;
+    }
+  }
+
+  /**
+   * The deferred answer is due: send it, then go on with what was held. The responder is asked
+   * again, so the answer carries the Date and Connection of now (a drain begun meanwhile closes):
+   * `answer` decides nothing at random, `plan` does.
+   */
+  answerDeferred(w: Deferred): void {
+    if (this.waiting !== w || this.phase !== Phase.WAITING) return;
+    this.waiting = null;
+    this.phase = Phase.HEAD;
+    const ctx = this.ctx;
+    const closes = w.closes || ctx.stopping;
+    const persist = closes ? Persist.CLOSE : w.keepAlive10 ? Persist.KEEP_10 : Persist.KEEP;
+    const held = this.held;
+    this.held = null;
+    const goOn = this.sendAnswer(w.responder.answer(w.plan, persist, w.isHead, w.bodyLength), closes, held === null ? 0 : held.length);
+    if (goOn && !this.paused) this.transport.resume();
+    if (goOn && held !== null) this.onData(held);
+    else {
+      this.flushBatch();
+      if (goOn) this.armTimeout(true);
+    }
+    if (this.endedWhileWaiting && this.phase < Phase.WAITING) {
+      this.endedWhileWaiting = false;
+      this.onEnd();
+    }
+  }
+
+  /** Forgets a deferred answer: the connection is closing or gone. */
+  private dropWaiting(): void {
+    if (this.waiting === null) return;
+    this.waiting.cancelled = true;
+    this.waiting = null;
+    this.held = null;
+  }
+
+  /** Sends nothing more: a TCP reset (SO_LINGER 0, then close), as a crashed upstream would. */
+  private reset(): void {
+    // Answers to requests before it in this read go out first (the kernel may still drop them: that is a reset).
+    this.emitBatch();
+    this.dropWaiting();
+    this.phase = Phase.CLOSED;
+    this.pending.length = 0;
+    this.pendingBytes = 0;
+    this.deadline = this.ctx.now + Limits.LINGER_MS;
+    this.transport.reset();
   }
 
   /** The answer just queued is the connection's last. Returns false: nothing more is read. */
@@ -278,8 +400,13 @@ export class Connection {
     }
   }
 
-  /** Writes this read's answers in one write (may_minihttp's rule for pipelining). */
+  /** Writes this read's answers in one write (may_minihttp's rule for pipelining), then closes if that was the last. */
   private flushBatch(): void {
+    this.emitBatch();
+    if (this.closeWhenFlushed && this.pendingBytes === 0) this.finishClose();
+  }
+
+  private emitBatch(): void {
     const first = this.first;
     if (first !== null) {
       let out: Uint8Array;
@@ -290,7 +417,6 @@ export class Connection {
       this.count = 0;
       this.send(out, this.closeWhenFlushed && !this.linger);
     }
-    if (this.closeWhenFlushed && this.pendingBytes === 0) this.finishClose();
   }
 
   private send(out: Uint8Array, last: boolean): void {
@@ -321,7 +447,8 @@ export class Connection {
     }
     if (this.paused) {
       this.paused = false;
-      if (this.phase < Phase.CLOSING) this.transport.resume();
+      // Not while WAITING: reading resumes when the deferred answer has been sent.
+      if (this.phase < Phase.WAITING) this.transport.resume();
     }
     if (this.closeWhenFlushed) this.finishClose();
     else if (this.ctx.draining && this.idle) this.close();
@@ -331,6 +458,10 @@ export class Connection {
   /** The peer half-closed: answer what was already asked, then close. */
   onEnd(): void {
     if (this.phase === Phase.CLOSED) return;
+    if (this.phase === Phase.WAITING) {
+      this.endedWhileWaiting = true;
+      return;
+    }
     if (this.linger || this.pendingBytes === 0) return this.close();
     this.phase = Phase.CLOSING;
     this.closeWhenFlushed = true;
@@ -351,7 +482,7 @@ export class Connection {
       if (this.reader.pending === 0) this.deadline = ctx.now + ctx.idleTimeoutMs;
       // Only the first byte of a head starts its clock: a slowloris trickle never extends it.
       else if (wasIdle) this.deadline = ctx.now + ctx.headerTimeoutMs;
-    } else if (this.phase !== Phase.CLOSING) {
+    } else if (this.phase < Phase.WAITING) {
       // A body in progress: each read is progress.
       this.deadline = ctx.now + ctx.idleTimeoutMs;
     }
@@ -384,6 +515,7 @@ export class Connection {
   close(): void {
     if (this.phase === Phase.CLOSED) return;
     this.phase = Phase.CLOSED;
+    this.dropWaiting();
     this.pending.length = 0;
     this.pendingBytes = 0;
     // Not released yet: an exit now could cut a write still in flight (Node and Deno flush
@@ -405,6 +537,7 @@ export class Connection {
     if (this.released) return;
     this.released = true;
     this.phase = Phase.CLOSED;
+    this.dropWaiting();
     this.pending.length = 0;
     this.pendingBytes = 0;
     this.ctx.release(this);
@@ -421,4 +554,23 @@ function concat(parts: Uint8Array[]): Uint8Array {
     o += p.length;
   }
   return out;
+}
+
+/** A deferred answer: what is needed to answer its request when due (connection.ts's WAITING). */
+class Deferred implements Due {
+  cancelled = false;
+  constructor(
+    readonly at: number,
+    readonly conn: Connection,
+    readonly responder: Responder,
+    readonly plan: object,
+    /** The request asked to close (or shutdown had begun when it was read). */
+    readonly closes: boolean,
+    readonly keepAlive10: boolean,
+    readonly isHead: boolean,
+    readonly bodyLength: number,
+  ) {}
+  fire(): void {
+    this.conn.answerDeferred(this);
+  }
 }

@@ -30,6 +30,12 @@ const CONNECTION_LINE = ["", "Connection: keep-alive\r\n", "Connection: close\r\
 /** Longest pipeline whose repeated response is cached; wrk and TechEmpower use 16. */
 const MAX_CACHED_REPEAT = 64;
 const HEALTH_FIELDS = "Cache-Control: no-store\r\n";
+const TEXT = "text/plain; charset=utf-8";
+
+/** RFC 9110 §15.3.5, §15.4.5: 204 and 304 carry no content; §8.6: a 204 carries no Content-Length either. */
+function noContent(status: number): boolean {
+  return status === 204 || status === 304;
+}
 
 export class ResponseCache {
   private date = "";
@@ -69,6 +75,7 @@ export class ResponseCache {
     this.healthVariants = [];
     this.repeats = new Map();
     this.errors = new Map();
+    this.steered = new Map();
   }
 
   /** The configured response for one request. */
@@ -84,11 +91,12 @@ export class ResponseCache {
    * cached health answer would be a stale one.
    */
   health(persist: number, isHead: boolean, stopping: boolean): Uint8Array {
-    const i = (stopping ? 6 : 0) + persist * 2 + (isHead ? 1 : 0);
+    const down = stopping ? 6 : this.unready ? 12 : 0;
+    const i = down + persist * 2 + (isHead ? 1 : 0);
     let r = this.healthVariants[i];
     if (r === undefined) {
-      const status = stopping ? 503 : 200;
-      const body = encoder.encode(stopping ? "stopping" : "ok");
+      const status = down !== 0 ? 503 : 200;
+      const body = encoder.encode(stopping ? "stopping" : this.unready ? "unready" : "ok");
       r = this.encode(status, "text/plain; charset=utf-8", HEALTH_FIELDS, CONNECTION_LINE[persist as 0 | 1 | 2], body, isHead);
       this.healthVariants[i] = r;
     }
@@ -108,6 +116,62 @@ export class ResponseCache {
     for (let i = 0; i < count; i++) out.set(response, i * response.length);
     if (count <= MAX_CACHED_REPEAT) list[count] = out;
     return out;
+  }
+
+  /**
+   * Run-time state `unready` (src/respond/state.ts): the health path answers 503 `unready`, so
+   * readiness probes fail while every other answer stays as it is. Set by HttpCore.setState.
+   */
+  unready = false;
+
+  // Steered answers (src/respond/): made on demand, the repeatable ones cached until the Date changes.
+  private steered = new Map<number, Uint8Array>();
+
+  /** The configured answer under another status (`status=`); 204 and 304 go without content. */
+  withStatus(status: number, persist: number, isHead: boolean): Uint8Array {
+    const key = (status * 3 + persist) * 2 + (isHead ? 1 : 0);
+    let r = this.steered.get(key);
+    if (r === undefined) {
+      r = noContent(status)
+        ? this.encodeNoContent(status, persist)
+        : this.encode(status, this.spec.contentType, this.fixedHeaders, CONNECTION_LINE[persist as 0 | 1 | 2], this.bodyBytes, isHead);
+      this.steered.set(key, r);
+    }
+    return r;
+  }
+
+  /**
+   * `status` with its reason phrase as a text body (an injected failure, a sick server), or with
+   * `text` instead (a refused control value's one-line reason; not cached).
+   */
+  reasonAnswer(status: number, persist: number, isHead: boolean, text: string | null = null): Uint8Array {
+    const connection = CONNECTION_LINE[persist as 0 | 1 | 2];
+    if (text !== null) return this.encode(status, TEXT, "", connection, encoder.encode(text), isHead);
+    const key = -((status * 3 + persist) * 2 + (isHead ? 1 : 0)) - 1;
+    let r = this.steered.get(key);
+    if (r === undefined) {
+      r = noContent(status)
+        ? this.encodeNoContent(status, persist)
+        : this.encode(status, TEXT, "", connection, encoder.encode(`${REASON[status] ?? "Error"}\n`), isHead);
+      this.steered.set(key, r);
+    }
+    return r;
+  }
+
+  /** The head alone of an answer whose `body` is written after it (`size=`, from one shared pattern). */
+  headFor(status: number, contentType: string, body: Uint8Array, persist: number): Uint8Array {
+    if (noContent(status)) return this.encodeNoContent(status, persist);
+    return this.encode(status, contentType, this.fixedHeaders, CONNECTION_LINE[persist as 0 | 1 | 2], body, true);
+  }
+
+  /** A 204 or 304: no Content-Type, no Content-Length (RFC 9110 §8.6), nothing after the head. */
+  private encodeNoContent(status: number, persist: number): Uint8Array {
+    return encoder.encode(
+      `HTTP/1.1 ${status} ${REASON[status] ?? "Unknown"}\r\nServer: hello-server\r\nDate: ${this.date}\r\n` +
+        CONNECTION_LINE[persist as 0 | 1 | 2] +
+        this.fixedHeaders +
+        `\r\n`,
+    );
   }
 
   /** An error response: always `Connection: close`, the reason phrase as body. */

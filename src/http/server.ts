@@ -9,6 +9,8 @@ import type { Config } from "../config.ts";
 import { Connection, type ConnectionContext } from "./connection.ts";
 import { ResponseCache } from "./response.ts";
 import type { Responder } from "./responder.ts";
+import { DueHeap, type Due } from "./deferred.ts";
+import { composeResponder, createSteering, type RunState } from "../respond/index.ts";
 import { countingHandler, countRelease } from "../metrics/counting.ts";
 import type { WorkerCounters } from "../metrics/counters.ts";
 
@@ -54,6 +56,12 @@ export interface HttpCore {
   readonly responses: ResponseCache;
   /** Who answers requests other than the health path's; null (the default) = the prebuilt answer. */
   setResponder(responder: Responder | null): void;
+  /**
+   * Run-time state (src/respond/state.ts), from the admin listener: `unready` fails the health
+   * path, `sick` answers 500 to everything else. The responder is composed again for it, so
+   * `ready` with every feature off is the prebuilt fast path again.
+   */
+  setState(state: RunState): void;
 }
 
 export function createHttpCore(config: Config, now: number = Date.now(), watch: CoreWatch = {}): HttpCore {
@@ -61,6 +69,9 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
   let whenEmpty: (() => void) | null = null;
   const responses = new ResponseCache(config, watch.servedBy ?? null);
   responses.setTime(now);
+  // Deferred answers (a responder's delay), due on performance.now(); see deferred.ts.
+  const deferred = new DueHeap();
+  const steering = createSteering(config, responses);
   const ctx: ConnectionContext = {
     responses,
     maxHeaderSize: config.maxHeaderSize,
@@ -71,7 +82,11 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
     draining: false,
     stopping: false,
     healthPath: config.healthPath === null ? null : new TextEncoder().encode(config.healthPath),
-    responder: null,
+    responder: composeResponder(steering, "ready"),
+    defer(due: Due) {
+      // Sooner than any timer armed so far: the back end may be waiting longer than this.
+      if (deferred.push(due)) core.onWake?.(Math.max(0, due.at - performance.now()));
+    },
     release(conn) {
       connections.delete(conn);
       if (whenEmpty !== null && connections.size === 0) whenEmpty();
@@ -104,10 +119,15 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
 
   const shortest = Math.min(config.headerTimeout, config.idleTimeout) * 1000;
   const tickMs = Math.max(25, Math.min(1000, Math.floor(shortest / 4)));
-  return {
+  /** When tick last scanned every connection's deadline. */
+  let scannedAt = -Infinity;
+  const core: HttpCore = {
     handler,
     tickMs,
-    nextTimeout: () => tickMs,
+    nextTimeout() {
+      // Fractional: a loop that can wait less than a millisecond keeps `delay=` that precise.
+      return deferred.size === 0 ? tickMs : Math.max(0, Math.min(tickMs, deferred.earliest - performance.now()));
+    },
     onWake: null,
     get size() {
       return connections.size;
@@ -118,6 +138,13 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
     tick(t: number) {
       ctx.now = t;
       responses.setTime(t);
+      if (deferred.size > 0) {
+        deferred.fireDue(performance.now());
+        // A tick brought forward for a deferred answer does not scan every connection again: at
+        // 10,000 delayed connections, one scan per answer would cost more than the answers.
+        if (t - scannedAt < tickMs / 2) return;
+      }
+      scannedAt = t;
       for (const conn of connections) if (t >= conn.deadline) conn.onTimeout();
     },
     beginShutdown() {
@@ -139,5 +166,10 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
     setResponder(responder) {
       ctx.responder = responder;
     },
+    setState(state) {
+      responses.unready = state === "unready";
+      ctx.responder = composeResponder(steering, state);
+    },
   };
+  return core;
 }

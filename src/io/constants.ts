@@ -14,6 +14,9 @@ export const SOCK_CLOEXEC = 0o2000000;
 export const SOL_SOCKET = 1;
 export const SO_REUSEADDR = 2;
 export const SO_REUSEPORT = 15;
+/** `struct linger { int l_onoff; int l_linger; }`: {1, 0} makes close(2) send an RST (socket(7)). */
+export const SO_LINGER = 13;
+export const LINGER_RESET = new Uint8Array(Int32Array.of(1, 0).buffer);
 export const IPPROTO_TCP = 6;
 export const TCP_NODELAY = 1;
 export const TCP_DEFER_ACCEPT = 9;

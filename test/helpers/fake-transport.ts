@@ -57,6 +57,12 @@ export class FakeTransport implements Transport {
     this.close();
   }
   aborted = false;
+  /** reset(): the peer would see an RST. */
+  resetSent = false;
+  reset(): void {
+    this.resetSent = true;
+    this.abort();
+  }
   onClose: () => void = () => {};
 
   /** Every byte taken so far. */

@@ -154,6 +154,13 @@ export class Connection<C> implements Transport {
     if (!this.closed) this.fail();
   }
 
+  reset(): void {
+    if (this.closed) return;
+    // Should setsockopt fail, the close below still ends the connection (with a FIN).
+    this.owner.libc.setsockopt(this.fd, K.SOL_SOCKET, K.SO_LINGER, K.LINGER_RESET, K.LINGER_RESET.length);
+    this.fail();
+  }
+
   // getpeername/getsockname only when echo asks: accept4 is called without an address buffer.
   remoteAddress(): SocketAddress | null {
     return this.closed ? null : socketAddress(this.owner.libc, this.fd, true);

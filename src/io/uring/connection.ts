@@ -7,6 +7,7 @@
 import type { Transport } from "../../adapters/types.ts";
 import { SyscallError } from "../errno.ts";
 import * as U from "./constants.ts";
+import * as K from "../constants.ts";
 import type { UringSys } from "../ffi/uring.ts";
 import type { Libc } from "../ffi/libc.ts";
 import { socketAddress, type SocketAddress } from "../address.ts";
@@ -161,6 +162,13 @@ export class UringConnection<C> implements Transport {
 
   abort(): void {
     if (!this.closed) this.loop.fail(this);
+  }
+
+  reset(): void {
+    if (this.closed || this.closing) return this.abort();
+    // A plain setsockopt, off the ring; the CLOSE that `fail` queues then sends the RST.
+    this.loop.libc.setsockopt(this.fd, K.SOL_SOCKET, K.SO_LINGER, K.LINGER_RESET, K.LINGER_RESET.length);
+    this.loop.fail(this);
   }
 
   // Plain system calls, off the ring: only echo asks, once per echoed request.

@@ -1,0 +1,137 @@
+/**
+ * Per-request control (--request-control): `status=`, `delay=`, `size=` and `close=` as query
+ * parameters, or as `X-Hello-Status`, `X-Hello-Delay`, `X-Hello-Size`, `X-Hello-Close` request
+ * headers for clients that cannot change the URL; a query parameter wins over its header, and
+ * the first of repeated ones counts. Limits named once (go-httpbin's rule): --max-delay, --max-size.
+ * A malformed or over-cap value refuses the request with 400 and a one-line reason.
+ */
+import type { Config } from "../config.ts";
+import { fieldNameIs, forEachField } from "../http/fields.ts";
+import type { RequestView } from "../http/responder.ts";
+import { parseDuration, parseSize } from "../units.ts";
+import { emptyPlan, type Stage, type SteerPlan } from "./plan.ts";
+
+/** The controls, in the order of their slots in {@link Controls}. */
+const NAMES = ["status", "delay", "size", "close"] as const;
+/** X-Hello-Status … as lower-case field names. */
+const FIELDS = NAMES.map((n) => `x-hello-${n}`);
+const SHORTEST_FIELD = Math.min(...FIELDS.map((f) => f.length));
+/** A value longer than this is refused without being read further (and quoted only this long). */
+const MAX_VALUE = 32;
+
+const QUESTION = 0x3f;
+const AMPERSAND = 0x26;
+const EQUALS = 0x3d;
+/** First byte of every X-Hello-* name, either case: most field lines are skipped on it. */
+const X_LOWER = 0x78;
+
+type Controls = [string | undefined, string | undefined, string | undefined, string | undefined];
+
+const latin1 = new TextDecoder("latin1");
+
+export function controlStage(config: Pick<Config, "maxDelay" | "maxSize">): Stage {
+  const maxDelayMs = config.maxDelay * 1000;
+  return (request, _conn, plan) => {
+    const found: Controls = [undefined, undefined, undefined, undefined];
+    if (!fromQuery(request, found) && !fromFields(request, found)) return plan;
+    return apply(found, plan ?? emptyPlan(), maxDelayMs, config.maxSize);
+  };
+}
+
+/** Fills `found` from the target's query; true when a control was there. */
+function fromQuery(request: RequestView, found: Controls): boolean {
+  const { buf, head } = request;
+  const end = head.targetEnd;
+  let p = head.targetStart;
+  while (p < end && buf[p] !== QUESTION) p++;
+  if (p === end) return false;
+  let any = false;
+  p++;
+  while (p < end) {
+    let amp = p;
+    while (amp < end && buf[amp] !== AMPERSAND) amp++;
+    let eq = p;
+    while (eq < amp && buf[eq] !== EQUALS) eq++;
+    const slot = nameSlot(buf, p, eq);
+    if (slot >= 0 && found[slot] === undefined) {
+      found[slot] = eq < amp ? value(buf, eq + 1, amp) : "";
+      any = true;
+    }
+    p = amp + 1;
+  }
+  return any;
+}
+
+/** Fills the slots the query left empty from X-Hello-* fields; true when any control is set. */
+function fromFields(request: RequestView, found: Controls): boolean {
+  let any = found.some((v) => v !== undefined);
+  const buf = request.buf;
+  forEachField(buf, request.start, request.end, (ns, ne, vs, ve) => {
+    if ((buf[ns]! | 0x20) !== X_LOWER || ne - ns < SHORTEST_FIELD) return;
+    for (let i = 0; i < FIELDS.length; i++) {
+      if (found[i] === undefined && fieldNameIs(buf, ns, ne, FIELDS[i]!)) {
+        found[i] = value(buf, vs, ve);
+        any = true;
+        return;
+      }
+    }
+  });
+  return any;
+}
+
+/** Which control buf[start, end) names, or -1. */
+function nameSlot(buf: Uint8Array, start: number, end: number): number {
+  for (let i = 0; i < NAMES.length; i++) {
+    const name = NAMES[i]!;
+    if (end - start !== name.length) continue;
+    let same = true;
+    for (let j = 0; j < name.length && same; j++) same = buf[start + j] === name.charCodeAt(j);
+    if (same) return i;
+  }
+  return -1;
+}
+
+function value(buf: Uint8Array, start: number, end: number): string {
+  return latin1.decode(buf.subarray(start, Math.min(end, start + MAX_VALUE + 1)));
+}
+
+function apply(found: Controls, plan: SteerPlan, maxDelayMs: number, maxSize: number): SteerPlan {
+  const [status, delay, size, close] = found;
+  if (status !== undefined) {
+    const n = /^\d{3}$/.test(status) ? Number(status) : 0;
+    if (n < 200 || n > 599) return refuse(plan, `status=${quote(status)}: must be a status code 200..599`);
+    plan.status = n;
+    // An explicit status wins over an injected failure's (faults run first).
+    plan.reason = false;
+  }
+  if (delay !== undefined) {
+    const ms = parseDuration(delay);
+    if (ms === null) return refuse(plan, `delay=${quote(delay)}: must be a duration like 250ms, 1.5s or 2m`);
+    if (ms > maxDelayMs) return refuse(plan, `delay=${quote(delay)}: above --max-delay ${maxDelayMs / 1000}s`);
+    // Replaces --delay for this request.
+    plan.delayMs = ms;
+  }
+  if (size !== undefined) {
+    const n = parseSize(size);
+    if (n === null) return refuse(plan, `size=${quote(size)}: must be a number of bytes, k or M suffix allowed (e.g. 512, 16k, 1M)`);
+    if (n > maxSize) return refuse(plan, `size=${quote(size)}: above --max-size ${maxSize} bytes`);
+    plan.size = n;
+  }
+  if (close !== undefined) {
+    if (close === "1" || close === "true") plan.close = true;
+    else if (close !== "0" && close !== "false") return refuse(plan, `close=${quote(close)}: must be 1 or 0 (true or false)`);
+  }
+  return plan;
+}
+
+function refuse(plan: SteerPlan, reason: string): SteerPlan {
+  plan.error = reason;
+  plan.delayMs = 0;
+  return plan;
+}
+
+/** The value as the reason line shows it: printable ASCII only, cut at MAX_VALUE. */
+function quote(raw: string): string {
+  const shown = raw.length > MAX_VALUE ? `${raw.slice(0, MAX_VALUE)}…` : raw;
+  return `'${shown.replace(/[^\x20-\x7e…]/g, "?")}'`;
+}

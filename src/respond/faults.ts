@@ -1,0 +1,42 @@
+/**
+ * Faults configured at start (podinfo's --random-error and --random-delay, go-httpbin's weighted
+ * failures), applied to every answer but the health path's:
+ *   --reset-rate P   that fraction of requests gets a TCP reset instead of an answer;
+ *   --fail-rate P    that fraction gets --fail-status (default 503), its reason phrase as body;
+ *   --delay D | MIN..MAX   every answer waits that long (uniform in [MIN, MAX]).
+ * The draws per request are fixed by the configuration (reset, then failure, then delay, each
+ * only when configured), so one seed (random.ts) replays exactly the same faults.
+ */
+import type { Config } from "../config.ts";
+import { emptyPlan, type Stage } from "./plan.ts";
+import type { Random } from "./random.ts";
+
+export type FaultConfig = Pick<Config, "failRate" | "failStatus" | "delay" | "resetRate">;
+
+/** Whether any fault is configured (none: no stage, not even a check per request). */
+export function faultsOn(c: FaultConfig): boolean {
+  return c.failRate > 0 || c.resetRate > 0 || c.delay !== null;
+}
+
+export function faultStage(c: FaultConfig, random: Random): Stage {
+  const { failRate, failStatus, resetRate } = c;
+  const minMs = c.delay === null ? 0 : c.delay.min * 1000;
+  const spanMs = c.delay === null ? 0 : (c.delay.max - c.delay.min) * 1000;
+  return (_request, _conn, plan) => {
+    if (resetRate > 0 && random() < resetRate) {
+      const p = plan ?? emptyPlan();
+      p.reset = true;
+      return p;
+    }
+    if (failRate > 0 && random() < failRate) {
+      plan ??= emptyPlan();
+      plan.status = failStatus;
+      plan.reason = true;
+    }
+    if (minMs > 0 || spanMs > 0) {
+      plan ??= emptyPlan();
+      plan.delayMs = spanMs > 0 ? minMs + random() * spanMs : minMs;
+    }
+    return plan;
+  };
+}
