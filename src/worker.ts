@@ -6,6 +6,8 @@
 import type { Backend, TlsOptions } from "./adapters/types.ts";
 import type { Config } from "./config.ts";
 import { createHttpCore } from "./http/server.ts";
+import type { Responder } from "./http/responder.ts";
+import type { ResponseCache } from "./http/response.ts";
 import { startCounting } from "./metrics/counters.ts";
 import { watchResponder } from "./respond/echo-compose.ts";
 import { readIdentity, servedByValue } from "./respond/echo-identity.ts";
@@ -86,9 +88,13 @@ export async function startWorker(config: Config, opts: { reusePort: boolean }):
   // Issue 18 (echo, X-Served-By, metrics): each chosen once here; all off = the prebuilt fast path.
   const identity = readIdentity(runtime, io);
   const counters = config.metricsPort !== null ? startCounting() : null;
-  const core = createHttpCore(config, Date.now(), { servedBy: config.servedBy ? servedByValue(identity) : null, counters });
-  const responder = watchResponder(config, core.responses, identity, counters, null);
-  if (responder !== null) core.setResponder(responder);
+  const servedBy = config.servedBy ? servedByValue(identity) : null;
+  // Echo first, then the steer responders, counting around them all; no wrap when both are off.
+  const wrap =
+    config.echoPath !== null || counters !== null
+      ? (composed: Responder | null, state: string, responses: ResponseCache) => watchResponder(config, responses, identity, counters, composed, state)
+      : undefined;
+  const core = createHttpCore(config, Date.now(), { servedBy, counters, ...(wrap === undefined ? {} : { wrap }) });
   const served = await serve(
     { host: config.host, port: config.port, backlog: config.backlog, reusePort: opts.reusePort, eager: config.eager, runtime, tls: tlsOptions(config), warn },
     core,

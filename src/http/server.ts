@@ -20,6 +20,11 @@ export interface CoreWatch {
   readonly servedBy?: string | null;
   /** Count connections, bytes and refusals here (--metrics-port), or null: the uncounted handler. */
   readonly counters?: WorkerCounters | null;
+  /**
+   * Wraps every responder the core composes, at start and on each state change (echo first,
+   * counting around all: src/respond/echo-compose.ts); absent = the composed one as it is.
+   */
+  readonly wrap?: (composed: Responder | null, state: RunState, responses: ResponseCache) => Responder | null;
 }
 
 export interface HttpCore {
@@ -72,6 +77,9 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
   // Deferred answers (a responder's delay), due on performance.now(); see deferred.ts.
   const deferred = new DueHeap();
   const steering = createSteering(config, responses);
+  const wrap = watch.wrap;
+  const compose = (state: RunState): Responder | null =>
+    wrap === undefined ? composeResponder(steering, state) : wrap(composeResponder(steering, state) as Responder | null, state, responses);
   const ctx: ConnectionContext = {
     responses,
     maxHeaderSize: config.maxHeaderSize,
@@ -82,7 +90,7 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
     draining: false,
     stopping: false,
     healthPath: config.healthPath === null ? null : new TextEncoder().encode(config.healthPath),
-    responder: composeResponder(steering, "ready"),
+    responder: compose("ready"),
     defer(due: Due) {
       // Sooner than any timer armed so far: the back end may be waiting longer than this.
       if (deferred.push(due)) core.onWake?.(Math.max(0, due.at - performance.now()));
@@ -168,7 +176,7 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
     },
     setState(state) {
       responses.unready = state === "unready";
-      ctx.responder = composeResponder(steering, state);
+      ctx.responder = compose(state);
     },
   };
   return core;

@@ -83,10 +83,15 @@ interface CountedPlan {
   readonly method: number;
   /** The inner responder's plan; null = the prebuilt answer. */
   readonly inner: object | null;
+  /**
+   * Already counted: a deferred answer (`delay=`) is asked for twice, once to learn its delay
+   * and again when it is due (connection.ts), and is one request.
+   */
+  counted: boolean;
 }
 
 /** One constant plan per method for the prebuilt answer: counting allocates nothing per request. */
-const PREBUILT: readonly CountedPlan[] = METHOD_LABELS.map((_, method) => Object.freeze({ method, inner: null }));
+const PREBUILT: readonly CountedPlan[] = METHOD_LABELS.map((_, method) => ({ method, inner: null, counted: false }));
 
 /**
  * Counts every answered request (the health path's excepted: it never reaches a responder) by
@@ -102,7 +107,7 @@ export function countingResponder(counters: WorkerCounters, responses: ResponseC
       const method = request.head.method;
       if (inner !== null) {
         const plan = inner.plan(request, conn);
-        if (plan !== null) return { method, inner: plan };
+        if (plan !== null) return { method, inner: plan, counted: false };
       }
       return PREBUILT[method] ?? PREBUILT[0]!;
     },
@@ -119,7 +124,8 @@ export function countingResponder(counters: WorkerCounters, responses: ResponseC
         answer = cached;
       } else {
         answer = inner!.answer(plan.inner, persist, isHead, bodyLength);
-        if (answer.reset) return answer;
+        if (answer.reset || plan.counted) return answer;
+        plan.counted = true;
       }
       requests[plan.method * STATUS_SLOTS + statusOf(answer.head)]!++;
       return answer;

@@ -33,16 +33,21 @@ export function firstOf(...responders: Responder[]): Responder<Chosen> | null {
   };
 }
 
+/**
+ * `others` with issue 18's features around it. `sick` (the admin's run-time state) answers
+ * everything 500, echo included: then echo is left out.
+ */
 export function watchResponder(
   config: Pick<Config, "echoPath">,
   responses: ResponseCache,
   identity: Identity,
   counters: WorkerCounters | null,
   others: Responder | null,
+  state = "ready",
 ): Responder | null {
   const list: Responder[] = [];
-  if (config.echoPath !== null) list.push(echoResponder(config.echoPath, responses, identity) as Responder);
+  if (config.echoPath !== null && state !== "sick") list.push(echoResponder(config.echoPath, responses, identity) as Responder);
   if (others !== null) list.push(others);
-  const inner = list.length === 1 ? list[0]! : (firstOf(...list) as Responder | null);
+  const inner = list.length <= 1 ? (list[0] ?? null) : (firstOf(...list) as Responder | null);
   return counters === null ? inner : (countingResponder(counters, responses, inner) as Responder);
 }

@@ -12,6 +12,7 @@ import { assertBundle, selectedRuntimes, startServer, stopAll, type RunningServe
 import { addBehaviourTests } from "./behaviour-suite.ts";
 import { addConformanceTests } from "./conformance-suite.ts";
 import { addDifferentialTcpTests } from "./differential-suite.ts";
+import { addWatchTests } from "./watch-suite.ts";
 
 assertBundle();
 afterAll(stopAll);
@@ -23,5 +24,6 @@ for (const runtime of selectedRuntimes()) {
     describe("behaviour", () => addBehaviourTests(runtime, server));
     describe("conformance over TCP", () => addConformanceTests(server));
     describe("differential inputs over TCP", () => addDifferentialTcpTests(server));
+    describe("watch: echo, X-Served-By, metrics", () => addWatchTests(runtime));
   });
 }
