@@ -109,7 +109,8 @@ export async function startWorker(config: Config, opts: { reusePort: boolean }):
     shutdown() {
       stopping ??= (async () => {
         served.stop();
-        await core.shutdown();
+        // The drain grace of idle connections counts from now, not from the core's last tick.
+        await core.shutdown(Date.now());
         served.close();
       })();
       return stopping;

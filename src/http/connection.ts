@@ -57,9 +57,6 @@ export interface ConnectionContext {
   release(conn: Connection): void;
 }
 
-/** How long graceful shutdown waits for the first request of a connection that sent nothing yet. */
-const FRESH_GRACE_MS = 1000;
-
 /**
  * A body up to this size is copied into the read's one write with the other answers; a larger one
  * (a `size=` body, a slice of a prebuilt pattern) is handed to the transport as it is, uncopied.
@@ -117,8 +114,6 @@ export class Connection {
   private afterCR = false;
   /** Why the connection was refused, for tests and the differential fuzzer; null while it is not. */
   refusedWith: ParseErrorKind | null = null;
-  /** No byte has arrived yet: the client may have sent its first request a moment ago. */
-  private fresh = true;
 
   constructor(
     readonly transport: Transport,
@@ -135,7 +130,6 @@ export class Connection {
   }
 
   onData(bytes: Uint8Array): void {
-    this.fresh = false;
     // WAITING: keep what arrives for after the deferred answer; CLOSING: discard what a closing client still sends.
     if (this.phase >= Phase.WAITING) return this.phase === Phase.WAITING ? this.hold(bytes, 0) : undefined;
     const wasIdle = this.phase === Phase.HEAD && this.reader.pending === 0;
@@ -501,12 +495,17 @@ export class Connection {
     this.close();
   }
 
-  /** Graceful shutdown reached this connection: close it now if idle, else after the answer in flight. */
-  onShutdown(): void {
-    // Go net/http (Server.Shutdown, issue 22682) does not count a new connection as idle until it
-    // has sent nothing for a while: it was accepted just now, and its request is likely in flight.
-    // Closing it would reset a request the client has already sent (a rolling restart's failures).
-    if (this.idle && this.fresh) this.deadline = Math.min(this.deadline, this.ctx.now + FRESH_GRACE_MS);
+  /**
+   * Graceful shutdown reached this connection (a drain, or a worker replaced in a rolling restart).
+   * One in the middle of a request is answered with `Connection: close` (ctx.stopping), then closes.
+   * An idle one stays open for `graceMs` and closes only if it stays silent that long: a keep-alive
+   * client may have sent its next request already, or be about to, and closing now would lose it
+   * (RFC 9112 §9.3.1 lets clients retry, but many do not retry a POST); its next request is
+   * answered with `Connection: close` instead, as during --shutdown-delay. A connection that sent
+   * nothing yet gets the same grace (Go's Server.Shutdown, issue 22682: its request is likely in flight).
+   */
+  onShutdown(graceMs: number): void {
+    if (this.idle && graceMs > 0) this.deadline = Math.min(this.deadline, this.ctx.now + graceMs);
     else if (this.idle) this.close();
     else if (this.phase === Phase.HEAD && this.reader.pending === 0) this.closeWhenFlushed = true;
   }

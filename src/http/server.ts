@@ -53,8 +53,13 @@ export interface HttpCore {
    * every answer from now on closes its connection, and the health path answers 503.
    */
   beginShutdown(): void;
-  /** Stop keeping connections alive: close idle ones now, the rest after their answer. Resolves when none is left. */
-  shutdown(): Promise<void>;
+  /**
+   * Stop keeping connections alive: each request from now on is answered with `Connection: close`;
+   * an idle connection closes once it stays silent for the drain grace (up to 1 s, at most half of
+   * --shutdown-timeout). `now` (Date.now()) starts the grace; without it the core's clock does,
+   * which a socket back end advances only once a tick. Resolves when no connection is left.
+   */
+  shutdown(now?: number): Promise<void>;
   /** Cut every connection now, unflushed output dropped (the shutdown timeout passed). */
   closeAll(): void;
   /** The prebuilt answers, for responders that fall back to them. */
@@ -68,6 +73,9 @@ export interface HttpCore {
    */
   setState(state: RunState): void;
 }
+
+/** The longest an idle connection stays open after shutdown begins, waiting for a request already sent. */
+const DRAIN_GRACE_MS = 1000;
 
 export function createHttpCore(config: Config, now: number = Date.now(), watch: CoreWatch = {}): HttpCore {
   const connections = new Set<Connection>();
@@ -115,7 +123,7 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
     open(transport: Transport) {
       const conn = new Connection(transport, ctx);
       connections.add(conn);
-      if (ctx.draining) conn.onShutdown();
+      if (ctx.draining) conn.onShutdown(drainGraceMs);
       return conn;
     },
     data: (conn, bytes) => conn.onData(bytes),
@@ -125,6 +133,11 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
   };
   const handler = counters === null ? plain : countingHandler(plain, counters);
 
+  // How long an idle connection stays open once shutdown begins (Connection.onShutdown says why):
+  // long enough for a request already sent, never so long the restart slows or --shutdown-timeout cuts it.
+  const drainGraceMs = Math.min(DRAIN_GRACE_MS, Math.floor((config.shutdownTimeout * 1000) / 2));
+  /** When the drain grace of the connections open at shutdown ends (0: no shutdown yet). */
+  let graceEndsAt = 0;
   const shortest = Math.min(config.headerTimeout, config.idleTimeout) * 1000;
   const tickMs = Math.max(25, Math.min(1000, Math.floor(shortest / 4)));
   /** When tick last scanned every connection's deadline. */
@@ -132,9 +145,11 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
   const core: HttpCore = {
     handler,
     tickMs,
+    // A loop asks this every turn: the tick that ends the drain grace comes on time.
     nextTimeout() {
+      const next = graceEndsAt > ctx.now ? Math.min(tickMs, graceEndsAt - ctx.now) : tickMs;
       // Fractional: a loop that can wait less than a millisecond keeps `delay=` that precise.
-      return deferred.size === 0 ? tickMs : Math.max(0, Math.min(tickMs, deferred.earliest - performance.now()));
+      return deferred.size === 0 ? next : Math.max(0, Math.min(next, deferred.earliest - performance.now()));
     },
     onWake: null,
     get size() {
@@ -158,11 +173,17 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
     beginShutdown() {
       ctx.stopping = true;
     },
-    shutdown() {
+    shutdown(now?: number) {
+      if (now !== undefined && now > ctx.now) ctx.now = now;
       ctx.stopping = true;
       ctx.draining = true;
-      for (const conn of connections) conn.onShutdown();
+      for (const conn of connections) conn.onShutdown(drainGraceMs);
       if (connections.size === 0) return Promise.resolve();
+      // The grace ends sooner than the next tick may come: ask the back end to tick then.
+      if (drainGraceMs > 0) {
+        graceEndsAt = ctx.now + drainGraceMs;
+        this.onWake?.(drainGraceMs);
+      }
       return new Promise<void>((resolve) => {
         whenEmpty = resolve;
       });

@@ -1,4 +1,8 @@
-/** Graceful shutdown in the core: idle connections close now, requests in flight are answered with close first. */
+/**
+ * Graceful shutdown in the core: every request from then on is answered with Connection: close;
+ * an idle connection stays open through the drain grace (1 s by default) for a request already
+ * on its way, and closes if none comes.
+ */
 import { describe, expect, test } from "bun:test";
 import { CoreHarness, testConfig } from "../helpers/fake-transport.ts";
 import { header, parseAllResponses } from "../helpers/http-parse.ts";
@@ -21,7 +25,7 @@ describe("shutdown", () => {
     expect(await settled(h.core.shutdown())).toBe(true);
   });
 
-  test("idle connections close at once (one that never sent a byte after a 1 s grace); a head in progress is answered with Connection: close, then closed", async () => {
+  test("idle connections (new or between requests) close after a 1 s grace of silence; a head in progress is answered with Connection: close, then closed", async () => {
     const h = new CoreHarness(testConfig());
     const idle = h.connect(); // never sent anything
     const served = h.connect(); // answered, now between requests
@@ -31,11 +35,14 @@ describe("shutdown", () => {
     expect(h.core.size).toBe(3);
 
     const done = h.core.shutdown();
-    // Just accepted, nothing read yet: its request may be in flight (Go's Server.Shutdown waits too).
+    // Just accepted, or between requests: a request may be in flight (Go's Server.Shutdown waits for new ones too).
     expect(idle.transport.closed).toBe(false);
-    expect(served.transport.closed).toBe(true);
-    h.advance(1_000);
+    expect(served.transport.closed).toBe(false);
+    h.advance(999);
+    expect(served.transport.closed).toBe(false);
+    h.advance(1);
     expect(idle.transport.closed).toBe(true);
+    expect(served.transport.closed).toBe(true);
     expect(midHead.transport.ended).toBe(false);
     expect(await settled(done)).toBe(false);
 
@@ -46,6 +53,45 @@ describe("shutdown", () => {
     expect(midHead.transport.closed).toBe(true);
     expect(h.core.size).toBe(0);
     expect(await settled(done)).toBe(true);
+  });
+
+  test("a keep-alive connection that sends its next request within the grace is answered with Connection: close, then closed", async () => {
+    const h = new CoreHarness(testConfig());
+    h.feed(GET);
+    const [first] = parseAllResponses(h.transport.received());
+    expect(header(first!, "connection")).toBeUndefined();
+    const done = h.core.shutdown();
+    h.advance(900);
+    expect(h.transport.closed).toBe(false);
+    h.feed(GET);
+    const answers = parseAllResponses(h.transport.received());
+    expect(answers.length).toBe(2);
+    expect(answers[1]!.status).toBe(200);
+    expect(header(answers[1]!, "connection")).toBe("close");
+    expect(h.transport.closed).toBe(true);
+    expect(await settled(done)).toBe(true);
+  });
+
+  test("the grace is at most half of --shutdown-timeout, and the back end is asked to tick when it ends", () => {
+    const h = new CoreHarness(testConfig({ shutdownTimeout: 1 }));
+    const wakes: number[] = [];
+    h.core.onWake = (ms) => wakes.push(ms);
+    h.feed(GET);
+    void h.core.shutdown(h.now + 200);
+    // The grace counts from the time shutdown was given, not from the core's last tick.
+    expect(wakes).toEqual([500]);
+    expect(h.core.nextTimeout()).toBe(500);
+    h.advance(699);
+    expect(h.transport.closed).toBe(false);
+    h.advance(1);
+    expect(h.transport.closed).toBe(true);
+  });
+
+  test("with --shutdown-timeout 0 there is no grace: idle connections close at once", () => {
+    const h = new CoreHarness(testConfig({ shutdownTimeout: 0 }));
+    h.feed(GET);
+    void h.core.shutdown();
+    expect(h.transport.closed).toBe(true);
   });
 
   test("a pipeline in flight during shutdown: the first answer closes, the rest are not answered", () => {

@@ -53,6 +53,8 @@ export interface Exit {
 
 export class Server {
   readonly lines: string[] = [];
+  /** Date.now() when each of `lines` arrived. */
+  readonly lineTimes: number[] = [];
   readonly exited: Promise<Exit>;
   #waiters: { re: RegExp; from: number; resolve: (m: RegExpMatchArray) => void }[] = [];
   #exit: Exit | undefined;
@@ -82,6 +84,7 @@ export class Server {
 
   #line(line: string): void {
     this.lines.push(line);
+    this.lineTimes.push(Date.now());
     this.#waiters = this.#waiters.filter((w) => {
       const m = this.#match(w.re, w.from);
       if (m !== undefined) w.resolve(m);
@@ -208,6 +211,87 @@ export function fetchOnce(port: number, timeoutMs = 5000): Promise<string> {
       if (!hadError) resolve(Buffer.concat(chunks).toString("latin1"));
     });
   });
+}
+
+/** What {@link keepAliveLoad} counted: answers, and failures by whether the request was a connection's first. */
+export interface KeepAliveTally {
+  ok: () => number;
+  /** A request that was its connection's first got no answer (refused, reset or closed). */
+  lostNew: string[];
+  /** A request sent on a connection that had already answered one got no answer: what a keep-alive client cannot tell from a lost request. */
+  failedReused: string[];
+  /** Connections the server ended with `Connection: close` after an answer (the client then opens another, as every HTTP client does). */
+  closedByServer: () => number;
+  stop: () => Promise<void>;
+}
+
+/**
+ * `loops` keep-alive clients, each sending GET after GET on one connection, the next as soon as
+ * the last is answered; when an answer says `Connection: close` (or the server ends the
+ * connection between requests, after its answer) the client opens a new connection, as every
+ * HTTP client does. A request that gets no answer is counted by whether its connection was new.
+ */
+export function keepAliveLoad(port: number, loops: number, timeoutMs = 5000): KeepAliveTally {
+  let ok = 0;
+  let closedByServer = 0;
+  let running = true;
+  const lostNew: string[] = [];
+  const failedReused: string[] = [];
+  const REQUEST = "GET / HTTP/1.1\r\nHost: t\r\n\r\n";
+  /** One connection's life: resolves when it ends, after counting what happened on it. */
+  const oneConnection = (): Promise<void> =>
+    new Promise((resolve) => {
+      const s: Socket = connect({ host: "127.0.0.1", port });
+      let answered = 0;
+      let buf = "";
+      let done = false;
+      const finish = (failure: string | null): void => {
+        if (done) return;
+        done = true;
+        if (failure !== null) (answered === 0 ? lostNew : failedReused).push(`${failure} (after ${answered} answers on the connection)`);
+        s.destroy();
+        resolve();
+      };
+      s.setNoDelay(true);
+      s.setTimeout(timeoutMs, () => finish("timeout"));
+      s.on("connect", () => s.write(REQUEST));
+      s.on("error", (e) => finish(e.message));
+      s.on("close", () => finish(buf === "" ? "closed before an answer" : `closed mid-answer: ${JSON.stringify(buf.slice(0, 80))}`));
+      s.on("data", (c: Buffer) => {
+        buf += c.toString("latin1");
+        for (;;) {
+          const headEnd = buf.indexOf("\r\n\r\n");
+          if (headEnd === -1) return;
+          const head = buf.slice(0, headEnd);
+          const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? NaN);
+          if (buf.length < headEnd + 4 + length) return;
+          const body = buf.slice(headEnd + 4, headEnd + 4 + length);
+          buf = buf.slice(headEnd + 4 + length);
+          if (!head.startsWith("HTTP/1.1 200") || body !== "hello") return finish(`bad response: ${JSON.stringify(head.slice(0, 80))}`);
+          ok++;
+          answered++;
+          if (/\r\nconnection: *close/i.test(head)) {
+            closedByServer++;
+            return finish(null);
+          }
+          if (!running) return finish(null);
+          s.write(REQUEST);
+        }
+      });
+    });
+  const runners = Array.from({ length: loops }, async () => {
+    while (running) await oneConnection();
+  });
+  return {
+    ok: () => ok,
+    lostNew,
+    failedReused,
+    closedByServer: () => closedByServer,
+    stop: async () => {
+      running = false;
+      await Promise.all(runners);
+    },
+  };
 }
 
 /** `loops` clients each doing back-to-back fetchOnce until stop(); counts successes and failures. */

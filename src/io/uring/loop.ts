@@ -113,6 +113,8 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
   private readonly closedQueue: UringConnection<C>[] = [];
   private readonly sq: Uint32Array;
   private listening = true;
+  /** A multishot ACCEPT is in the kernel: its last CQE (no CQE_F_MORE) has not been reaped yet. */
+  private acceptArmed = false;
   private finished = false;
   /** While reaping: the CQ head just past the CQE being handled (-1 otherwise). */
   private reapHead = -1;
@@ -201,6 +203,7 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
     this.sq[w + U.Sqe.FD] = this.listenFd;
     this.sq[w + U.Sqe.OP_FLAGS] = K.SOCK_NONBLOCK | K.SOCK_CLOEXEC;
     this.userData(w, 0, OP_ACCEPT, 0);
+    this.acceptArmed = true;
   }
 
   /**
@@ -366,7 +369,8 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
       for (;;) {
         now = Date.now();
         this.turns.due(now, this.afterTick, this.resumeAccept);
-        if (!this.listening && this.openCount === 0) return this.finish();
+        // After stop(), not before the cancelled ACCEPT's last CQE: one posted before the cancel may hold a connection.
+        if (!this.listening && this.openCount === 0 && !this.acceptArmed) return this.finish();
         if (now >= end) break;
         this.flushDirty();
         this.buffers.publish();
@@ -442,9 +446,12 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
   }
 
   private completeAccept(res: number, flags: number): void {
+    if ((flags & U.CQE_F_MORE) === 0) this.acceptArmed = false;
     if (res >= 0) {
-      if (this.listening) this.open(res);
-      else this.libc.close(res);
+      // Served even after stop(): the kernel accepted it before the cancel took effect, and its
+      // client may have sent a request already; closing it would reset that request (a rolling
+      // restart's lost connection). The core, draining, answers it with Connection: close.
+      this.open(res);
     } else if (res !== -U.E.ECANCELED && !TRANSIENT_ACCEPT_ERRORS.has(-res) && (flags & U.CQE_F_MORE) === 0) {
       // Out of descriptors or memory: the multishot ACCEPT ended; arm it again after a pause instead of spinning.
       this.turns.backOffAccept();
