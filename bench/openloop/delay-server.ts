@@ -2,8 +2,8 @@
  * Reference server for proving the open-loop generator: answers every
  * request exactly D ms after reading it, 200 with a fixed body and
  * Content-Length, keep-alive unless the request says `Connection: close`.
- * `?delay=MS` on a request overrides D for it (as hello-server's
- * `--request-control` delay= will). node:net only, so it runs on Bun,
+ * `?delay=MS` (or `delay=10ms`) on a request overrides D for it, as
+ * hello-server's `--request-control` delay= does. node:net only, so it runs on Bun,
  * Deno and Node; a child process, so the generator's loop cannot slow it.
  *
  * "Exactly": a plain setTimeout(D) fires up to a millisecond late (timers
@@ -69,7 +69,7 @@ export function startDelayServer(o: { port: number; delayMs: number; body: strin
         const text = buf.toString("latin1", 0, end);
         buf = buf.subarray(end + 4);
         const close = /\r\nconnection:\s*close/i.test(text);
-        const m = /^GET \S*[?&]delay=(\d+(?:\.\d+)?)/.exec(text);
+        const m = /^GET \S*[?&]delay=(\d+(?:\.\d+)?)(?:ms)?(?:[&\s])/.exec(text);
         const delay = Math.min(MAX_DELAY_MS, m ? Number(m[1]) : o.delayMs);
         const answer = () => {
           if (socket.destroyed) return;
