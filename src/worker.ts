@@ -11,6 +11,7 @@ import type { ResponseCache } from "./http/response.ts";
 import { startCounting } from "./metrics/counters.ts";
 import { watchResponder } from "./respond/echo-compose.ts";
 import { readIdentity, servedByValue } from "./respond/echo-identity.ts";
+import type { RunState } from "./respond/state.ts";
 import { nodeAutoFallbackReason, syscallPreferred, syscallUnavailableReason } from "./io/available.ts";
 import { raiseOpenFileLimitAtStart } from "./io/rlimit.ts";
 import { uringUnavailableReason } from "./io/uring/available.ts";
@@ -30,6 +31,8 @@ export interface Worker {
   shutdown(): Promise<void>;
   /** Cut every connection now (the shutdown timeout passed). */
   forceClose(): void;
+  /** Run-time state from the admin listener (src/respond/state.ts). */
+  setState(state: RunState): void;
 }
 
 type Io = ReturnType<typeof resolveIo>;
@@ -118,6 +121,9 @@ export async function startWorker(config: Config, opts: { reusePort: boolean }):
     forceClose() {
       core.closeAll();
       served.close();
+    },
+    setState(state) {
+      core.setState(state);
     },
   };
 }

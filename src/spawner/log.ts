@@ -74,6 +74,8 @@ export function lifecycle(quiet: boolean, e: LogEvent): void {
 }
 
 export const events = {
+  /** The admin listener changed the run-time state (src/respond/state.ts). */
+  stateChanged: (state: string): LogEvent => ({ event: "state_changed", message: `state ${state} (admin)` }),
   listening: (text: string): LogEvent => ({ event: "listening", message: text }),
   workerStarted: (pid: number): LogEvent => ({ event: "worker_started", worker: pid, message: `worker ${pid} started` }),
   workerExited: (pid: number, code: number | null, signal: string | null): LogEvent => ({

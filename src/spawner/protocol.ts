@@ -2,9 +2,11 @@
  * What a supervisor and its worker processes say to each other. Workers
  * report on their stdout pipe, one line per message, because a pipe works the
  * same in Bun, Deno and Node (an IPC channel does not, and cluster workers
- * under Node already use theirs). The supervisor talks back with signals only.
+ * under Node already use theirs). The supervisor talks back with signals, and
+ * with lines on the worker's stdin (the run-time state: SupervisorMessage).
  */
 import type { CounterSnapshot } from "../metrics/counters.ts";
+import { isRunState, type RunState } from "../respond/state.ts";
 
 /**
  * Set to "1" in a worker's environment: serve() then runs as a worker, not a supervisor.
@@ -19,6 +21,11 @@ export const WORKER_ENV = "_HELLO_WORKER";
  * `--port 0` every worker would otherwise pick its own free port.
  */
 export const WORKER_PORT_ENV = "_HELLO_WORKER_PORT";
+/**
+ * The worker's slot (0..N-1), kept by its replacements: worker i seeds its random faults with
+ * --seed + i (src/respond/random.ts).
+ */
+export const WORKER_INDEX_ENV = "_HELLO_WORKER_INDEX";
 
 /** Process exit codes. */
 export const EXIT = {
@@ -83,4 +90,40 @@ function isSnapshot(c: unknown): c is CounterSnapshot {
   if (typeof c !== "object" || c === null) return false;
   const s = c as Record<string, unknown>;
   return ["requests", "refused", "faults"].every((k) => typeof s[k] === "object" && s[k] !== null) && ["accepted", "closed", "received", "sent"].every((k) => typeof s[k] === "number");
+}
+
+/**
+ * What the supervisor tells a worker, one line each on the worker's stdin (the pipe whose end
+ * already tells it that the supervisor is gone): the run-time state (src/respond/state.ts), sent
+ * when the admin listener changes it and to every new worker whose state is not `ready`.
+ */
+export type SupervisorMessage = { readonly kind: "state"; readonly state: RunState };
+
+const SUPERVISOR_PREFIX = "hello-server-supervisor ";
+
+export function encodeSupervisorMessage(message: SupervisorMessage): string {
+  return SUPERVISOR_PREFIX + JSON.stringify(message) + "\n";
+}
+
+/** Splits the worker's stdin into supervisor messages; other lines are ignored. */
+export class SupervisorMessageReader {
+  #pending = "";
+
+  push(chunk: string): SupervisorMessage[] {
+    this.#pending += chunk;
+    const out: SupervisorMessage[] = [];
+    let nl: number;
+    while ((nl = this.#pending.indexOf("\n")) !== -1) {
+      const line = this.#pending.slice(0, nl);
+      this.#pending = this.#pending.slice(nl + 1);
+      if (!line.startsWith(SUPERVISOR_PREFIX)) continue;
+      try {
+        const m = JSON.parse(line.slice(SUPERVISOR_PREFIX.length)) as Partial<{ kind: string; state: unknown }>;
+        if (m.kind === "state" && isRunState(m.state)) out.push({ kind: "state", state: m.state });
+      } catch {
+        // Not ours.
+      }
+    }
+    return out;
+  }
 }

@@ -11,7 +11,9 @@ import type { Config } from "../config.ts";
 import type { Command, Sharing } from "./command.ts";
 import { events, lifecycle, say, warn } from "./log.ts";
 import { PodMetrics } from "../metrics/serve.ts";
-import { EXIT, MessageReader, WORKER_ENV, WORKER_PORT_ENV } from "./protocol.ts";
+import { encodeSupervisorMessage, EXIT, MessageReader, WORKER_ENV, WORKER_INDEX_ENV, WORKER_PORT_ENV } from "./protocol.ts";
+import type { RunState } from "../respond/state.ts";
+import { detectRuntime } from "../runtime.ts";
 import { checkSpread } from "./spread.ts";
 import { delayFor, listeningLine, STOP_SIGNALS, type StopSignal } from "./worker-process.ts";
 
@@ -78,6 +80,11 @@ export class Supervisor {
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   /** --metrics-port: the workers' reports summed and served here; null when off. */
   readonly #metrics: PodMetrics | null;
+  /**
+   * Run-time state (src/respond/state.ts), owned here so that every worker has it, a replaced
+   * one included: sent to each live worker when the admin listener changes it, and to each new one.
+   */
+  #runState: RunState = "ready";
   #port: number;
 
   constructor(options: SupervisorOptions) {
@@ -93,6 +100,15 @@ export class Supervisor {
   async run(): Promise<void> {
     for (const signal of STOP_SIGNALS) process.on(signal, () => void this.stop(signal));
     process.on("SIGHUP", () => void this.rollingRestart());
+    if (this.#o.config.adminPort !== null) {
+      const { config } = this.#o;
+      try {
+        const { startAdminListener } = await import("../admin/listener.ts");
+        await startAdminListener(config, { get: () => this.#runState, set: (s) => this.#setRunState(s) }, { runtime: detectRuntime(), warn });
+      } catch (e) {
+        return this.#fail(new StartFailure(`cannot listen for admin on ${config.adminHost}:${config.adminPort}: ${e instanceof Error ? e.message : e}`, true));
+      }
+    }
     if (this.#metrics !== null) {
       try {
         await this.#metrics.listen(warn);
@@ -129,7 +145,7 @@ export class Supervisor {
 
   /** Starts a worker for `slot` and resolves once it listens; the slot then holds it. */
   async #launch(slot: number): Promise<{ port: number }> {
-    const worker = this.#spawn();
+    const worker = this.#spawn(slot);
     const port = await this.#whenListening(worker);
     const current = this.#slots[slot];
     if (this.#state === "stopping") {
@@ -146,8 +162,8 @@ export class Supervisor {
     return { port };
   }
 
-  #spawn(): Worker {
-    const env: Record<string, string | undefined> = { ...process.env, [WORKER_ENV]: "1" };
+  #spawn(slot: number): Worker {
+    const env: Record<string, string | undefined> = { ...process.env, [WORKER_ENV]: "1", [WORKER_INDEX_ENV]: String(slot) };
     // Set or removed, never inherited: only this supervisor may assign a worker its port.
     if (this.#port !== 0 && this.#o.sharing === "reuseport") env[WORKER_PORT_ENV] = String(this.#port);
     else delete env[WORKER_PORT_ENV];
@@ -164,6 +180,9 @@ export class Supervisor {
       });
     });
     const worker: Worker = { child, pid: child.pid ?? 0, startedAt: Date.now(), ready: false, retiring: false, fatal: undefined, exited };
+    // A worker that dies before reading it closes the pipe: EPIPE here is that death, reported by "exit".
+    child.stdin?.on("error", () => {});
+    if (this.#runState !== "ready") this.#tell(worker, this.#runState);
     this.#live.add(worker);
     void exited.then(() => this.#live.delete(worker));
     // "close", not "exit": the pipe has delivered the worker's last report by then.
@@ -283,6 +302,17 @@ export class Supervisor {
     if (this.#stopping()) return;
     this.#state = "running";
     lifecycle(this.#quiet, events.restartDone());
+  }
+
+  /** The admin listener changed the state: every live worker (starting, serving, retiring) gets it. */
+  #setRunState(state: RunState): void {
+    this.#runState = state;
+    for (const w of this.#live) this.#tell(w, state);
+    lifecycle(this.#quiet, events.stateChanged(state));
+  }
+
+  #tell(worker: Worker, state: RunState): void {
+    worker.child.stdin?.write(encodeSupervisorMessage({ kind: "state", state }));
   }
 
   // A method, not an inline comparison: TypeScript narrows #state across awaits that can change it.

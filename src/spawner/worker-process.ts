@@ -21,10 +21,12 @@ import type { Worker } from "../worker.ts";
 import { events, lifecycle, say, warn } from "./log.ts";
 import { reportCounters, serveOwnMetrics } from "../metrics/serve.ts";
 import { portHasListener } from "./spread.ts";
-import { encodeMessage, EXIT, WORKER_PORT_ENV, type WorkerMessage } from "./protocol.ts";
+import { encodeMessage, EXIT, SupervisorMessageReader, WORKER_INDEX_ENV, WORKER_PORT_ENV, type WorkerMessage } from "./protocol.ts";
+import { detectRuntime } from "../runtime.ts";
+import type { RunState } from "../respond/state.ts";
 
-/** A bound, serving server: what src/worker.ts's startWorker returns. */
-export type RunningServer = Pick<Worker, "port" | "beginShutdown" | "shutdown" | "forceClose">;
+/** A bound, serving server: what src/worker.ts's startWorker returns (`setState` optional: test stand-ins leave it out). */
+export type RunningServer = Pick<Worker, "port" | "beginShutdown" | "shutdown" | "forceClose"> & Partial<Pick<Worker, "setState">>;
 
 export type StartWorker = (config: Config, opts: { reusePort: boolean }) => Promise<RunningServer>;
 
@@ -132,6 +134,8 @@ async function startOrExit(
 /** `--workers 1`: the server in this process, no supervisor. */
 export async function runSingle(config: Config, start: StartWorker, runtime: string): Promise<void> {
   const server = await startOrExit(start, config, false, (text) => say(`error: ${text}`));
+  // No supervisor: this process owns the run-time state and serves the admin listener itself.
+  if (config.adminPort !== null) await serveOwnAdmin(config, server);
   // Before the listening line, so whoever reads it can scrape at once.
   if (config.metricsPort !== null) {
     await serveOwnMetrics(config, warn).catch((e: unknown) => {
@@ -160,7 +164,10 @@ function report(m: WorkerMessage): void {
  */
 export async function runWorker(config: Config, start: StartWorker, reusePort: boolean): Promise<void> {
   const assigned = process.env[WORKER_PORT_ENV];
-  const cfg = assigned === undefined || assigned === "" ? config : { ...config, port: Number(assigned) };
+  const index = Number(process.env[WORKER_INDEX_ENV] ?? 0) || 0;
+  // Worker i draws its faults from --seed + i (src/respond/random.ts): reproducible, yet not in lockstep.
+  const seed = config.seed === null ? null : (config.seed + index) >>> 0;
+  const cfg = { ...config, seed, ...(assigned === undefined || assigned === "" ? {} : { port: Number(assigned) }) };
   const server = await startOrExit(start, cfg, reusePort, (text) => report({ kind: "fatal", message: text }));
   const stop = exitGracefullyOnSignals(server, cfg, false);
   report({ kind: "ready", port: server.port });
@@ -169,5 +176,29 @@ export async function runWorker(config: Config, start: StartWorker, reusePort: b
   process.on("SIGHUP", () => {});
   process.stdin.on("end", () => stop("supervisor gone", 0));
   process.stdin.on("error", () => stop("supervisor gone", 0));
+  // The supervisor's lines: the run-time state the admin listener set.
+  const fromSupervisor = new SupervisorMessageReader();
+  process.stdin.setEncoding("utf8");
+  process.stdin.on("data", (chunk: string) => {
+    for (const m of fromSupervisor.push(chunk)) server.setState?.(m.state);
+  });
   process.stdin.resume();
+}
+
+/** `--workers 1` with --admin-port: the admin listener in this process, the state in its core. */
+async function serveOwnAdmin(config: Config, server: RunningServer): Promise<void> {
+  const { startAdminListener } = await import("../admin/listener.ts");
+  let state: RunState = "ready";
+  const owner = {
+    get: () => state,
+    set(next: RunState) {
+      state = next;
+      server.setState?.(next);
+      lifecycle(config.quiet, events.stateChanged(next));
+    },
+  };
+  await startAdminListener(config, owner, { runtime: detectRuntime(), warn }).catch((e: unknown) => {
+    say(`error: cannot listen for admin on ${origin(config.adminHost, config.adminPort!)}: ${message(e)}`);
+    process.exit(EXIT.cannotListen);
+  });
 }

@@ -1,0 +1,109 @@
+/**
+ * The admin listener (--admin-port, on --admin-host: loopback unless asked, since it changes what
+ * the server answers): POST /ready, /unready, /sick switch the run-time state of every worker at
+ * once; GET /state reads it. Each answers `{"state":"…"}`. Nothing on the serving port can change
+ * the state. Built from the project's own pieces, like the metrics listener: the runtime's socket
+ * back end and a small HTTP core whose responder is the table below; any other path is the core's
+ * prebuilt 404. It runs in the supervisor (which owns the state, so a replaced worker gets it too)
+ * or, with --workers 1, in the one serving process.
+ */
+import type { Backend } from "../adapters/types.ts";
+import { DEFAULTS, type Config } from "../config.ts";
+import { Method } from "../http/head.ts";
+import type { Answer, Responder, RequestView } from "../http/responder.ts";
+import { createHttpCore } from "../http/server.ts";
+import { RUN_STATES, type RunState } from "../respond/state.ts";
+import type { RuntimeName } from "../runtime.ts";
+import { lifecycle } from "../spawner/log.ts";
+
+/** Who owns the state: the supervisor, or the single serving process. */
+export interface StateOwner {
+  get(): RunState;
+  set(state: RunState): void;
+}
+
+export interface AdminListener {
+  readonly port: number;
+  stop(): void;
+}
+
+/** A path the listener knows: a state to switch to (POST), or `state` to read it (GET/HEAD). */
+type Action = RunState | "state";
+const ACTIONS: readonly Action[] = [...RUN_STATES, "state"];
+const PATHS = ACTIONS.map((a) => new TextEncoder().encode(`/${a}`));
+const QUESTION_MARK = 0x3f;
+const JSON_TYPE = "application/json";
+/** The admin API's answers are never cached (a stale state would mislead). */
+const NO_STORE = "Cache-Control: no-store\r\n";
+
+async function socketBackend(runtime: RuntimeName): Promise<Backend> {
+  // Imported lazily, like src/worker.ts's table: each runtime evaluates only its own adapter.
+  if (runtime === "bun") return (await import("../adapters/bun.ts")).serve;
+  if (runtime === "deno") return (await import("../adapters/deno.ts")).serve;
+  return (await import("../adapters/node.ts")).serve;
+}
+
+/** Which action the target names (the path, up to a `?`), or null. */
+function actionOf(r: RequestView): Action | null {
+  const { buf, head } = r;
+  const start = head.targetStart;
+  let end = start;
+  while (end < head.targetEnd && buf[end] !== QUESTION_MARK) end++;
+  for (let i = 0; i < PATHS.length; i++) {
+    const path = PATHS[i]!;
+    if (end - start !== path.length) continue;
+    let same = true;
+    for (let j = 0; j < path.length && same; j++) same = buf[start + j] === path[j];
+    if (same) return ACTIONS[i]!;
+  }
+  return null;
+}
+
+interface AdminPlan {
+  readonly action: Action;
+  readonly method: number;
+}
+
+export async function startAdminListener(
+  config: Pick<Config, "adminHost" | "adminPort" | "quiet">,
+  owner: StateOwner,
+  options: { runtime: RuntimeName; warn(line: string): void },
+): Promise<AdminListener> {
+  const core = createHttpCore({ ...DEFAULTS, status: 404, body: `not found: POST /ready /unready /sick, GET /state\n`, healthPath: null });
+  const responses = core.responses;
+  const encoder = new TextEncoder();
+  const responder: Responder<AdminPlan> = {
+    plan: (request) => {
+      const action = actionOf(request);
+      return action === null ? null : { action, method: request.head.method };
+    },
+    answer({ action, method }, persist, isHead): Answer {
+      const reads = action === "state";
+      const allowed = reads ? method === Method.GET || method === Method.HEAD : method === Method.POST;
+      if (!allowed) {
+        const body = encoder.encode(`method not allowed: ${reads ? "GET" : "POST"} /${action}\n`);
+        const head = responses.encodeAnswer(405, "text/plain; charset=utf-8", body, persist, isHead, `Allow: ${reads ? "GET, HEAD" : "POST"}\r\n`);
+        return { head, body: null, delayMs: 0, close: false, reset: false };
+      }
+      if (!reads && owner.get() !== action) owner.set(action);
+      const body = encoder.encode(`${JSON.stringify({ state: owner.get() })}\n`);
+      return { head: responses.encodeAnswer(200, JSON_TYPE, body, persist, isHead, NO_STORE), body: null, delayMs: 0, close: false, reset: false };
+    },
+  };
+  core.setResponder(responder as Responder);
+  const serve = await socketBackend(options.runtime);
+  const served = await serve(
+    { host: config.adminHost, port: config.adminPort!, backlog: 64, reusePort: false, eager: true, runtime: options.runtime, tls: null, warn: options.warn },
+    core,
+  );
+  const host = config.adminHost;
+  lifecycle(config.quiet, { event: "admin_listening", message: `admin on http://${host.includes(":") ? `[${host}]` : host}:${served.port}` });
+  return {
+    port: served.port,
+    stop() {
+      served.stop();
+      served.close();
+      core.closeAll();
+    },
+  };
+}
