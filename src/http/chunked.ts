@@ -78,6 +78,11 @@ export class ChunkedDecoder {
     private readonly maxTrailerSize: number,
   ) {}
 
+  /** Chunk-data bytes decoded so far: the body's length once it has ended (echo reports it). */
+  get bodyLength(): number {
+    return this.total;
+  }
+
   reset(): void {
     this.state = State.SIZE_START;
     this.total = this.trailerBytes = 0;

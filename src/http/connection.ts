@@ -204,7 +204,8 @@ export class Connection {
       view.end = r.end;
       this.plan = responder.plan(view as RequestView, this);
       this.planner = responder;
-      this.bodyLength = head.chunked ? 0 : head.contentLength;
+      // -1: chunked, known once the decoder has read the last chunk (finishPlanned).
+      this.bodyLength = head.chunked ? -1 : head.contentLength;
     }
     if (head.chunked) {
       this.chunked ??= new ChunkedDecoder(this.ctx.maxBodySize, this.ctx.maxHeaderSize);
@@ -259,6 +260,7 @@ export class Connection {
     const responder = this.planner!;
     this.plan = null;
     this.planner = null;
+    if (this.bodyLength < 0) this.bodyLength = this.chunked!.bodyLength;
     const answer: Answer = responder.answer(plan, persist, this.requestIsHead, this.bodyLength);
     if (answer.delayMs > 0) return this.defer(answer.delayMs, responder, plan, closes);
     return this.sendAnswer(answer, closes, unread);

@@ -110,6 +110,13 @@ export function addWatchTests(runtime: Runtime): void {
     }
   });
 
+  t("echo: the length of a chunked body, counted as it was decoded", async () => {
+    const s = await server();
+    const { client, responses } = await exchange(s.port, `POST ${ECHO} HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\n\r\n`);
+    client.destroy();
+    expect(JSON.parse(bodyText(responses[0]!)).bodyLength).toBe(8);
+  });
+
   t("echo obeys the core's limits: an oversized head is refused with 431", async () => {
     const s = await server();
     const { client, responses } = await exchange(s.port, `GET ${ECHO} HTTP/1.1\r\nHost: a\r\nX-Big: ${"a".repeat(9000)}\r\n\r\n`);
