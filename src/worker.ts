@@ -23,6 +23,8 @@ import { readTlsFiles } from "./tls/files.ts";
 export interface Worker {
   /** The port actually bound (useful with --port 0). */
   readonly port: number;
+  /** The back end that serves: the one --io resolved to, or syscall where io_uring was refused. */
+  readonly io: "socket" | "syscall" | "uring";
   /** The HTTPS port when --tls-port serves HTTPS beside plain HTTP on `port`; else null. */
   readonly tlsPort: number | null;
   /** Shutdown has begun, serving goes on (--shutdown-delay): answers close their connections, the health path says 503. */
@@ -105,6 +107,7 @@ export async function startWorker(config: Config, opts: { reusePort: boolean }):
   let stopping: Promise<void> | null = null;
   return {
     port: served.port,
+    io: served.fallback ?? io,
     tlsPort: served.tlsPort,
     beginShutdown() {
       core.beginShutdown();

@@ -146,6 +146,8 @@ export interface Served extends Listener {
   readonly tlsPort: number | null;
   /** The core has no connection left (or was told to cut them all): release the clock and the loop. */
   close(): void;
+  /** Set when another back end serves than the one asked for: `--io uring` where the kernel refused io_uring. */
+  readonly fallback?: "syscall";
 }
 
 /**

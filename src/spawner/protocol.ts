@@ -39,8 +39,8 @@ export const EXIT = {
 } as const;
 
 export type WorkerMessage =
-  /** Bound and accepting on `port`. */
-  | { readonly kind: "ready"; readonly port: number }
+  /** Bound and accepting on `port`, with the `io` back end that serves (--io uring may have fallen back to syscall). */
+  | { readonly kind: "ready"; readonly port: number; readonly io?: string }
   /** Could not start; the worker exits with EXIT.cannotListen right after. */
   | { readonly kind: "fatal"; readonly message: string }
   /** --metrics-port: the worker's counters since it started (every second, and at exit); the supervisor sums them. */
@@ -76,8 +76,8 @@ export class MessageReader {
 function decodeLine(line: string): WorkerMessage | undefined {
   if (!line.startsWith(PREFIX)) return undefined;
   try {
-    const m = JSON.parse(line.slice(PREFIX.length)) as Partial<{ kind: string; port: number; message: string; counters: CounterSnapshot }>;
-    if (m.kind === "ready" && Number.isInteger(m.port)) return { kind: "ready", port: m.port! };
+    const m = JSON.parse(line.slice(PREFIX.length)) as Partial<{ kind: string; port: number; io: unknown; message: string; counters: CounterSnapshot }>;
+    if (m.kind === "ready" && Number.isInteger(m.port)) return { kind: "ready", port: m.port!, ...(typeof m.io === "string" ? { io: m.io } : {}) };
     if (m.kind === "fatal" && typeof m.message === "string") return { kind: "fatal", message: m.message };
     if (m.kind === "metrics" && isSnapshot(m.counters)) return { kind: "metrics", counters: m.counters };
   } catch {

@@ -15,7 +15,7 @@ import { encodeSupervisorMessage, EXIT, MessageReader, WORKER_ENV, WORKER_INDEX_
 import type { RunState } from "../respond/state.ts";
 import { detectRuntime } from "../runtime.ts";
 import { checkSpread } from "./spread.ts";
-import { delayFor, listeningLine, STOP_SIGNALS, type StopSignal } from "./worker-process.ts";
+import { delayFor, listeningLine, STOP_SIGNALS, type StopSignal, withServedIo } from "./worker-process.ts";
 
 /** A worker that lived this long before dying was healthy: its slot's backoff starts over. */
 const STABLE_MS = 10_000;
@@ -86,6 +86,8 @@ export class Supervisor {
    */
   #runState: RunState = "ready";
   #port: number;
+  /** The back end the first ready worker reported serving (--io uring may fall back to syscall), for the listening line. */
+  #servedIo: string | undefined;
 
   constructor(options: SupervisorOptions) {
     this.#o = options;
@@ -135,7 +137,7 @@ export class Supervisor {
     this.#state = "running";
     const { config } = this.#o;
     const details = `pid ${process.pid}, ${this.#o.workers} workers, ${this.#o.sharing === "cluster" ? "node:cluster shared socket" : "SO_REUSEPORT"}`;
-    lifecycle(this.#quiet, events.listening(listeningLine(config.host, this.#port, this.#o.runtime, details)));
+    lifecycle(this.#quiet, events.listening(listeningLine(config.host, this.#port, withServedIo(this.#o.runtime, this.#servedIo), details)));
     const pids = this.#slots.flatMap((w) => (w === undefined ? [] : [w.pid]));
     const spread = await checkSpread(pids, config.host, this.#port, this.#o.sharing);
     if (this.#stopping()) return;
@@ -204,6 +206,7 @@ export class Supervisor {
           else if (m.kind === "metrics") this.#metrics?.message(worker.pid, m);
           else if (!worker.ready) {
             worker.ready = true;
+            this.#servedIo ??= m.io;
             clearTimeout(timer);
             resolve(m.port);
           }

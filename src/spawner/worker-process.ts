@@ -25,8 +25,8 @@ import { encodeMessage, EXIT, SupervisorMessageReader, WORKER_INDEX_ENV, WORKER_
 import { detectRuntime } from "../runtime.ts";
 import type { RunState } from "../respond/state.ts";
 
-/** A bound, serving server: what src/worker.ts's startWorker returns (`setState` optional: test stand-ins leave it out). */
-export type RunningServer = Pick<Worker, "port" | "beginShutdown" | "shutdown" | "forceClose"> & Partial<Pick<Worker, "setState">>;
+/** A bound, serving server: what src/worker.ts's startWorker returns (`setState` and `io` optional: test stand-ins leave them out). */
+export type RunningServer = Pick<Worker, "port" | "beginShutdown" | "shutdown" | "forceClose"> & Partial<Pick<Worker, "setState" | "io">>;
 
 export type StartWorker = (config: Config, opts: { reusePort: boolean }) => Promise<RunningServer>;
 
@@ -49,6 +49,15 @@ export function addressNote(host: string): string {
   if (host === "::") return "dual-stack, ";
   if (host === "0.0.0.0") return "IPv4 only, ";
   return "";
+}
+
+/**
+ * `runtime` ("bun 1.4.5, io uring", as resolved before any worker started) naming the back end
+ * that a worker reported serving, where it differs: --io uring falls back to syscall in the
+ * worker, where the kernel refuses io_uring, and the listening line must say what serves.
+ */
+export function withServedIo(runtime: string, io: string | undefined): string {
+  return io === undefined ? runtime : runtime.replace(/, io \w+$/, `, io ${io}`);
 }
 
 /** The text after `hello-server ` (see log.ts: the listening event). */
@@ -145,7 +154,7 @@ export async function runSingle(config: Config, start: StartWorker, runtime: str
   }
   // Handlers first: whoever reads the listening line may signal at once.
   exitGracefullyOnSignals(server, config, true);
-  lifecycle(config.quiet, events.listening(listeningLine(config.host, server.port, runtime, `pid ${process.pid}`)));
+  lifecycle(config.quiet, events.listening(listeningLine(config.host, server.port, withServedIo(runtime, server.io), `pid ${process.pid}`)));
   // This process is the one worker: the line makes "worker started" lines count workers in every mode.
   lifecycle(config.quiet, events.workerStarted(process.pid));
   // Without a handler SIGHUP kills the process; there are no workers to replace.
@@ -170,7 +179,7 @@ export async function runWorker(config: Config, start: StartWorker, reusePort: b
   const cfg = { ...config, seed, ...(assigned === undefined || assigned === "" ? {} : { port: Number(assigned) }) };
   const server = await startOrExit(start, cfg, reusePort, (text) => report({ kind: "fatal", message: text }));
   const stop = exitGracefullyOnSignals(server, cfg, false);
-  report({ kind: "ready", port: server.port });
+  report({ kind: "ready", port: server.port, ...(server.io === undefined ? {} : { io: server.io }) });
   if (config.metricsPort !== null) reportCounters(report);
   // The supervisor handles SIGHUP (rolling restart); a terminal hang-up reaches the whole group.
   process.on("SIGHUP", () => {});

@@ -10,7 +10,9 @@ import { connect } from "node:net";
 import { loadUringSys } from "../../src/io/ffi/uring.ts";
 import { Ring, UringRefused } from "../../src/io/uring/ring.ts";
 import * as U from "../../src/io/uring/constants.ts";
-import { exchange, FFI_RUNTIMES, hasStrace, startServer } from "./harness.ts";
+import { join } from "node:path";
+import { exchange, FFI_RUNTIMES, hasStrace, ROOT, startServer } from "./harness.ts";
+import { fetchOnce, startServer as startBundled } from "../spawner/harness.ts";
 import { callsOf, closeLoad, CONCURRENCY, countSyscalls, GET, GET_CLOSE, keepAliveLoad, RESPONSE_END } from "./strace.ts";
 
 /** Bun, Deno, and Node where koffi is installed (harness.ts says so when it is not). */
@@ -160,6 +162,8 @@ describe("falling back to --io syscall", () => {
         expect(lines).toHaveLength(1);
         expect(lines[0]).toContain("EPERM");
         expect(lines[0]).toContain("using --io syscall");
+        // The listening line names the back end that serves, not the one asked for.
+        expect(server.stderr()).toMatch(/^hello-server listening on .*, io syscall, pid \d+\)$/m);
         const reply = await exchange(server.port, GET_CLOSE);
         expect(new TextDecoder().decode(reply.received)).toEndWith(RESPONSE_END);
         expect(reply.closed).toBe(true);
@@ -167,6 +171,24 @@ describe("falling back to --io syscall", () => {
         expect(await server.stop()).toBe(0);
       }
     });
+  }
+});
+
+describe("falling back to --io syscall, --workers 2", () => {
+  for (const runtime of RUNTIMES) {
+    test(`${runtime}: io_uring refused in the workers: the supervisor's listening line says io syscall, and the workers serve`, async () => {
+      // The bundle runs from a temp dir: Node finds koffi through NODE_PATH.
+      const env = { HELLO_URING_FAKE_ERRNO: "1", NODE_PATH: join(ROOT, "node_modules") };
+      const server = await startBundled(runtime, ["--host", "127.0.0.1", "--port", "0", "--workers", "2", ...URING], env);
+      try {
+        const [line] = await server.waitFor(/^hello-server listening on http:\/\/127\.0\.0\.1:\d+ .*$/, 15_000);
+        expect(line).toMatch(/, io syscall, pid \d+, 2 workers, SO_REUSEPORT\)$/);
+        const port = Number(/:(\d+) /.exec(line!)![1]);
+        expect(await fetchOnce(port)).toEndWith("\r\n\r\nhello");
+      } finally {
+        await server.close();
+      }
+    }, 30_000);
   }
 });
 

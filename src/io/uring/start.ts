@@ -10,24 +10,26 @@ import { loopHooks } from "../epoll/serve.ts";
 import { UringRefused } from "./ring.ts";
 import { runUringServer } from "./loop.ts";
 
+/** The loop serving, and which one it is: the listening line names the back end that serves. */
 export async function runUringOrSyscall<C>(
   options: SyscallServerOptions,
   handler: ConnectionHandler<C>,
   hooks: SyscallLoopHooks,
-): Promise<SyscallListener> {
+): Promise<{ listener: SyscallListener; io: "uring" | "syscall" }> {
   try {
-    return await runUringServer(options, handler, hooks);
+    return { listener: await runUringServer(options, handler, hooks), io: "uring" };
   } catch (error) {
     if (!(error instanceof UringRefused)) throw error;
     const say = hooks.warn ?? ((m: string) => console.error(`hello-server: ${m}`));
     say(`--io uring unavailable: ${error.message}; using --io syscall`);
-    return runSyscallServer(options, handler, hooks);
+    return { listener: await runSyscallServer(options, handler, hooks), io: "syscall" };
   }
 }
 
 export const serve: Backend = async (options, core) => {
-  const listener = await runUringOrSyscall(options, core.handler, loopHooks(options, core));
+  const { listener, io } = await runUringOrSyscall(options, core.handler, loopHooks(options, core));
   return {
+    ...(io === "syscall" ? { fallback: io } : {}),
     port: listener.port,
     tlsPort: null,
     stop: () => listener.stop(),
