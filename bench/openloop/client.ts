@@ -7,6 +7,9 @@
  * the last byte of the answer (wrk2's correction for coordinated
  * omission). Nothing that is scheduled is dropped: after the window the
  * backlog is still sent and every answer awaited, up to the drain time.
+ * The schedule starts with a warm-up (default 0.5 s, at the same rate)
+ * whose latencies are not recorded: a fresh generator's first requests
+ * run through cold code (JIT) and would be late on its account.
  *
  * The loop blocks in epoll_wait until SPIN_MS before the next due send,
  * then polls (timeout 0) so a send leaves within microseconds of its time;
@@ -39,13 +42,15 @@ export interface OpenLoopOptions {
   body: string;
   /** Seconds after the window to send the backlog and await answers. */
   drainS: number;
+  /** Seconds of schedule before the window, not recorded (errors still count). */
+  warmupS: number;
   /** Poll epoll without ever blocking (one core at 100%). */
   spin: boolean;
   maxLatenessP99Us: number;
 }
 
 export const DEFAULTS: Omit<OpenLoopOptions, "url" | "rate"> = {
-  durationS: 10, connections: 64, close: false, arrivals: "constant", seed: 1, body: "hello", drainS: 5, spin: false,
+  durationS: 10, connections: 64, close: false, arrivals: "constant", seed: 1, body: "hello", drainS: 5, warmupS: 0.5, spin: false,
   maxLatenessP99Us: MAX_LATENESS_P99_US,
 };
 
@@ -103,6 +108,8 @@ class OpenLoopClient {
   private readonly freedAt: Float64Array;
   /** Bytes of a partial answer held in buffers[slot]. */
   private readonly have: Int32Array;
+  /** The outstanding request is in the window (not warm-up): its latency is recorded. */
+  private readonly counted: Uint8Array;
   /** The outstanding request was already resent once after an idle close. */
   private readonly retried: Uint8Array;
   private readonly buffers: Uint8Array[];
@@ -123,10 +130,12 @@ class OpenLoopClient {
   private sent = 0;
   private sentInWindow = 0;
   private answered = 0;
+  private checked = 0;
   private bad = 0;
   private waited = 0;
   private resent = 0;
   private inflight = 0;
+  private windowStart = 0;
   private windowEnd = Infinity;
   private readonly problems = new Map<string, number>();
 
@@ -143,6 +152,7 @@ class OpenLoopClient {
     this.freedAt = new Float64Array(this.n);
     this.have = new Int32Array(this.n);
     this.retried = new Uint8Array(this.n);
+    this.counted = new Uint8Array(this.n);
     this.buffers = Array.from({ length: this.n }, () => new Uint8Array(CONN_BUFFER));
     this.freeStack = new Int32Array(this.n);
     this.inFree = new Uint8Array(this.n);
@@ -153,13 +163,17 @@ class OpenLoopClient {
 
   run(): OpenLoopResult {
     const o = this.o;
-    const schedule = buildSchedule({ rate: o.rate, durationS: o.durationS, arrivals: o.arrivals, seed: o.seed });
+    const warmupMs = o.warmupS * 1000;
+    const schedule = buildSchedule({ rate: o.rate, durationS: o.warmupS + o.durationS, arrivals: o.arrivals, seed: o.seed });
+    let firstCounted = 0;
+    while (firstCounted < schedule.length && schedule[firstCounted]! < warmupMs) firstCounted++;
     const cpuBefore = process.cpuUsage();
     const wallStart = performance.now();
     if (o.close) for (let s = 0; s < this.n; s++) this.pushFree(s);
     else this.openAll();
     const t0 = performance.now() + START_DELAY_MS;
-    this.windowEnd = t0 + o.durationS * 1000;
+    this.windowStart = t0 + warmupMs;
+    this.windowEnd = this.windowStart + o.durationS * 1000;
     const deadline = this.windowEnd + o.drainS * 1000;
     const count = schedule.length;
     let next = 0;
@@ -175,7 +189,7 @@ class OpenLoopClient {
         waiting = false;
         const at = t0 + schedule[next]!;
         // Could have left at `at`, or when this connection came free if that was later (the server's doing).
-        recordUs(this.lateness, (now - Math.max(at, this.freedAt[slot]!)) * 1000);
+        if (at >= this.windowStart) recordUs(this.lateness, (now - Math.max(at, this.freedAt[slot]!)) * 1000);
         this.dispatch(slot, at, now);
         next++;
         now = performance.now();
@@ -197,9 +211,9 @@ class OpenLoopClient {
     const unsent = count - next;
     const partial: Omit<OpenLoopResult, "valid" | "invalidReasons"> = {
       url: o.url, mode: o.close ? "close" : "keepalive", arrivals: o.arrivals, connections: this.n,
-      targetRate: o.rate, durationS: o.durationS, scheduled: count, sent: this.sent, sentInWindow: this.sentInWindow,
+      targetRate: o.rate, durationS: o.durationS, scheduled: count - firstCounted, sent: this.sent, sentInWindow: this.sentInWindow,
       answered: this.answered, achievedRate: this.sentInWindow / o.durationS, unsent,
-      errors: this.errors, checked: this.answered, bad: this.bad, waitedForConnection: this.waited, retried: this.resent,
+      errors: this.errors, checked: this.checked, bad: this.bad, waitedForConnection: this.waited, retried: this.resent,
       latencyUs: percentiles(this.latency), latenessUs: percentiles(this.lateness), maxLatenessP99Us: o.maxLatenessP99Us,
       spectrum: spectrum(this.latency),
       histograms: { latency: encodeHistogram(this.latency), lateness: encodeHistogram(this.lateness) },
@@ -245,8 +259,12 @@ class OpenLoopClient {
   }
 
   private dispatch(slot: number, at: number, now: number): void {
-    this.sent++;
-    if (now < this.windowEnd) this.sentInWindow++;
+    const counted = at >= this.windowStart;
+    this.counted[slot] = counted ? 1 : 0;
+    if (counted) {
+      this.sent++;
+      if (now < this.windowEnd) this.sentInWindow++;
+    }
     this.inflight++;
     this.due[slot] = at;
     this.retried[slot] = 0;
@@ -362,8 +380,11 @@ class OpenLoopClient {
       return;
     }
     const now = performance.now();
-    recordUs(this.latency, (now - this.due[slot]!) * 1000);
-    this.answered++;
+    if (this.counted[slot]) {
+      recordUs(this.latency, (now - this.due[slot]!) * 1000);
+      this.answered++;
+    }
+    this.checked++;
     this.settle(slot);
     this.have[slot] = 0;
     const status = this.head.status;

@@ -8,7 +8,7 @@
  *
  * Usage: flock /tmp/hello-bench.lock taskset -c 1 bun bench/openloop/openloop.ts \
  *          --url http://127.0.0.1:8000/ --rate 10000 [--duration 10] [--connections 64]
- *          [--close] [--poisson] [--seed 1] [--body hello] [--drain 5] [--spin]
+ *          [--close] [--poisson] [--seed 1] [--body hello] [--drain 5] [--warmup 0.5] [--spin]
  *          [--max-lateness-us 200] [--json]
  * Prints a summary on stderr and one `OPENLOOP_RESULT {json}` line on
  * stdout (histograms included); --json prints only that line. Exit 0 even
@@ -27,6 +27,7 @@ export const USAGE = `Usage: bun bench/openloop/openloop.ts --url URL --rate N [
   --seed N             seed of the Poisson gaps (default ${DEFAULTS.seed})
   --body TEXT          expected body of every answer (default ${DEFAULTS.body})
   --drain S            seconds after the run to send the backlog and await answers (default ${DEFAULTS.drainS})
+  --warmup S           seconds of schedule before the measured window, not recorded (default ${DEFAULTS.warmupS})
   --spin               never block in epoll_wait (holds the schedule tighter; one core at 100%)
   --max-lateness-us N  bound on the send-lateness p99 of a valid run (default ${DEFAULTS.maxLatenessP99Us})
   --json               only the OPENLOOP_RESULT line
@@ -39,7 +40,7 @@ export function parseOpenLoopArgs(argv: string[]): { options: OpenLoopOptions; j
     options: {
       url: { type: "string" }, rate: { type: "string" }, duration: { type: "string" }, connections: { type: "string" },
       close: { type: "boolean" }, poisson: { type: "boolean" }, seed: { type: "string" }, body: { type: "string" },
-      drain: { type: "string" }, spin: { type: "boolean" }, "max-lateness-us": { type: "string" }, json: { type: "boolean" },
+      drain: { type: "string" }, warmup: { type: "string" }, spin: { type: "boolean" }, "max-lateness-us": { type: "string" }, json: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -64,6 +65,7 @@ export function parseOpenLoopArgs(argv: string[]): { options: OpenLoopOptions; j
       seed: num("seed", values.seed, DEFAULTS.seed, true),
       body: values.body ?? DEFAULTS.body,
       drainS: num("drain", values.drain, DEFAULTS.drainS),
+      warmupS: values.warmup === "0" ? 0 : num("warmup", values.warmup, DEFAULTS.warmupS),
       spin: values.spin === true,
       maxLatenessP99Us: num("max-lateness-us", values["max-lateness-us"], DEFAULTS.maxLatenessP99Us),
     },

@@ -27,7 +27,7 @@ export interface OpenLoopResult {
   connections: number;
   targetRate: number;
   durationS: number;
-  /** Requests on the schedule (rate × duration for constant arrivals). */
+  /** Requests on the schedule's window (rate × duration for constant arrivals); the warm-up before it is not counted here, nor in sent and answered. */
   scheduled: number;
   sent: number;
   /** Sent before the schedule's window closed: achievedRate = sentInWindow / durationS. */
@@ -37,7 +37,7 @@ export interface OpenLoopResult {
   /** Scheduled requests never sent (all connections stayed busy until the drain time ran out). */
   unsent: number;
   errors: OpenLoopErrors;
-  /** Answers whose status, framing and body were checked (all of them), and the wrong ones. */
+  /** Answers whose status, framing and body were checked (all of them, warm-up included), and the wrong ones. */
   checked: number;
   bad: number;
   /** Times a due request found every connection busy and waited for one (the wait counts as latency). */
