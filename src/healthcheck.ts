@@ -5,13 +5,14 @@
  * shutdown delay (503 there) reads as unhealthy. It is what the
  * Dockerfile's HEALTHCHECK runs, so the image needs no curl.
  *
- * It speaks HTTP/1.1 over `node:net` (which Bun, Deno and Node all provide)
+ * It speaks HTTP/1.1 over `node:net`, or `node:tls` when the server serves HTTPS (which Bun, Deno and Node all provide)
  * rather than `fetch`: Bun's and Deno's fetch honour HTTP_PROXY/HTTPS_PROXY,
  * and a container with a proxy in its environment would then probe the
  * proxy instead of this server.
  */
 
 import { connect } from "node:net";
+import { connect as tlsConnect } from "node:tls";
 import process from "node:process";
 import type { Config } from "./config.ts";
 
@@ -39,14 +40,17 @@ export function probeAddress(host: string): string {
  * container's health log).
  */
 export function healthcheck(
-  config: Pick<Config, "host" | "port" | "status"> & Partial<Pick<Config, "healthPath">>,
+  config: Pick<Config, "host" | "port" | "status"> & Partial<Pick<Config, "healthPath" | "tlsCert" | "tlsPort">>,
   timeoutMs: number = HEALTHCHECK_TIMEOUT_MS,
 ): Promise<number> {
   const host = probeAddress(config.host);
   const path = config.healthPath ?? "/";
   const expected = config.healthPath == null ? config.status : 200;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${config.port}${path}`;
-  if (config.port === 0) {
+  // With TLS the HTTPS listener is probed (--tls-port, or --port when it serves HTTPS only).
+  const tls = config.tlsCert != null;
+  const port = tls ? (config.tlsPort ?? config.port) : config.port;
+  const url = `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}${path}`;
+  if (port === 0) {
     return Promise.resolve(fail(`unhealthy: --port 0 names no port to probe`));
   }
   return new Promise<number>((resolve) => {
@@ -60,11 +64,13 @@ export function healthcheck(
       resolve(reason === undefined ? code : fail(`unhealthy: ${url}: ${reason}`));
     };
     const timer = setTimeout(() => finish(1, `no response within ${timeoutMs} ms`), timeoutMs);
-    const socket = connect({ host, port: config.port });
+    // The certificate is not verified: it names the service, not the loopback address probed here,
+    // and what is checked is that this server answers (the same process's files, checked at start).
+    const socket = tls ? tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] }) : connect({ host, port });
     socket.setEncoding("latin1");
-    socket.on("connect", () => {
+    socket.on(tls ? "secureConnect" : "connect", () => {
       // RFC 9112 §3.2: Host is required in HTTP/1.1; `Connection: close` so the server does not keep us.
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host.includes(":") ? `[${host}]` : host}:${config.port}\r\nConnection: close\r\n\r\n`);
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host.includes(":") ? `[${host}]` : host}:${port}\r\nConnection: close\r\n\r\n`);
     });
     socket.on("data", (chunk: string) => {
       head += chunk;

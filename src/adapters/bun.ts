@@ -5,10 +5,11 @@
  */
 import type { Socket } from "bun";
 import { socketBackend } from "./socket.ts";
-import type { Adapter, ConnectionHandler, Listener, ListenOptions, Transport } from "./types.ts";
+import { ALPN_HTTP1, formatSubject, NO_TLS10_NO_TLS11, TLS12_CIPHERS } from "../tls/profile.ts";
+import type { Adapter, ConnectionHandler, Listener, ListenOptions, TlsOptions, Transport } from "./types.ts";
 
 class BunTransport implements Transport {
-  constructor(private readonly socket: Socket<unknown>) {}
+  constructor(protected readonly socket: Socket<unknown>) {}
   write(data: Uint8Array): number {
     const n = this.socket.write(data);
     // Bun returns -1 when the socket is already closed: nothing was taken, and `close` follows.
@@ -44,7 +45,33 @@ class BunTransport implements Transport {
   }
 }
 
-export const listenBun: Adapter = async <C>(options: ListenOptions, handler: ConnectionHandler<C>): Promise<Listener> => {
+const ALPN_WIRE = new Uint8Array([ALPN_HTTP1.length, ...new TextEncoder().encode(ALPN_HTTP1)]);
+
+/** A TLS connection: the same transport, and the client certificate's subject (mutual TLS). */
+class BunTlsTransport extends BunTransport {
+  constructor(private readonly tlsSocket: Socket<unknown>) {
+    super(tlsSocket);
+  }
+  peerCertificateSubject(): string | null {
+    const cert = this.tlsSocket.getPeerCertificate() as { subject?: Record<string, string> } | null | undefined;
+    return formatSubject(cert?.subject);
+  }
+}
+
+/** Bun.listen's `tls` with the profile of src/tls/profile.ts (BoringSSL takes a cipher list, and no minimum version but the SSL_OP_NO_* bits). */
+function bunTls(options: TlsOptions): Bun.TLSOptions {
+  return {
+    cert: options.cert,
+    key: options.key,
+    ciphers: TLS12_CIPHERS,
+    secureOptions: NO_TLS10_NO_TLS11,
+    // Bun 1.4.5 takes the ALPN list in wire format (RFC 7301 §3.1: length-prefixed names), as a plain string is not split.
+    ALPNProtocols: ALPN_WIRE,
+    ...(options.clientCa === null ? {} : { ca: options.clientCa, requestCert: true, rejectUnauthorized: true }),
+  };
+}
+
+export const listenBun: Adapter = async <C>(options: ListenOptions, handler: ConnectionHandler<C>, tlsOptions: TlsOptions | null): Promise<Listener> => {
   const server = Bun.listen<C | undefined>({
     hostname: options.host,
     port: options.port,
@@ -56,12 +83,30 @@ export const listenBun: Adapter = async <C>(options: ListenOptions, handler: Con
     // "Failed to listen"); `reusePort` does. bun-types declares it only on connect options.
     ...({ reusePort: options.reusePort } as object),
     allowHalfOpen: true,
+    ...(tlsOptions === null ? {} : { tls: bunTls(tlsOptions) }),
     socket: {
-      open(socket) {
-        // No setNoDelay: uSockets already sets TCP_NODELAY on every accepted socket (strace, Bun
-        // 1.4.5), so a second call would be one more system call per connection for nothing.
-        socket.data = handler.open(new BunTransport(socket as Socket<unknown>));
-      },
+      // The transport class is chosen per listener, so plain HTTP pays nothing for TLS. Bun calls
+      // `open` at the TCP accept, before the handshake: the core's header timeout covers a stalled one.
+      open:
+        tlsOptions === null
+          ? (socket) => {
+              // No setNoDelay: uSockets already sets TCP_NODELAY on every accepted socket (strace, Bun
+              // 1.4.5), so a second call would be one more system call per connection for nothing.
+              socket.data = handler.open(new BunTransport(socket as Socket<unknown>));
+            }
+          : (socket) => {
+              socket.data = handler.open(new BunTlsTransport(socket as Socket<unknown>));
+            },
+      // Bun 1.4.5 calls `open` at the TCP accept only when a `handshake` callback exists (without
+      // one, after the handshake: a stalled handshake then escaped the header timeout).
+      ...(tlsOptions === null
+        ? {}
+        : {
+            handshake(socket: Socket<C | undefined>, success: boolean, authorizationError: Error | null) {
+              // A client certificate that does not verify (mutual TLS): Bun reports it and leaves the connection to us.
+              if (!success || (authorizationError !== null && tlsOptions.clientCa !== null)) socket.terminate();
+            },
+          }),
       data(socket, bytes) {
         handler.data(socket.data as C, bytes);
       },

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import { socketBackend } from "./socket.ts";
-import type { Adapter, ConnectionHandler, Listener, ListenOptions, Transport } from "./types.ts";
+import { ALPN_HTTP1 } from "../tls/profile.ts";
+import type { Adapter, ConnectionHandler, Listener, ListenOptions, TlsOptions, Transport } from "./types.ts";
 
 /** Per-connection read buffer: reads are concurrent across connections, so it cannot be shared. */
 const READ_BUFFER = 16 * 1024;
@@ -141,7 +142,8 @@ class DenoTransport implements Transport {
 }
 
 async function serveConnection<C>(conn: Deno.Conn, handler: ConnectionHandler<C>): Promise<void> {
-  conn.setNoDelay(true);
+  // Deno 2.9's TlsConn has no setNoDelay (its writes are whole TLS records anyway).
+  if (conn.setNoDelay !== undefined) conn.setNoDelay(true);
   const transport = new DenoTransport(conn);
   const state = handler.open(transport);
   transport.onWritten = () => handler.drain(state);
@@ -201,13 +203,25 @@ function acceptLoop<C>(listener: Deno.Listener, handler: ConnectionHandler<C>, s
   })();
 }
 
-export const listenDeno: Adapter = async <C>(options: ListenOptions, handler: ConnectionHandler<C>): Promise<Listener> => {
-  const listener = Deno.listen({ hostname: options.host, port: options.port, reusePort: options.reusePort });
+/**
+ * Deno.listenTls (rustls: TLS 1.2 and 1.3 only, AEAD suites only, so src/tls/profile.ts's
+ * profile without options). The handshake runs inside the first read, after the core has
+ * the connection: its header timeout covers a stalled one, and a failed one is a read error.
+ * Deno 2.9's listenTls cannot ask for client certificates (src/tls/support.ts refuses
+ * --tls-client-ca on Deno at start).
+ */
+function bind(hostname: string, port: number, reusePort: boolean, tls: TlsOptions | null): Deno.Listener {
+  if (tls === null) return Deno.listen({ hostname, port, reusePort });
+  return Deno.listenTls({ hostname, port, reusePort, cert: tls.cert, key: tls.key, alpnProtocols: [ALPN_HTTP1] });
+}
+
+export const listenDeno: Adapter = async <C>(options: ListenOptions, handler: ConnectionHandler<C>, tls: TlsOptions | null): Promise<Listener> => {
+  const listener = bind(options.host, options.port, options.reusePort, tls);
   const port = (listener.addr as Deno.NetAddr).port;
   const listeners = [listener];
   if (options.host === "::" && v6OnlyByDefault()) {
     try {
-      listeners.push(Deno.listen({ hostname: "0.0.0.0", port, reusePort: options.reusePort }));
+      listeners.push(bind("0.0.0.0", port, options.reusePort, tls));
     } catch (e) {
       listener.close();
       throw e;

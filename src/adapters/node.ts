@@ -5,8 +5,10 @@
  * event resumes it.
  */
 import * as net from "node:net";
+import * as tls from "node:tls";
+import { ALPN_HTTP1, formatSubject, TLS12_CIPHERS } from "../tls/profile.ts";
 import { socketBackend } from "./socket.ts";
-import type { Adapter, ConnectionHandler, Listener, ListenOptions, Transport } from "./types.ts";
+import type { Adapter, ConnectionHandler, Listener, ListenOptions, TlsOptions, Transport } from "./types.ts";
 
 class NodeTransport implements Transport {
   /** Node's queue passed its high-water mark; take nothing until `drain`. */
@@ -59,12 +61,47 @@ export function nodeHasReusePort(version: string): boolean {
   return major > 23 || (major === 23 && minor >= 1) || (major === 22 && minor >= 12);
 }
 
-export const listenNode: Adapter = <C>(options: ListenOptions, handler: ConnectionHandler<C>): Promise<Listener> => {
+/** A TLS connection: the same transport, and the client certificate's subject (mutual TLS). */
+class NodeTlsTransport extends NodeTransport {
+  constructor(private readonly tlsSocket: tls.TLSSocket) {
+    super(tlsSocket);
+  }
+  peerCertificateSubject(): string | null {
+    const cert = this.tlsSocket.getPeerCertificate();
+    return cert === null || Object.keys(cert).length === 0 ? null : formatSubject(cert.subject as unknown as Record<string, string>);
+  }
+}
+
+/**
+ * node:tls with the profile of src/tls/profile.ts. A handshake not done within the header
+ * timeout is cut by Node (handshakeTimeout): the core sees a connection only once it is secure.
+ */
+function createTlsServer(options: TlsOptions, onSecure: (socket: tls.TLSSocket) => void): net.Server {
+  const server = tls.createServer(
+    {
+      cert: options.cert,
+      key: options.key,
+      minVersion: "TLSv1.2",
+      ciphers: TLS12_CIPHERS,
+      ALPNProtocols: [ALPN_HTTP1],
+      handshakeTimeout: options.handshakeTimeoutMs,
+      ...(options.clientCa === null ? {} : { ca: options.clientCa, requestCert: true, rejectUnauthorized: true }),
+      // net.Server's options, which tls.Server passes on.
+      ...({ noDelay: true, allowHalfOpen: true } as object),
+    },
+    onSecure,
+  );
+  // A failed handshake (plain HTTP, garbage, an old protocol, no client certificate): Node
+  // closes the socket; the listener only keeps the error from being thrown.
+  server.on("tlsClientError", (_error, socket) => socket.destroy());
+  return server;
+}
+
+export const listenNode: Adapter = <C>(options: ListenOptions, handler: ConnectionHandler<C>, tlsOptions: TlsOptions | null): Promise<Listener> => {
   if (options.reusePort && !nodeHasReusePort(process.versions.node)) {
     throw new TypeError(`node ${process.versions.node} has no SO_REUSEPORT (needs 22.12+); share one listener with node:cluster instead`);
   }
-  const server = net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
-    const transport = new NodeTransport(socket);
+  const drive = (socket: net.Socket, transport: NodeTransport): void => {
     const conn = handler.open(transport);
     socket.on("data", (bytes: Buffer) => handler.data(conn, bytes));
     socket.on("drain", () => {
@@ -75,7 +112,12 @@ export const listenNode: Adapter = <C>(options: ListenOptions, handler: Connecti
     socket.on("close", () => handler.close(conn));
     // ECONNRESET and friends: `close` follows; without a listener Node would throw.
     socket.on("error", () => {});
-  });
+  };
+  // The transport class is chosen per listener, so plain HTTP pays nothing for TLS.
+  const server =
+    tlsOptions === null
+      ? net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => drive(socket, new NodeTransport(socket)))
+      : createTlsServer(tlsOptions, (socket) => drive(socket, new NodeTlsTransport(socket)));
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     const listenOptions: net.ListenOptions & { reusePort?: boolean } = { host: options.host, port: options.port, backlog: options.backlog };

@@ -8,8 +8,9 @@
  * A worker process is this same program with WORKER_ENV set; it lands here
  * too and serves instead of supervising.
  */
-import type { Config } from "../config.ts";
+import { UsageError, type Config } from "../config.ts";
 import { detectRuntime, runtimeVersion } from "../runtime.ts";
+import { tlsProblem } from "../tls/files.ts";
 import { resolveIo, startWorker } from "../worker.ts";
 import { currentPortSharing, currentProcessFacts, workerCommand } from "./command.ts";
 import { availableCpus } from "./cpus.ts";
@@ -33,6 +34,11 @@ export async function serveWith(config: Config, start: StartWorker): Promise<voi
   const io = resolveIo(config.io, runtime, config.host, config.tlsCert !== null);
   const runtimeName = `${runtime} ${runtimeVersion(runtime)}, io ${io}`;
   if (process.env[WORKER_ENV] === "1") return runWorker(config, start, currentPortSharing(io) === "reuseport");
+  // Certificates are checked once, before any worker: a bad pair is one line and exit 2, not a crash loop.
+  if (config.tlsCert !== null && config.tlsKey !== null) {
+    const problem = tlsProblem(runtime, { tlsCert: config.tlsCert, tlsKey: config.tlsKey, tlsClientCa: config.tlsClientCa });
+    if (problem !== null) throw new UsageError(problem);
+  }
   const workers = config.workers === "auto" ? availableCpus() : config.workers;
   if (workers <= 1) return runSingle(config, start, runtimeName);
   const supervisor = new Supervisor({

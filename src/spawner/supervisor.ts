@@ -11,11 +11,12 @@ import type { Config } from "../config.ts";
 import type { Command, Sharing } from "./command.ts";
 import { events, lifecycle, say, warn } from "./log.ts";
 import { PodMetrics } from "../metrics/serve.ts";
-import { encodeSupervisorMessage, EXIT, MessageReader, WORKER_ENV, WORKER_INDEX_ENV, WORKER_PORT_ENV } from "./protocol.ts";
+import { encodeSupervisorMessage, EXIT, MessageReader, WORKER_ENV, WORKER_INDEX_ENV, WORKER_PORT_ENV, WORKER_STATE_ENV } from "./protocol.ts";
 import type { RunState } from "../respond/state.ts";
 import { detectRuntime } from "../runtime.ts";
 import { checkSpread } from "./spread.ts";
-import { delayFor, listeningLine, STOP_SIGNALS, type StopSignal, withServedIo } from "./worker-process.ts";
+import { delayFor, listeningLine, STOP_SIGNALS, type StopSignal, tlsListening, withServedIo } from "./worker-process.ts";
+import { tlsProblem } from "../tls/files.ts";
 
 /** A worker that lived this long before dying was healthy: its slot's backoff starts over. */
 const STABLE_MS = 10_000;
@@ -137,7 +138,7 @@ export class Supervisor {
     this.#state = "running";
     const { config } = this.#o;
     const details = `pid ${process.pid}, ${this.#o.workers} workers, ${this.#o.sharing === "cluster" ? "node:cluster shared socket" : "SO_REUSEPORT"}`;
-    lifecycle(this.#quiet, events.listening(listeningLine(config.host, this.#port, withServedIo(this.#o.runtime, this.#servedIo), details)));
+    lifecycle(this.#quiet, events.listening(listeningLine(config.host, this.#port, withServedIo(this.#o.runtime, this.#servedIo), details, tlsListening(config, null))));
     const pids = this.#slots.flatMap((w) => (w === undefined ? [] : [w.pid]));
     const spread = await checkSpread(pids, config.host, this.#port, this.#o.sharing);
     if (this.#stopping()) return;
@@ -165,7 +166,7 @@ export class Supervisor {
   }
 
   #spawn(slot: number): Worker {
-    const env: Record<string, string | undefined> = { ...process.env, [WORKER_ENV]: "1", [WORKER_INDEX_ENV]: String(slot) };
+    const env: Record<string, string | undefined> = { ...process.env, [WORKER_ENV]: "1", [WORKER_INDEX_ENV]: String(slot), [WORKER_STATE_ENV]: this.#runState };
     // Set or removed, never inherited: only this supervisor may assign a worker its port.
     if (this.#port !== 0 && this.#o.sharing === "reuseport") env[WORKER_PORT_ENV] = String(this.#port);
     else delete env[WORKER_PORT_ENV];
@@ -184,7 +185,6 @@ export class Supervisor {
     const worker: Worker = { child, pid: child.pid ?? 0, startedAt: Date.now(), ready: false, retiring: false, fatal: undefined, exited };
     // A worker that dies before reading it closes the pipe: EPIPE here is that death, reported by "exit".
     child.stdin?.on("error", () => {});
-    if (this.#runState !== "ready") this.#tell(worker, this.#runState);
     this.#live.add(worker);
     void exited.then(() => this.#live.delete(worker));
     // "close", not "exit": the pipe has delivered the worker's last report by then.
@@ -274,6 +274,12 @@ export class Supervisor {
     if (this.#state !== "running") {
       lifecycle(this.#quiet, events.signalIgnored(`SIGHUP ignored while ${this.#state}`));
       return;
+    }
+    // New workers read the certificate files again (rotation): a pair that cannot serve stops the restart before it begins.
+    const { config } = this.#o;
+    if (config.tlsCert !== null && config.tlsKey !== null) {
+      const problem = tlsProblem(detectRuntime(), { tlsCert: config.tlsCert, tlsKey: config.tlsKey, tlsClientCa: config.tlsClientCa });
+      if (problem !== null) return say(`error: rolling restart not started, keeping the old workers: ${problem}`);
     }
     this.#state = "restarting";
     lifecycle(this.#quiet, events.restartBegun());

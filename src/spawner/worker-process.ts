@@ -21,12 +21,12 @@ import type { Worker } from "../worker.ts";
 import { events, lifecycle, say, warn } from "./log.ts";
 import { reportCounters, serveOwnMetrics } from "../metrics/serve.ts";
 import { portHasListener } from "./spread.ts";
-import { encodeMessage, EXIT, SupervisorMessageReader, WORKER_INDEX_ENV, WORKER_PORT_ENV, type WorkerMessage } from "./protocol.ts";
+import { encodeMessage, EXIT, SupervisorMessageReader, WORKER_INDEX_ENV, WORKER_PORT_ENV, WORKER_STATE_ENV, type WorkerMessage } from "./protocol.ts";
 import { detectRuntime } from "../runtime.ts";
-import type { RunState } from "../respond/state.ts";
+import { isRunState, type RunState } from "../respond/state.ts";
 
 /** A bound, serving server: what src/worker.ts's startWorker returns (`setState` and `io` optional: test stand-ins leave them out). */
-export type RunningServer = Pick<Worker, "port" | "beginShutdown" | "shutdown" | "forceClose"> & Partial<Pick<Worker, "setState" | "io">>;
+export type RunningServer = Pick<Worker, "port" | "beginShutdown" | "shutdown" | "forceClose"> & Partial<Pick<Worker, "setState" | "io" | "tlsPort">>;
 
 export type StartWorker = (config: Config, opts: { reusePort: boolean }) => Promise<RunningServer>;
 
@@ -40,8 +40,8 @@ export function delayFor(signal: StopSignal, config: Pick<Config, "shutdownDelay
 }
 
 /** `http://HOST:PORT`, with IPv6 addresses in brackets (RFC 3986 §3.2.2). */
-export function origin(host: string, port: number): string {
-  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+export function origin(host: string, port: number, scheme: "http" | "https" = "http"): string {
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
 
 /** What a bind to `host` reaches: `::` is one socket for IPv6 and IPv4 (IPV6_V6ONLY off). */
@@ -60,9 +60,15 @@ export function withServedIo(runtime: string, io: string | undefined): string {
   return io === undefined ? runtime : runtime.replace(/, io \w+$/, `, io ${io}`);
 }
 
-/** The text after `hello-server ` (see log.ts: the listening event). */
-export function listeningLine(host: string, port: number, runtime: string, details: string): string {
-  return `listening on ${origin(host, port)} (${addressNote(host)}${runtime}, ${details})`;
+/** The text after `hello-server ` (see log.ts: the listening event). `tlsPort`: `port` serves HTTPS (undefined), or HTTPS is on that port beside plain HTTP. */
+export function listeningLine(host: string, port: number, runtime: string, details: string, tls: { readonly tlsPort: number | null } | null = null): string {
+  const where = tls === null ? origin(host, port) : tls.tlsPort === null ? origin(host, port, "https") : `${origin(host, port)} and ${origin(host, tls.tlsPort, "https")}`;
+  return `listening on ${where} (${addressNote(host)}${runtime}, ${details})`;
+}
+
+/** What the listening line says of TLS: null for plain HTTP. */
+export function tlsListening(config: Pick<Config, "tlsCert" | "tlsPort">, tlsPort: number | null | undefined): { tlsPort: number | null } | null {
+  return config.tlsCert === null ? null : { tlsPort: config.tlsPort === null ? null : (tlsPort ?? config.tlsPort) };
 }
 
 function message(e: unknown): string {
@@ -154,7 +160,7 @@ export async function runSingle(config: Config, start: StartWorker, runtime: str
   }
   // Handlers first: whoever reads the listening line may signal at once.
   exitGracefullyOnSignals(server, config, true);
-  lifecycle(config.quiet, events.listening(listeningLine(config.host, server.port, withServedIo(runtime, server.io), `pid ${process.pid}`)));
+  lifecycle(config.quiet, events.listening(listeningLine(config.host, server.port, withServedIo(runtime, server.io), `pid ${process.pid}`, tlsListening(config, server.tlsPort))));
   // This process is the one worker: the line makes "worker started" lines count workers in every mode.
   lifecycle(config.quiet, events.workerStarted(process.pid));
   // Without a handler SIGHUP kills the process; there are no workers to replace.
@@ -178,6 +184,9 @@ export async function runWorker(config: Config, start: StartWorker, reusePort: b
   const seed = config.seed === null ? null : (config.seed + index) >>> 0;
   const cfg = { ...config, seed, ...(assigned === undefined || assigned === "" ? {} : { port: Number(assigned) }) };
   const server = await startOrExit(start, cfg, reusePort, (text) => report({ kind: "fatal", message: text }));
+  // Before the back end's first turn (a macrotask): no request is served in the wrong state.
+  const initial = process.env[WORKER_STATE_ENV];
+  if (isRunState(initial) && initial !== "ready") server.setState?.(initial);
   const stop = exitGracefullyOnSignals(server, cfg, false);
   report({ kind: "ready", port: server.port, ...(server.io === undefined ? {} : { io: server.io }) });
   if (config.metricsPort !== null) reportCounters(report);

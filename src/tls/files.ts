@@ -70,3 +70,27 @@ export function readTlsFiles(names: TlsFileNames, now: number = Date.now()): Tls
   if (clientCa !== null) leaf("--tls-client-ca", names.tlsClientCa!, clientCa);
   return { cert, key, clientCa };
 }
+
+/**
+ * What this runtime's own TLS cannot do with these flags, or null. Deno 2.9's listenTls has
+ * no option to ask for (or verify) client certificates, so mutual TLS needs Bun or Node.
+ */
+export function tlsUnsupportedReason(runtime: "bun" | "deno" | "node", names: Pick<TlsFileNames, "tlsClientCa">): string | null {
+  if (runtime === "deno" && names.tlsClientCa !== null) {
+    return "--tls-client-ca: Deno.listenTls cannot ask for client certificates (Deno 2.9); run mutual TLS on bun or node";
+  }
+  return null;
+}
+
+/** The check before any worker starts (and before a rolling restart): the one line that says why these files cannot serve, or null. */
+export function tlsProblem(runtime: "bun" | "deno" | "node", names: TlsFileNames, now: number = Date.now()): string | null {
+  const unsupported = tlsUnsupportedReason(runtime, names);
+  if (unsupported !== null) return unsupported;
+  try {
+    readTlsFiles(names, now);
+    return null;
+  } catch (e) {
+    if (e instanceof TlsFileError) return e.message;
+    throw e;
+  }
+}

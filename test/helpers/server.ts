@@ -92,7 +92,7 @@ export interface RunningServer {
 }
 
 const running = new Set<RunningServer>();
-const LISTENING = /listening on http:\/\/(\[[^\]]+\]|[^\s:]+):(\d+)/;
+const LISTENING = /listening on https?:\/\/(\[[^\]]+\]|[^\s:]+):(\d+)/;
 
 export interface StartOptions {
   env?: Record<string, string>;
