@@ -1,0 +1,79 @@
+/**
+ * The supervisor's sums (src/metrics/aggregate.ts) and their exposition: a replaced worker's
+ * counts stay in the totals, open connections are the live workers' only, and the text is
+ * what `promtool check metrics` accepts (checked where promtool is installed).
+ */
+import { expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
+import { Aggregator } from "../../src/metrics/aggregate.ts";
+import { Fault, WorkerCounters, countFault, startCounting, workerCounters } from "../../src/metrics/counters.ts";
+import { renderMetrics } from "../../src/metrics/exposition.ts";
+import { MessageReader, encodeMessage } from "../../src/spawner/protocol.ts";
+import { promtool } from "./tools.ts";
+
+const INFO = { version: "0.1.0", runtime: "bun", io: "socket", startTimeSeconds: 1_700_000_000 };
+
+function counters(requests: number, accepted: number, closed: number): WorkerCounters {
+  const c = new WorkerCounters();
+  c.requests[1 * 1000 + 200] = requests; // GET 200
+  c.accepted = accepted;
+  c.closed = closed;
+  c.received = requests * 30;
+  c.sent = requests * 100;
+  return c;
+}
+
+test("totals: live workers' last reports plus what exited workers had counted; open connections of live workers only", () => {
+  const pod = new Aggregator();
+  pod.started(1);
+  pod.started(2);
+  pod.update(1, counters(10, 3, 1).snapshot());
+  pod.update(2, counters(5, 2, 2).snapshot());
+  pod.update(1, counters(12, 4, 2).snapshot()); // a later report replaces the earlier one
+  let t = pod.totals();
+  expect(t.requests).toEqual({ "GET 200": 17 });
+  expect([t.accepted, t.open, t.workers, t.workerStarts, t.workerExits]).toEqual([6, 2, 2, 2, 0]);
+  // Worker 1 is replaced: its 12 requests stay, its open connections go.
+  pod.exited(1, true);
+  pod.started(3);
+  t = pod.totals();
+  expect(t.requests).toEqual({ "GET 200": 17 });
+  expect([t.accepted, t.open, t.workers, t.workerStarts, t.workerExits]).toEqual([6, 0, 2, 3, 1]);
+  pod.update(3, counters(1, 1, 0).snapshot());
+  expect(pod.totals().requests).toEqual({ "GET 200": 18 });
+  expect(pod.totals().received).toBe(18 * 30);
+});
+
+test("a worker's report goes up the pipe and comes back as the same snapshot", () => {
+  const c = counters(7, 2, 1);
+  c.refuse("HEADERS_TOO_LARGE");
+  c.faults[Fault.reset]!++;
+  const line = encodeMessage({ kind: "metrics", counters: c.snapshot() });
+  const [m] = new MessageReader().push(line);
+  expect(m).toEqual({ kind: "metrics", counters: c.snapshot() });
+  expect(c.snapshot().refused).toEqual({ HEADERS_TOO_LARGE: 1 });
+  expect(c.snapshot().faults).toEqual({ reset: 1 });
+});
+
+test("countFault: nothing when metrics are off, one more of its kind when on", () => {
+  expect(workerCounters()).toBeNull();
+  countFault(Fault.error);
+  const c = startCounting();
+  countFault(Fault.error);
+  countFault(Fault.delay);
+  expect(c.snapshot().faults).toEqual({ error: 1, delay: 1 });
+});
+
+test("exposition: every family with HELP and TYPE, counters end in _total, promtool accepts it", () => {
+  const pod = new Aggregator();
+  pod.started(1);
+  pod.update(1, counters(3, 1, 0).snapshot());
+  const text = renderMetrics(pod.totals(), INFO);
+  expect(text).toContain('hello_requests_total{method="GET",code="200"} 3\n');
+  expect(text).toContain('hello_requests_refused_total{reason="headers_too_large",code="431"} 0\n');
+  expect(text).toContain('hello_build_info{version="0.1.0",runtime="bun",io="socket"} 1\n');
+  for (const m of text.matchAll(/^# TYPE (\S+) counter$/gm)) expect(m[1]!.endsWith("_total")).toBe(true);
+  const tool = promtool();
+  if (tool === null) console.warn("SKIPPED promtool check metrics: promtool is not installed (apt-get install prometheus)");
+  else expect(execFileSync(tool, ["check", "metrics"], { input: text, encoding: "utf8" })).toBe("");
+});
