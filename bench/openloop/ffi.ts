@@ -4,6 +4,8 @@
  * connect(2), which a server never makes, bound here through bun:ffi.
  * Bun only: the generator is a benchmark tool run by bench/compare.ts,
  * which runs on Bun.
+ *
+ * Usage: const libc = await loadClientLibc(); libc.connect(fd, sockaddrIn("127.0.0.1", 8000), 16)
  */
 import { loadLibc, type Libc } from "../../src/io/ffi/libc.ts";
 

@@ -6,6 +6,8 @@
  * reports print; a histogram travels in JSON as HdrHistogram's compressed
  * base64, which every HdrHistogram implementation decodes
  * (e.g. `hdr.decodeFromCompressedBase64(s).outputPercentileDistribution()`).
+ *
+ * Usage: const h = newHistogram(); recordUs(h, 123.4); percentiles(h).p99
  */
 import * as hdr from "hdr-histogram-js";
 

@@ -5,6 +5,8 @@
  * malformed: every server compared here sends Content-Length for its fixed
  * answer, and the client must never guess where an answer ends. Pure, no
  * allocation (results in a reused object), so it runs per response.
+ *
+ * Usage: const n = responseLength(bytes, length, head) (n > 0: one whole answer of n bytes)
  */
 
 export interface ResponseHead {

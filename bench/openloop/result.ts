@@ -4,6 +4,8 @@
  * or an overload, not the server's latency at that rate: it is invalid,
  * and so is a run with errors, non-2xx answers or wrong bodies. Pure
  * (test/bench/openloop-validity.test.ts).
+ *
+ * Usage: const r = parseOpenLoopOutput(stdout); r.valid ? r.latencyUs.p99 : r.invalidReasons
  */
 import type { Arrivals } from "./schedule.ts";
 import type { Percentiles } from "./histogram.ts";

@@ -14,7 +14,9 @@
  *      since 4.0 wrk corrects its histogram after the run (stats_correct,
  *      in its binary), adding synthetic samples at the per-connection
  *      interval it achieved closed-loop, i.e. for a rate nobody chose.
- * Server on --server-cpus, generator and wrk on --generator-cpu (taskset).
+ * Server on --server-cpus (hello-server with one worker per CPU listed:
+ * give it more CPUs than one to be sure proof 2 finds the generator's
+ * limit, not the server's), generator and wrk on --generator-cpu (taskset).
  * About 4 minutes with the defaults. Needs a quiet machine: a preempted
  * generator sends late, and its runs are (rightly) invalid.
  *
@@ -32,7 +34,7 @@ import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { freePort, waitForResponse } from "../lib/probe.ts";
-import { processTree, treeCpuUs } from "../lib/proc.ts";
+import { cpuList, processTree, treeCpuUs } from "../lib/proc.ts";
 import { toMarkdown, type Table } from "../lib/table.ts";
 import { parseLoadOutput } from "../lib/wrk.ts";
 import { parseOpenLoopOutput, type OpenLoopResult } from "./result.ts";
@@ -72,7 +74,7 @@ async function startServer(kind: string, extra: { delayMs?: number; requestContr
     const bundle = join(ROOT, "dist/hello-server.js");
     if (!existsSync(bundle)) throw new Error("dist/hello-server.js missing: npm run build");
     port = await freePort();
-    child = spawn(pin[0]!, [...pin.slice(1), BUN, bundle, "--quiet", "--workers", "1", "--host", "127.0.0.1", "--port", String(port), ...(extra.requestControl ? ["--request-control"] : [])], { stdio: ["ignore", "ignore", "inherit"] });
+    child = spawn(pin[0]!, [...pin.slice(1), BUN, bundle, "--quiet", "--workers", String(cpuList(args["server-cpus"]!).length), "--host", "127.0.0.1", "--port", String(port), ...(extra.requestControl ? ["--request-control"] : [])], { stdio: ["ignore", "ignore", "inherit"] });
     let alive = true;
     child.once("exit", () => (alive = false));
     await waitForResponse(port, () => alive, 20_000);
