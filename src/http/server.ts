@@ -101,7 +101,7 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
     responder: compose("ready"),
     defer(due: Due) {
       // Sooner than any timer armed so far: the back end may be waiting longer than this.
-      if (deferred.push(due)) core.onWake?.(Math.max(0, due.at - performance.now()));
+      if (deferred.push(due)) core.onWake?.(untilDue(due.at));
     },
     release(conn) {
       connections.delete(conn);
@@ -148,8 +148,7 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
     // A loop asks this every turn: the tick that ends the drain grace comes on time.
     nextTimeout() {
       const next = graceEndsAt > ctx.now ? Math.min(tickMs, graceEndsAt - ctx.now) : tickMs;
-      // Fractional: a loop that can wait less than a millisecond keeps `delay=` that precise.
-      return deferred.size === 0 ? next : Math.max(0, Math.min(next, deferred.earliest - performance.now()));
+      return deferred.size === 0 ? next : Math.min(next, untilDue(deferred.earliest));
     },
     onWake: null,
     get size() {
@@ -201,4 +200,14 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
     },
   };
   return core;
+}
+
+/**
+ * Whole milliseconds until `at` (performance.now()), rounded up: every back end waits in whole
+ * milliseconds (epoll_wait, io_uring's timeout as the loops pass it, setTimeout; Deno's FFI refuses
+ * a fraction for an i32), and rounding down would wake it before the answer is due, to wait again.
+ * A deferred answer is therefore never early and late by under a millisecond plus the loop's turn.
+ */
+function untilDue(at: number): number {
+  return Math.max(0, Math.ceil(at - performance.now()));
 }

@@ -26,6 +26,11 @@ export const WORKER_PORT_ENV = "_HELLO_WORKER_PORT";
  * --seed + i (src/respond/random.ts).
  */
 export const WORKER_INDEX_ENV = "_HELLO_WORKER_INDEX";
+/**
+ * The run-time state a worker starts in, when not `ready`: set before it serves its first
+ * request (a line on stdin could be read after it). Later changes come as SupervisorMessages.
+ */
+export const WORKER_STATE_ENV = "_HELLO_WORKER_STATE";
 
 /** Process exit codes. */
 export const EXIT = {

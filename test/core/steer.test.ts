@@ -145,14 +145,15 @@ describe("per-request control", () => {
 });
 
 describe("deferred answers", () => {
-  test("delay=: nothing is written before it is due, the answer after; nextTimeout says when", () => {
+  test("delay=: nothing is written before it is due, the answer after; nextTimeout says when (an integer: Deno's FFI refuses a fraction)", () => {
     const h = harness();
     h.feed(get("/?delay=250ms"));
     expect(h.transport.writes.length).toBe(0);
-    expect(h.core.nextTimeout()).toBeCloseTo(Math.min(250, h.core.tickMs), 5);
+    expect(h.core.nextTimeout()).toBe(Math.min(250, h.core.tickMs));
     advance(h, 249.5);
     expect(h.transport.writes.length).toBe(0);
-    expect(h.core.nextTimeout()).toBeCloseTo(0.5, 5);
+    // Whole milliseconds, rounded up: a back end woken then is never early.
+    expect(h.core.nextTimeout()).toBe(1);
     advance(h, 0.5);
     expect(answers(h).map((r) => r.status)).toEqual([200]);
     expect(h.core.nextTimeout()).toBe(h.core.tickMs);
