@@ -112,7 +112,8 @@ class OpenLoopClient {
   private readonly counted: Uint8Array;
   /** The outstanding request was already resent once after an idle close. */
   private readonly retried: Uint8Array;
-  private readonly buffers: Uint8Array[];
+  /** Allocated on a slot's first answer that arrives in pieces (64 KiB × thousands of connections would be wasted). */
+  private readonly buffers: Array<Uint8Array | undefined>;
   /** Stack of free slots (IDLE for keep-alive, FREE for close); inFree guards duplicates, stale entries are skipped. */
   private readonly freeStack: Int32Array;
   private readonly inFree: Uint8Array;
@@ -153,7 +154,7 @@ class OpenLoopClient {
     this.have = new Int32Array(this.n);
     this.retried = new Uint8Array(this.n);
     this.counted = new Uint8Array(this.n);
-    this.buffers = Array.from({ length: this.n }, () => new Uint8Array(CONN_BUFFER));
+    this.buffers = new Array<Uint8Array | undefined>(this.n);
     this.freeStack = new Int32Array(this.n);
     this.inFree = new Uint8Array(this.n);
     this.expected = new TextEncoder().encode(o.body);
@@ -374,7 +375,7 @@ class OpenLoopClient {
     if (total === 0) {
       if (held === 0) {
         if (r > CONN_BUFFER) return this.malformed(slot, `answer larger than ${CONN_BUFFER} bytes`);
-        this.buffers[slot]!.set(this.scratch.subarray(0, r));
+        (this.buffers[slot] ??= new Uint8Array(CONN_BUFFER)).set(this.scratch.subarray(0, r));
       }
       this.have[slot] = len;
       return;

@@ -82,3 +82,41 @@ test("the command line prints a result line the harness parses", async () => {
   expect(r.scheduled).toBeGreaterThan(50);
   expect(r.latencyUs.p50).toBeGreaterThanOrEqual(DELAY_MS * 1000);
 }, 20_000);
+
+/** A one-off server in a child process (the generator's loop blocks this one): `answer` is JS writing to `s`. */
+async function childServer(answer: string): Promise<{ port: number; stop(): void }> {
+  const code = `const net = require("node:net");
+net.createServer((s) => s.on("data", () => { ${answer} }).on("error", () => {})).listen(0, "127.0.0.1", function () { console.log("listening " + this.address().port); });`;
+  const child = spawn(process.execPath, ["-e", code], { stdio: ["ignore", "pipe", "inherit"] });
+  const p = await new Promise<number>((ok, fail) => {
+    child.stdout!.setEncoding("utf8").on("data", (s: string) => {
+      const m = /listening (\d+)/.exec(s);
+      if (m) ok(Number(m[1]));
+    });
+    child.once("exit", (c) => fail(new Error(`child server exited ${c}`)));
+  });
+  return { port: p, stop: () => void child.kill("SIGTERM") };
+}
+
+test("an answer in two pieces is put together; its latency runs to the last byte", async () => {
+  const server = await childServer(`s.write("HTTP/1.1 200 OK\\r\\nContent-Length: 5\\r\\n\\r\\nhe"); setTimeout(() => s.write("llo"), 4);`);
+  try {
+    const r = await runOpenLoop({ ...DEFAULTS, url: `http://127.0.0.1:${server.port}/`, rate: 100, durationS: 0.3, warmupS: 0, connections: 4, drainS: 2 });
+    expect({ answered: r.answered, bad: r.bad, errors: r.errors.read + r.errors.connect }).toEqual({ answered: 30, bad: 0, errors: 0 });
+    expect(r.spectrum[0]![1]).toBeGreaterThanOrEqual(4000);
+  } finally {
+    server.stop();
+  }
+}, 20_000);
+
+test("a chunked answer is refused as unreadable, and the run is invalid", async () => {
+  const server = await childServer(`s.write("HTTP/1.1 200 OK\\r\\nTransfer-Encoding: chunked\\r\\n\\r\\n5\\r\\nhello\\r\\n0\\r\\n\\r\\n");`);
+  try {
+    const r = await runOpenLoop({ ...DEFAULTS, url: `http://127.0.0.1:${server.port}/`, rate: 100, durationS: 0.1, warmupS: 0, connections: 2, drainS: 1 });
+    expect(r.bad).toBe(10);
+    expect(r.valid).toBe(false);
+    expect(r.invalidReasons.join("\n")).toContain("10× Transfer-Encoding");
+  } finally {
+    server.stop();
+  }
+}, 20_000);
