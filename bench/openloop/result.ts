@@ -73,9 +73,9 @@ export interface OpenLoopResult {
  * reports and blamed on the server. 200 µs is the accuracy the generator
  * must prove anyway against a server answering after exactly D ms (p50
  * within D + 0.2 ms, bench/openloop/validate.ts): with 99% of its sends
- * within it, its own error moves no reported percentile up to p99 by more
- * than that tolerance (p99.9 and max can still carry the last 1%, which is
- * why the lateness distribution is reported next to them). A healthy
+ * within it, its own error adds at most that to 99% of the latencies (p99.9
+ * and max can still carry the last 1%, which is why the lateness
+ * distribution is reported next to them). A healthy
  * pinned generator is late by single-digit µs at the median; one that is
  * preempted (on this project's shared VM even a pinned C spin loop loses
  * its CPU for 2–7 ms several times a second, measured 2026-12-02) or
