@@ -86,7 +86,8 @@ send, HdrHistogram, p50/p90/p99/p99.9/max; keep-alive):
                       then every server at 25%,50%,75%,90% of the slowest one's
                       capacity, 10 s each, 64 connections, 1 run per rate
   --diff A B          compare two results directories (capacity per core, req/s,
-                      Mann–Whitney U over the runs); writes diff.md, diff.html
+                      Mann–Whitney U over the runs; latency percentiles per rate
+                      when both have them); writes diff.md, diff.html
   --force             --diff even when A and B ran on different machines
   --strace / --no-strace   force the syscall pass on or off
   --generator wrk|load     force wrk or the built-in bench/load.ts
