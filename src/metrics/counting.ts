@@ -53,6 +53,9 @@ class CountingTransport implements Transport {
   localAddress(): { readonly address: string; readonly port: number } | null {
     return this.inner.localAddress?.() ?? null;
   }
+  peerCertificateSubject(): string | null {
+    return this.inner.peerCertificateSubject?.() ?? null;
+  }
 }
 
 /** `handler` with connections accepted and bytes received and sent counted. */
