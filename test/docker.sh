@@ -17,7 +17,8 @@
 #   arm64     (RUNTIME=bun, with qemu-user-static and libc6-arm64-cross) `--platform linux/arm64`
 #             builds an arm64 image by cross-compiling; its files alone run under qemu: --version,
 #             one request, SIGTERM
-# Ends with "N passed, N failed" and exits 1 if anything failed.
+# Ends with "N passed, N failed" and exits 1 if anything failed. Helpers shared with
+# test/kube.sh (tally, steps, polling, the image build): test/lib/container.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 POLL_TRIES=150

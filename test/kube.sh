@@ -24,7 +24,8 @@
 #             SHUTDOWN_DELAY; the container exits 0, after at least the delay and before the
 #             grace period; then `podman kube down` removes the pod. (podman 4.3's kube down
 #             alone sends SIGKILL at once: containers/podman#22397, fixed in podman 5.1.)
-# Ends with "N passed, N failed" and exits 1 if anything failed.
+# Ends with "N passed, N failed" and exits 1 if anything failed. Helpers shared with
+# test/docker.sh (tally, steps, polling, the image build): test/lib/container.sh.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 POLL_TRIES=200
