@@ -123,7 +123,7 @@ class OpenLoopClient {
   private readonly cell = new Uint8Array(K.EPOLL_EVENT_SIZE);
   private readonly cellWords = new Uint32Array(this.cell.buffer);
   private readonly scratch = new Uint8Array(RECV_SIZE);
-  private readonly head: ResponseHead = { status: 0, bodyStart: 0, problem: "" };
+  private readonly head: ResponseHead = { status: 0, bodyStart: 0, problem: "", close: false };
   private readonly expected: Uint8Array;
   private readonly latency: Histogram = newHistogram();
   private readonly lateness: Histogram = newHistogram();
@@ -135,6 +135,7 @@ class OpenLoopClient {
   private bad = 0;
   private waited = 0;
   private resent = 0;
+  private closedByServer = 0;
   private inflight = 0;
   private windowStart = 0;
   private windowEnd = Infinity;
@@ -214,7 +215,7 @@ class OpenLoopClient {
       url: o.url, mode: o.close ? "close" : "keepalive", arrivals: o.arrivals, connections: this.n,
       targetRate: o.rate, durationS: o.durationS, scheduled: count - firstCounted, sent: this.sent, sentInWindow: this.sentInWindow,
       answered: this.answered, achievedRate: this.sentInWindow / o.durationS, unsent,
-      errors: this.errors, checked: this.checked, bad: this.bad, waitedForConnection: this.waited, retried: this.resent,
+      errors: this.errors, checked: this.checked, bad: this.bad, waitedForConnection: this.waited, retried: this.resent, reconnects: this.closedByServer,
       latencyUs: percentiles(this.latency), latenessUs: percentiles(this.lateness), maxLatenessP99Us: o.maxLatenessP99Us,
       spectrum: spectrum(this.latency),
       histograms: { latency: encodeHistogram(this.latency), lateness: encodeHistogram(this.lateness) },
@@ -393,6 +394,10 @@ class OpenLoopClient {
     else if (total !== len || !bytesEqual(buf, this.head.bodyStart, total, this.expected)) this.bad++;
     if (this.o.close) {
       this.state[slot] = S.DRAINING;
+    } else if (this.head.close) {
+      // The server said it closes this one: a fresh connection takes its place (opened now, free once connected).
+      this.closedByServer++;
+      this.recycle(slot);
     } else {
       this.state[slot] = S.IDLE;
       this.freedAt[slot] = now;

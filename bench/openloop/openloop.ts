@@ -84,7 +84,7 @@ export function describeResult(r: OpenLoopResult): string {
     `  scheduled ${r.scheduled}, sent ${r.sent} (${r.sentInWindow} in the window), answered ${r.answered}; achieved ${Math.round(r.achievedRate)} req/s (${((100 * r.achievedRate) / r.targetRate).toFixed(2)}% of target)`,
     `  latency ms (from the scheduled send): p50 ${ms(l.p50)}  p90 ${ms(l.p90)}  p99 ${ms(l.p99)}  p99.9 ${ms(l.p999)}  max ${ms(l.max)}`,
     `  send lateness µs: p50 ${s.p50}  p90 ${s.p90}  p99 ${s.p99}  p99.9 ${s.p999}  max ${s.max} (valid p99 ≤ ${r.maxLatenessP99Us})`,
-    `  all connections busy: ${r.waitedForConnection}×; retried after an idle close: ${r.retried}; generator CPU ${((100 * r.generatorCpuUs) / r.wallUs).toFixed(0)}%`,
+    `  all connections busy: ${r.waitedForConnection}×; retried after an idle close: ${r.retried}; reconnects after Connection: close: ${r.reconnects}; generator CPU ${((100 * r.generatorCpuUs) / r.wallUs).toFixed(0)}%`,
     `  errors: connect ${r.errors.connect}, read ${r.errors.read}, write ${r.errors.write}, non-2xx ${r.errors.status}, timeout ${r.errors.timeout}, wrong ${r.bad}/${r.checked}, unsent ${r.unsent}`,
     r.valid ? "  VALID" : `  INVALID: ${r.invalidReasons.join("; ")}`,
   ].join("\n");

@@ -16,11 +16,15 @@ export interface ResponseHead {
   bodyStart: number;
   /** Why the response is malformed (when responseLength returns -1). */
   problem: string;
+  /** `Connection: close`: the server closes after this answer (RFC 9112 §9.6), so the connection is not reused. */
+  close: boolean;
 }
 
 const CR = 13, LF = 10, COLON = 58, SP = 32, HTAB = 9;
 const CONTENT_LENGTH = "content-length";
 const TRANSFER_ENCODING = "transfer-encoding";
+const CONNECTION = "connection";
+const CLOSE = "close";
 
 /** A head larger than this without CRLF CRLF is malformed (a server's answer, not a request). */
 export const MAX_HEAD = 16 * 1024;
@@ -47,6 +51,7 @@ export function responseLength(buf: Uint8Array, len: number, head: ResponseHead)
   if (d1 < 1 || d1 > 9 || d2 < 0 || d2 > 9 || d3 < 0 || d3 > 9) return fail(head, "bad status code");
   const status = d1 * 100 + d2 * 10 + d3;
   let contentLength = -1;
+  head.close = false;
   // Field lines start after each CRLF of the head (RFC 9112 §5).
   for (let line = indexOfLf(buf, 0, end) + 1; line > 0 && line < end - 2; line = indexOfLf(buf, line, end) + 1) {
     if (matchesName(buf, line, CONTENT_LENGTH)) {
@@ -56,6 +61,10 @@ export function responseLength(buf: Uint8Array, len: number, head: ResponseHead)
       for (; buf[i]! >= 48 && buf[i]! <= 57; i++, digits++) v = v * 10 + buf[i]! - 48;
       if (digits === 0 || (contentLength >= 0 && contentLength !== v)) return fail(head, "bad Content-Length");
       contentLength = v;
+    } else if (matchesName(buf, line, CONNECTION)) {
+      let i = line + CONNECTION.length + 1;
+      while (buf[i] === SP || buf[i] === HTAB) i++;
+      head.close = matchesToken(buf, i, CLOSE);
     } else if (matchesName(buf, line, TRANSFER_ENCODING)) {
       return fail(head, "Transfer-Encoding (only Content-Length bodies are read)");
     }
@@ -86,6 +95,13 @@ function matchesName(buf: Uint8Array, at: number, name: string): boolean {
   if (buf[at + name.length] !== COLON) return false;
   for (let k = 0; k < name.length; k++) if ((buf[at + k]! | 0x20) !== name.charCodeAt(k)) return false;
   return true;
+}
+
+/** The token `word` (lowercase) at `at`, ASCII case-insensitive, followed by CR, a comma or whitespace. */
+function matchesToken(buf: Uint8Array, at: number, word: string): boolean {
+  for (let k = 0; k < word.length; k++) if ((buf[at + k]! | 0x20) !== word.charCodeAt(k)) return false;
+  const after = buf[at + word.length];
+  return after === CR || after === SP || after === HTAB || after === 44;
 }
 
 /** buf[from, from + expected.length) equals expected. */

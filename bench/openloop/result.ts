@@ -46,6 +46,8 @@ export interface OpenLoopResult {
   waitedForConnection: number;
   /** Requests resent once on a fresh connection after the server closed an idle one under them. */
   retried: number;
+  /** Keep-alive connections replaced because an answer said `Connection: close`. */
+  reconnects: number;
   /** Scheduled send time to the last byte of the answer. */
   latencyUs: Percentiles;
   /**

@@ -63,7 +63,7 @@ test("a histogram survives the compressed base64 of the JSON report", () => {
 });
 
 const enc = (s: string) => new TextEncoder().encode(s);
-const head = (): ResponseHead => ({ status: 0, bodyStart: 0, problem: "" });
+const head = (): ResponseHead => ({ status: 0, bodyStart: 0, problem: "", close: false });
 
 test("responseLength: a complete answer, a partial one, and the body compared byte for byte", () => {
   const text = "HTTP/1.1 200 OK\r\nServer: x\r\ncontent-LENGTH: 5\r\nDate: now\r\n\r\nhello";
@@ -78,6 +78,28 @@ test("responseLength: a complete answer, a partial one, and the body compared by
   // Two answers back to back: the first one's length.
   const two = enc(text + text);
   expect(responseLength(two, two.length, head())).toBe(b.length);
+});
+
+test("responseLength: Connection: close is seen (any case, as a token), keep-alive and look-alikes are not", () => {
+  const at = (field: string) => {
+    const b = enc(`HTTP/1.1 200 OK\r\n${field}\r\nContent-Length: 0\r\n\r\n`);
+    const h = head();
+    expect(responseLength(b, b.length, h)).toBe(b.length);
+    return h.close;
+  };
+  expect(at("Connection: close")).toBe(true);
+  expect(at("connection:CLOSE")).toBe(true);
+  expect(at("Connection: close, foo")).toBe(true);
+  expect(at("Connection: keep-alive")).toBe(false);
+  expect(at("Connection: closed")).toBe(false);
+  expect(at("X-Connection: close")).toBe(false);
+  // The flag is per answer: a reused head object is reset.
+  const h = head();
+  const c = enc("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+  const k = enc("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  responseLength(c, c.length, h);
+  responseLength(k, k.length, h);
+  expect(h.close).toBe(false);
 });
 
 test("responseLength: status codes, bodiless answers and what it refuses", () => {

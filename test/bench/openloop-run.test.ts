@@ -120,3 +120,14 @@ test("a chunked answer is refused as unreadable, and the run is invalid", async 
     server.stop();
   }
 }, 20_000);
+
+test("keep-alive, but the server closes after each answer (Connection: close): a fresh connection each time, no errors", async () => {
+  const server = await childServer(`s.end("HTTP/1.1 200 OK\\r\\nConnection: close\\r\\nContent-Length: 5\\r\\n\\r\\nhello");`);
+  try {
+    const r = await runOpenLoop({ ...DEFAULTS, url: `http://127.0.0.1:${server.port}/`, rate: 100, durationS: 0.3, warmupS: 0, connections: 4, drainS: 2 });
+    expect({ answered: r.answered, bad: r.bad, reconnects: r.reconnects, retried: r.retried }).toEqual({ answered: 30, bad: 0, reconnects: 30, retried: 0 });
+    expect(r.errors).toEqual({ connect: 0, read: 0, write: 0, status: 0, timeout: 0 });
+  } finally {
+    server.stop();
+  }
+}, 20_000);

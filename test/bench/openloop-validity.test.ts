@@ -7,7 +7,7 @@ function run(over: Partial<OpenLoopResult> = {}, errors: Partial<OpenLoopResult[
   return {
     url: "http://127.0.0.1:1/", mode: "keepalive", arrivals: "constant", connections: 64, targetRate: 1000, durationS: 10,
     scheduled: 10_000, sent: 10_000, sentInWindow: 10_000, answered: 10_000, achievedRate: 1000, unsent: 0,
-    errors: { connect: 0, read: 0, write: 0, status: 0, timeout: 0, ...errors }, checked: 10_000, bad: 0, waitedForConnection: 0, retried: 0,
+    errors: { connect: 0, read: 0, write: 0, status: 0, timeout: 0, ...errors }, checked: 10_000, bad: 0, waitedForConnection: 0, retried: 0, reconnects: 0,
     latencyUs: pct(500), latenessUs: pct(20), maxLatenessP99Us: MAX_LATENESS_P99_US, spectrum: [], histograms: { latency: "", lateness: "" },
     generatorCpuUs: 1, wallUs: 1, ...over,
   };
