@@ -99,39 +99,45 @@ async function load(port: number, connections: number, batches: number, depth: n
   return counts.reduce((a, b) => a + b, 0);
 }
 
-const bun = RUNTIMES.find((r) => r.label === "bun")!;
+/**
+ * Bun with SO_REUSEPORT, and Node's socket back end, which shares one listener through
+ * node:cluster before Node 22.12 (the supervisor's other port-sharing path).
+ */
+const CASES = RUNTIMES.filter((r) => r.label === "bun" || r.label === "node");
 
-test.skipIf(PROMETHEUS === null)(
-  "a real Prometheus scraping a 2-worker server: hello_requests_total equals the requests sent; no counter goes backwards across a rolling restart",
-  async () => {
-    const server: RunningServer = await startServer(bun, ["--workers", "2", "--metrics-port", "0"]);
-    const target = metricsUrl(server).replace(/^http:\/\//, "").replace(/\/metrics$/, "");
-    const prom = await startPrometheus(target);
-    const total = `sum(hello_requests_total)`;
+for (const runtime of CASES) {
+  test.skipIf(PROMETHEUS === null)(
+    `${runtime.label}: a real Prometheus scraping a 2-worker server: hello_requests_total equals the requests sent; no counter goes backwards across a rolling restart`,
+    async () => {
+      const server: RunningServer = await startServer(runtime, ["--workers", "2", "--metrics-port", "0"]);
+      const target = metricsUrl(server).replace(/^http:\/\//, "").replace(/\/metrics$/, "");
+      const prom = await startPrometheus(target);
+      const total = `sum(hello_requests_total)`;
 
-    const sent = await load(server.port, 16, 40, 16);
-    expect(sent).toBe(16 * 40 * 16);
-    const answeredAt = Date.now();
-    const seen = await until(`Prometheus sees ${sent} requests`, 15_000, async () => ((await prom.query(total)) === sent ? sent : undefined));
-    const lagMs = Date.now() - answeredAt;
-    console.log(`prometheus: sent ${sent} requests, sum(hello_requests_total) = ${seen}, ${lagMs} ms after the last answer (scrape interval ${SCRAPE_INTERVAL_S} s, worker reports every 1 s)`);
-    expect(seen).toBe(sent);
-    // One scrape interval, plus the worker's report interval (1 s) and the query's own round trip.
-    expect(lagMs).toBeLessThan((SCRAPE_INTERVAL_S + 1) * 1000 + 1500);
+      const sent = await load(server.port, 16, 40, 16);
+      expect(sent).toBe(16 * 40 * 16);
+      const answeredAt = Date.now();
+      const seen = await until(`Prometheus sees ${sent} requests`, 15_000, async () => ((await prom.query(total)) === sent ? sent : undefined));
+      const lagMs = Date.now() - answeredAt;
+      console.log(`prometheus (${runtime.label}): sent ${sent} requests, sum(hello_requests_total) = ${seen}, ${lagMs} ms after the last answer (scrape interval ${SCRAPE_INTERVAL_S} s, worker reports every 1 s)`);
+      expect(seen).toBe(sent);
+      // One scrape interval, plus the worker's report interval (1 s) and the query's own round trip.
+      expect(lagMs).toBeLessThan((SCRAPE_INTERVAL_S + 1) * 1000 + 1500);
 
-    // SIGHUP: both workers replaced one at a time. Their counts stay in the pod's totals.
-    server.proc.kill("SIGHUP");
-    await until("rolling restart done", 30_000, async () => (/rolling restart done/.test(server.stderr()) ? true : undefined));
-    const more = await load(server.port, 4, 10, 16);
-    const after = sent + more;
-    await until(`Prometheus sees ${after} requests after the restart`, 15_000, async () => ((await prom.query(total)) === after ? after : undefined));
-    expect(await prom.query(`hello_worker_starts_total`)).toBe(4);
-    expect(await prom.query(`hello_worker_exits_total`)).toBe(2);
-    // Prometheus' own judgement of counter resets over everything it scraped.
-    for (const counter of ["hello_requests_total", "hello_connections_accepted_total", "hello_received_bytes_total", "hello_sent_bytes_total"]) {
-      expect(await prom.query(`sum(resets(${counter}[10m]))`)).toBe(0);
-    }
-    console.log(`prometheus: after SIGHUP (4 workers started, 2 exited) sum(hello_requests_total) = ${after}, resets() = 0 for every counter`);
-  },
-  120_000,
-);
+      // SIGHUP: both workers replaced one at a time. Their counts stay in the pod's totals.
+      server.proc.kill("SIGHUP");
+      await until("rolling restart done", 30_000, async () => (/rolling restart done/.test(server.stderr()) ? true : undefined));
+      const more = await load(server.port, 4, 10, 16);
+      const after = sent + more;
+      await until(`Prometheus sees ${after} requests after the restart`, 15_000, async () => ((await prom.query(total)) === after ? after : undefined));
+      expect(await prom.query(`hello_worker_starts_total`)).toBe(4);
+      expect(await prom.query(`hello_worker_exits_total`)).toBe(2);
+      // Prometheus' own judgement of counter resets over everything it scraped.
+      for (const counter of ["hello_requests_total", "hello_connections_accepted_total", "hello_received_bytes_total", "hello_sent_bytes_total"]) {
+        expect(await prom.query(`sum(resets(${counter}[10m]))`)).toBe(0);
+      }
+      console.log(`prometheus (${runtime.label}): after SIGHUP (4 workers started, 2 exited) sum(hello_requests_total) = ${after}, resets() = 0 for every counter`);
+    },
+    120_000,
+  );
+}
