@@ -170,6 +170,7 @@ export class ResponseCache {
       `HTTP/1.1 ${status} ${REASON[status] ?? "Unknown"}\r\nServer: hello-server\r\nDate: ${this.date}\r\n` +
         CONNECTION_LINE[persist as 0 | 1 | 2] +
         this.fixedHeaders +
+        this.identity +
         `\r\n`,
     );
   }

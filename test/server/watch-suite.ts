@@ -24,7 +24,8 @@ export function metricsUrl(s: RunningServer): string {
 async function exchange(port: number, bytes: Uint8Array | string, n = 1, headFor?: number): Promise<{ client: RawClient; responses: ParsedResponse[] }> {
   const client = await RawClient.connect(port);
   client.write(bytes);
-  const responses = await client.waitResponses(n, headFor === undefined ? {} : { noBody: (s) => s.length === headFor || s[s.length - 1]! < 200 });
+  // Without content: 1xx, 204 (RFC 9110 §15.3.5), and the answer to the HEAD request numbered `headFor`.
+  const responses = await client.waitResponses(n, { noBody: (s) => s.length === headFor || s[s.length - 1]! < 200 || s[s.length - 1] === 204 });
   return { client, responses };
 }
 
@@ -41,7 +42,7 @@ export function sample(text: string, series: string): number {
 export function addWatchTests(runtime: Runtime): void {
   const t = test.concurrent;
   let shared: Promise<RunningServer> | undefined;
-  const server = (): Promise<RunningServer> => (shared ??= startServer(runtime, ["--echo-path", ECHO, "--served-by", "--health-path", "/healthz"]));
+  const server = (): Promise<RunningServer> => (shared ??= startServer(runtime, ["--echo-path", ECHO, "--served-by", "--health-path", "/healthz", "--request-control"]));
 
   t("echo: JSON with the request line, the header fields in the order and spelling received, the body length", async () => {
     const s = await server();
@@ -124,11 +125,13 @@ export function addWatchTests(runtime: Runtime): void {
     expect(responses[0]!.status).toBe(431);
   });
 
-  t("--served-by: X-Served-By host/pid on the prebuilt, echo, health and error answers", async () => {
+  t("--served-by: X-Served-By host/pid on the prebuilt, echo, health, steered and error answers", async () => {
     const s = await server();
     const want = `${process.env.POD_NAME || hostname()}/${s.pid}`;
-    const { client, responses } = await exchange(s.port, GET + `GET ${ECHO} HTTP/1.1\r\nHost: a\r\n\r\n` + "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n", 3);
+    const steered = ["/?status=204", "/?status=503", "/?size=10", "/?status=999"].map((p) => `GET ${p} HTTP/1.1\r\nHost: a\r\n\r\n`).join("");
+    const { client, responses } = await exchange(s.port, GET + `GET ${ECHO} HTTP/1.1\r\nHost: a\r\n\r\n` + "GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n" + steered, 7);
     client.destroy();
+    expect(responses.map((r) => r.status)).toEqual([200, 200, 200, 204, 503, 200, 400]);
     for (const r of responses) expect(header(r, "x-served-by")).toBe(want);
     const bad = await exchange(s.port, "GET / HTTP/1.1\r\n\r\n"); // no Host: 400
     bad.client.destroy();
