@@ -24,9 +24,18 @@ function env(name: string, from: Record<string, string | undefined>): string | n
   return v === undefined || v === "" ? null : v;
 }
 
+/** The host's name; Deno without `--allow-sys` refuses to say, and then HOSTNAME, else "unknown", stands in. */
+function hostName(from: Record<string, string | undefined>): string {
+  try {
+    return hostname();
+  } catch {
+    return env("HOSTNAME", from) ?? "unknown";
+  }
+}
+
 export function readIdentity(runtime: string, io: string, from: Record<string, string | undefined> = process.env): Identity {
   return {
-    hostname: hostname(),
+    hostname: hostName(from),
     pod: env("POD_NAME", from),
     namespace: env("POD_NAMESPACE", from),
     node: env("NODE_NAME", from),
