@@ -17,6 +17,8 @@
 #   arm64     (RUNTIME=bun, with qemu-user-static and libc6-arm64-cross) `--platform linux/arm64`
 #             builds an arm64 image by cross-compiling; its files alone run under qemu: --version,
 #             one request, SIGTERM
+#   admin     `podman exec <container> /hello-server admin unready|sick|state|ready`: the client in
+#             the executable (the image has no shell or curl) flips every worker's state at run time
 # Ends with "N passed, N failed" and exits 1 if anything failed. Helpers shared with
 # test/kube.sh (tally, steps, polling, the image build): test/lib/container.sh.
 set -uo pipefail
@@ -210,5 +212,32 @@ else
   fi
   step_done
 fi
+
+# Run-time state (issue 17) through the admin client in the image itself: FROM scratch has no shell
+# or curl, so `podman exec … /hello-server admin` (Kubernetes: `kubectl exec POD -- /hello-server
+# admin unready`) is the way in. Two workers: the supervisor owns the state and tells both.
+step "admin: podman exec /hello-server admin unready|sick|state|ready"
+port_admin=$(free_port)
+status_of() { curl -s -m 2 -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port_admin$1"; }
+# The answers of 8 fresh connections to / (they spread over both workers), on one line.
+statuses() { for _ in 1 2 3 4 5 6 7 8; do printf '%s ' "$(status_of /)"; done; }
+if start_container admin "${HARDENED[@]}" -e WORKERS=2 -e HEALTH_PATH=/healthz -e ADMIN_PORT=9901 -p "127.0.0.1:$port_admin:8000" \
+    && admin_ctr=$CONTAINER && wait_listening "$admin_ctr" >/dev/null; then
+  admin() { podman exec "$admin_ctr" /hello-server admin "$1" --admin-port 9901 2>&1; }
+  expect_eq "admin unready" "$(admin unready)" '{"state":"unready"}'
+  expect_eq "health path while unready" "$(status_of /healthz)" 503
+  expect_eq "other answers while unready" "$(statuses)" "200 200 200 200 200 200 200 200 "
+  expect_eq "admin sick" "$(admin sick)" '{"state":"sick"}'
+  expect_eq "every worker answers 500 while sick" "$(statuses)" "500 500 500 500 500 500 500 500 "
+  expect_eq "health path while sick" "$(status_of /healthz)" 200
+  expect_eq "admin state" "$(admin state)" '{"state":"sick"}'
+  expect_eq "admin ready" "$(admin ready)" '{"state":"ready"}'
+  expect_eq "answers after ready" "$(statuses)" "200 200 200 200 200 200 200 200 "
+  expect_eq "admin with no listener there: exit 1" "$(podman exec "$admin_ctr" /hello-server admin state --admin-port 9902 >/dev/null 2>&1; echo $?)" 1
+  check_stop "$admin_ctr" "admin"
+else
+  fail "admin container did not start listening"
+fi
+step_done
 
 summary
