@@ -37,7 +37,8 @@ import { treePeakRss } from "./lib/proc.ts";
 import { discoverRuntimes, type RuntimeKind } from "./lib/runtimes.ts";
 import { expandInstances, filterInstances, launch, type LaunchContext, type Running } from "./lib/servers.ts";
 import { summarizeRuns, type InstanceInfo } from "./lib/summarize.ts";
-import { SCENARIOS, type RunRecord, type ScenarioId } from "./lib/types.ts";
+import { runsOn, SCENARIOS, type RunRecord, type ScenarioId } from "./lib/types.ts";
+import { makeBenchCert } from "./lib/tls.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const log = (msg: string) => process.stderr.write(`compare: ${msg}\n`);
@@ -114,10 +115,22 @@ async function main(): Promise<void> {
   const cpus = planCpus(machine.cores, opts.workers);
   const setup: MeasureSetup = { tool, cpus, connections: connectionCounts[0]!, tmp, body: opts.body };
   const at = (connections: number): MeasureSetup => ({ ...setup, connections });
+  let scenarios = SCENARIOS.filter((s) => opts.scenarios.includes(s.id));
+  // TLS scenarios: one ECDSA P-256 certificate for every TLS server, and wrk (bench/load.ts speaks no TLS).
+  let tlsFiles: LaunchContext["tls"];
+  if (scenarios.some((s) => s.tls)) {
+    const why = !wrk ? "wrk is not installed (bench/load.ts speaks no TLS)" : findBinary("openssl") === undefined ? "openssl is not installed" : null;
+    if (why === null) tlsFiles = makeBenchCert(tmp);
+    else {
+      notes.push(`TLS scenarios skipped: ${why}`);
+      scenarios = scenarios.filter((s) => !s.tls);
+    }
+  }
+  // Launch only the kinds some selected scenario runs on (types.ts runsOn: TLS kinds for TLS scenarios).
+  instances = instances.filter((i) => scenarios.some((s) => runsOn(s.id, i.kind.id)));
   const ctx: Omit<LaunchContext, "port" | "runtime"> = {
-    workers: opts.workers, bundle, natives: bundleNatives(tmp), nginx, tmp, body: opts.body, prefix: fd.prefix, maxConnections,
+    workers: opts.workers, bundle, natives: bundleNatives(tmp), nginx, tmp, body: opts.body, prefix: fd.prefix, maxConnections, tls: tlsFiles,
   };
-  const scenarios = SCENARIOS.filter((s) => opts.scenarios.includes(s.id));
 
   const info = new Map<string, InstanceInfo>(instances.map((i) => [i.key, {
     key: i.key, label: i.label, kindId: i.kind.id, runtime: i.runtime?.name, native: i.kind.native === true, startupMs: [], peakRssBytes: 0,
@@ -156,8 +169,9 @@ async function main(): Promise<void> {
     const firsts = new Map<string, ProbeResult>();
     for (const r of running) {
       for (const sc of scenarios) {
+        if (!runsOn(sc.id, r.instance.kind.id)) continue;
         try {
-          const p = await probe(r.port, { close: sc.close });
+          const p = await probe(r.port, { close: sc.close, tls: sc.tls });
           if (!firsts.has(r.instance.key)) firsts.set(r.instance.key, p);
           sizes.set(`${r.instance.key} ${sc.id}`, p.size);
         } catch (e) {
@@ -169,13 +183,14 @@ async function main(): Promise<void> {
     for (const r of running) {
       const first = firsts.get(r.instance.key);
       if (!first) continue;
-      const later = await probe(r.port).catch(() => undefined);
+      const later = await probe(r.port, { tls: r.instance.kind.tls }).catch(() => undefined);
       const problems = plaintextProblems(first, later, opts.body);
       if (problems.length) info.get(r.instance.key)!.error = `plaintext checks: ${problems.join("; ")}`;
     }
 
     const perScenario = (opts.primer ? 1 : 0) + 1 + connectionCounts.length * opts.runs;
-    const total = scenarios.length * running.length * perScenario;
+    const allRunning = running;
+    const total = scenarios.reduce((n, sc) => n + running.filter((r) => runsOn(sc.id, r.instance.kind.id)).length, 0) * perScenario;
     const record = (rec: RunRecord, what: string) => {
       runs.push(rec);
       const state = rec.valid ? `${Math.round(rec.requestsPerSec).toLocaleString("en-US")} req/s, ${Math.round(1e6 / rec.cpuPerRequestUs).toLocaleString("en-US")}/core${rec.generatorBound ? " (generator-bound)" : ""}` : `INVALID: ${rec.invalidReasons.join("; ")}`;
@@ -183,6 +198,7 @@ async function main(): Promise<void> {
     };
     for (const sc of scenarios) {
       const size = (r: Running) => sizes.get(`${r.instance.key} ${sc.id}`);
+      const running = allRunning.filter((r) => runsOn(sc.id, r.instance.kind.id));
       // TechEmpower's primer: 5 s at 8 connections, then the warm-up at the largest count.
       if (opts.primer) for (const r of running) record(await measureRun(at(Math.min(8, maxConnections)), r, sc, -1, Math.min(5, opts.durationS), size(r)), "primer");
       // Warm-up and validation (every status and body checked) at the largest count: discarded.
@@ -200,13 +216,15 @@ async function main(): Promise<void> {
       const { rates, basis, notes: rateNotes } = resolveRates(opts.latency.rates, rows, cpus.serverCores);
       notes.push(...rateNotes);
       log(`latency: ${rates.map((r) => `${r.label} = ${r.rps} req/s`).join(", ")}${basis ? ` (shares of ${basis.label}'s ${Math.round(basis.rps)} req/s)` : ""}, ${opts.latency.durationS} s each`);
-      const records = await runLatencyPass({ options: opts.latency, rates, generatorCpus: cpus.generator, bun: process.execPath, body: opts.body, prefix: fd.prefix, log }, running);
+      // Plain HTTP only: the open-loop generator speaks no TLS.
+      const records = await runLatencyPass({ options: opts.latency, rates, generatorCpus: cpus.generator, bun: process.execPath, body: opts.body, prefix: fd.prefix, log }, running.filter((r) => r.instance.kind.tls !== true));
       latency = { options: opts.latency, basis, rates, records, summary: [] };
     }
 
     if (strace) {
       for (const sc of scenarios) {
         for (const r of running) {
+          if (!runsOn(sc.id, r.instance.kind.id)) continue;
           const s = await straceRun(setup, r, sc, opts.straceS);
           straces.push(s);
           log(`strace ${r.instance.key} ${sc.id}: ${s.error ?? `${s.perRequest.toFixed(2)} syscalls/request`}`);

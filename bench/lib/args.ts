@@ -64,7 +64,8 @@ Compares hello-server with each runtime's own server and nginx.
   --runs N            measured runs per server and scenario (default 3)
   --quick             short CI run: 1 s runs, 1 run, no strace (~1 minute)
   --only a,b          servers: hello, native, nginx, a runtime (deno) or runtime/kind (bun/hello)
-  --scenarios a,b     keepalive, pipelined, close (default all)
+  --scenarios a,b     keepalive, pipelined, close, tls-keepalive, tls-close (default all;
+                      the TLS ones need wrk and openssl)
   --runtime NAME=PATH add a runtime binary (e.g. node22=/opt/node22/bin/node)
   --runtime bun@1.3.9 add a runtime version from the npm registry (bun@X, deno@X,
                       node@X; X may be a range: deno@2.8), cached in
@@ -221,7 +222,7 @@ function uniqueRates(rates: RateSpec[]): RateSpec[] {
 
 function scenario(s: string): ScenarioId {
   const found = SCENARIOS.find((x) => x.id === s);
-  if (!found) throw new Error(`unknown scenario ${s} (keepalive, pipelined, close)`);
+  if (!found) throw new Error(`unknown scenario ${s} (${SCENARIOS.map((x) => x.id).join(", ")})`);
   return found.id;
 }
 

@@ -33,7 +33,7 @@ export async function measureRun(
   const busyBefore = cpuBusyTicks();
   const startedAt = performance.now();
   const req = {
-    url: `http://127.0.0.1:${server.port}/`,
+    url: `${scenario.tls ? "https" : "http"}://127.0.0.1:${server.port}/`,
     scenario,
     connections: setup.connections,
     threads: Math.min(setup.cpus.generatorCores, setup.connections),
@@ -91,7 +91,7 @@ export async function straceRun(setup: MeasureSetup, server: Running, scenario: 
   const session = attachStrace(pids, threadCount(pids), join(setup.tmp, `strace-${server.pid}-${scenario.id}.txt`));
   try {
     await session.ready;
-    const req = { url: `http://127.0.0.1:${server.port}/`, scenario, connections: setup.connections, threads: 1, durationS, check: false };
+    const req = { url: `${scenario.tls ? "https" : "http"}://127.0.0.1:${server.port}/`, scenario, connections: setup.connections, threads: 1, durationS, check: false };
     const gen = await runGenerator(setup.tool, req, setup.cpus.generator, setup.cpus.generatorCores, setup.tmp);
     const summary = await session.stop();
     const requests = gen.load.requests;

@@ -21,7 +21,7 @@ function nginxString(s: string): string {
  * read errors from nginx alone, with 2 × connections + 64 none (one run
  * each, keep-alive and pipelined, 2026-12-01).
  */
-export function nginxConfig(dir: string, port: number, workers: number, body = "hello", connections = 0): string {
+export function nginxConfig(dir: string, port: number, workers: number, body = "hello", connections = 0, tls: TlsFiles | null = null): string {
   if (body.includes("$")) throw new Error("nginx: --body with $ is not supported (nginx expands variables)");
   const temp = (name: string) => join(dir, name);
   return `worker_processes ${workers};
@@ -39,17 +39,35 @@ http {
   uwsgi_temp_path ${temp("uwsgi")};
   scgi_temp_path ${temp("scgi")};
   server {
-    listen 127.0.0.1:${port} reuseport;
+    listen 127.0.0.1:${port} reuseport${tls ? " ssl" : ""};${tls ? sslLines(tls) : ""}
     location / { return 200 ${nginxString(body)}; }
   }
 }
 `;
 }
 
+/** PEM files for compare's TLS scenarios. */
+export interface TlsFiles {
+  readonly cert: string;
+  readonly key: string;
+}
+
+/**
+ * nginx `ssl` with the protocols and ciphers hello-server serves (src/tls/profile.ts, Mozilla
+ * intermediate) and nginx's defaults otherwise: no shared session cache (wrk does not resume sessions).
+ */
+function sslLines(tls: TlsFiles): string {
+  return `
+    ssl_certificate ${tls.cert};
+    ssl_certificate_key ${tls.key};
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_ciphers ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305;`;
+}
+
 /** Writes the config; returns the nginx argv (foreground, logs in dir). */
-export function nginxCommand(bin: string, dir: string, port: number, workers: number, body = "hello", connections = 0): string[] {
+export function nginxCommand(bin: string, dir: string, port: number, workers: number, body = "hello", connections = 0, tls: TlsFiles | null = null): string[] {
   mkdirSync(dir, { recursive: true });
   const conf = join(dir, "nginx.conf");
-  writeFileSync(conf, nginxConfig(dir, port, workers, body, connections));
+  writeFileSync(conf, nginxConfig(dir, port, workers, body, connections, tls));
   return [bin, "-p", dir, "-e", join(dir, "error.log"), "-c", conf, "-g", "daemon off;"];
 }

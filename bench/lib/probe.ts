@@ -3,6 +3,7 @@
  * and the exact bytes of its response (for the byte-count validity check).
  */
 import net from "node:net";
+import tls from "node:tls";
 
 export interface ProbeResult {
   status: number;
@@ -13,10 +14,11 @@ export interface ProbeResult {
 }
 
 /** Resolves with the first complete response, rejects on error or after timeoutMs. */
-export function probe(port: number, opts: { close?: boolean; timeoutMs?: number } = {}): Promise<ProbeResult> {
+export function probe(port: number, opts: { close?: boolean; timeoutMs?: number; tls?: boolean } = {}): Promise<ProbeResult> {
   const request = `GET / HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${opts.close ? "Connection: close\r\n" : ""}\r\n`;
   return new Promise((resolve, reject) => {
-    const socket = net.connect(port, "127.0.0.1");
+    // The TLS servers use a certificate made for the run: not verified, as wrk does not verify it either.
+    const socket = opts.tls ? tls.connect({ port, host: "127.0.0.1", rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] }) : net.connect(port, "127.0.0.1");
     let buf = Buffer.alloc(0);
     const finish = (err: Error | undefined, res?: ProbeResult) => {
       clearTimeout(timer);
@@ -26,7 +28,7 @@ export function probe(port: number, opts: { close?: boolean; timeoutMs?: number 
     };
     const timer = setTimeout(() => finish(new Error("probe timed out")), opts.timeoutMs ?? 2000);
     socket.on("error", (e) => finish(e));
-    socket.on("connect", () => socket.write(request));
+    socket.on(opts.tls ? "secureConnect" : "connect", () => socket.write(request));
     socket.on("data", (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
       const res = parseResponse(buf);
@@ -52,12 +54,12 @@ export function parseResponse(buf: Buffer): ProbeResult | undefined {
  * Polls until the server answers, the child exits, or the deadline passes.
  * Returns the time of the first response (performance.now()).
  */
-export async function waitForResponse(port: number, alive: () => boolean, deadlineMs: number): Promise<number> {
+export async function waitForResponse(port: number, alive: () => boolean, deadlineMs: number, tls = false): Promise<number> {
   const stop = performance.now() + deadlineMs;
   for (let attempt = 0; performance.now() < stop; attempt++) {
     if (!alive()) throw new Error("server exited before answering");
     try {
-      await probe(port, { timeoutMs: 1000 });
+      await probe(port, { timeoutMs: 1000, tls });
       return performance.now();
     } catch {
       // not listening yet: retry soon, a little slower each time (1..20 ms)

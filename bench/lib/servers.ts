@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { nginxCommand } from "./nginx.ts";
+import { nginxCommand, type TlsFiles } from "./nginx.ts";
 import { freePort, waitForResponse } from "./probe.ts";
 import { scriptCommand, type Runtime, type RuntimeKind } from "./runtimes.ts";
 
@@ -27,6 +27,8 @@ export interface LaunchContext {
   body: string;
   /** argv before taskset: prlimit for the open-file limit of a sweep. */
   prefix: string[];
+  /** The ECDSA P-256 certificate every TLS kind serves (made by compare.ts); undefined = no TLS scenario. */
+  tls?: TlsFiles;
 }
 
 export interface ServerKind {
@@ -39,6 +41,8 @@ export interface ServerKind {
   needsBundle?: boolean;
   label(rt: Runtime | undefined): string;
   argv(ctx: LaunchContext): string[] | undefined;
+  /** Serves HTTPS only (the id ends in `-tls`; types.ts runsOn): the TLS scenarios run on these kinds. */
+  tls?: boolean;
 }
 
 const hello = (extra: readonly string[], suffix = ""): Pick<ServerKind, "needsBundle" | "label" | "argv"> => ({
@@ -51,6 +55,8 @@ const hello = (extra: readonly string[], suffix = ""): Pick<ServerKind, "needsBu
 });
 
 const NATIVE_LABEL: Record<RuntimeKind, string> = { bun: "Bun.serve", deno: "Deno.serve", node: "node:http" };
+const NATIVE_TLS_LABEL: Record<RuntimeKind, string> = { bun: "Bun.serve tls", deno: "Deno.serve cert/key", node: "node:https" };
+const tlsArgs = (ctx: LaunchContext): string[] => (ctx.tls ? ["--tls-cert", ctx.tls.cert, "--tls-key", ctx.tls.key] : []);
 
 export const SERVER_KINDS: readonly ServerKind[] = [
   // --io socket explicitly: `auto` means the syscall back end on Bun and Deno, which has rows of its own.
@@ -76,6 +82,37 @@ export const SERVER_KINDS: readonly ServerKind[] = [
     runtimes: "none",
     label: () => "nginx",
     argv: (ctx) => (ctx.nginx ? nginxCommand(ctx.nginx, join(ctx.tmp, "nginx"), ctx.port, ctx.workers, ctx.body, ctx.maxConnections) : undefined),
+  },
+  // HTTPS, every server on the same ECDSA P-256 certificate, each with its runtime's own TLS
+  // (compare's tls-keepalive and tls-close scenarios; hello-server's TLS is the socket back end's).
+  {
+    id: "hello-tls",
+    runtimes: ["bun", "deno", "node"],
+    tls: true,
+    needsBundle: true,
+    label: (rt) => `hello-server TLS (${rt?.name})`,
+    argv: (ctx) => {
+      const args = hello(["--io", "socket", ...tlsArgs(ctx)]).argv(ctx);
+      return ctx.tls ? args : undefined;
+    },
+  },
+  {
+    id: "native-tls",
+    runtimes: ["bun", "deno", "node"],
+    native: true,
+    tls: true,
+    label: (rt) => `${NATIVE_TLS_LABEL[rt!.kind]} (${rt!.name})`,
+    argv: (ctx) =>
+      ctx.tls
+        ? [...scriptCommand(ctx.runtime!, ctx.natives[ctx.runtime!.kind]), ...["--workers", String(ctx.workers), "--host", "127.0.0.1", "--port", String(ctx.port), "--body", ctx.body], ...tlsArgs(ctx)]
+        : undefined,
+  },
+  {
+    id: "nginx-tls",
+    runtimes: "none",
+    tls: true,
+    label: () => "nginx ssl",
+    argv: (ctx) => (ctx.nginx && ctx.tls ? nginxCommand(ctx.nginx, join(ctx.tmp, "nginx-tls"), ctx.port, ctx.workers, ctx.body, ctx.maxConnections, ctx.tls) : undefined),
   },
 ];
 
@@ -137,7 +174,7 @@ export async function launch(instance: Instance, ctx: Omit<LaunchContext, "port"
     clearTimeout(timer);
   };
   try {
-    const first = await waitForResponse(port, () => !exited, 20_000);
+    const first = await waitForResponse(port, () => !exited, 20_000, instance.kind.tls === true);
     return { instance, child, pid: child.pid!, port, startupMs: first - started, stop };
   } catch (e) {
     await stop();

@@ -7,7 +7,7 @@ import type { StraceRecord } from "./measure.ts";
 import { capacityPerCore, coefficientOfVariation, median, NOISY_CV, ratio, summarize, type Summary } from "./stats.ts";
 import type { RunRecord, ScenarioId } from "./types.ts";
 import { unexpectedReadErrors } from "./validity.ts";
-import { SCENARIOS } from "./types.ts";
+import { runsOn, SCENARIOS } from "./types.ts";
 
 export interface InstanceInfo {
   key: string;
@@ -75,6 +75,8 @@ export function summarizeRuns(
   const rows: SummaryRow[] = [];
   for (const scenario of scenarios) for (const connections of connectionCounts) {
     for (const inst of instances) {
+      // The TLS scenarios run on the TLS kinds only, the others on the plain ones (types.ts runsOn).
+      if (!runsOn(scenario, inst.kindId)) continue;
       const mine = runs.filter((r) => r.instance === inst.key && r.scenario === scenario);
       // One warm-up per scenario (at the largest count) validates every count.
       const warm = mine.find((r) => r.run === 0);
@@ -126,7 +128,7 @@ export function summarizeRuns(
     row.noisy = row.cvRps > NOISY_CV || row.cvCapacity > NOISY_CV;
     const same = rows.filter((r) => r.scenario === row.scenario && r.connections === row.connections);
     const native = same.find((r) => r.runtime === row.runtime && r.runtime !== undefined && instances.find((i) => i.key === r.instance)?.native);
-    const nginx = same.find((r) => r.kindId === "nginx");
+    const nginx = same.find((r) => r.kindId === "nginx" || r.kindId === "nginx-tls");
     row.vsNative = ratio(row.rps.median, native?.rps.median);
     row.vsNginx = ratio(row.rps.median, nginx?.rps.median);
   }

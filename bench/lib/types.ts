@@ -1,6 +1,6 @@
 /** Shapes shared by the comparison harness (bench/compare.ts). */
 
-export type ScenarioId = "keepalive" | "pipelined" | "close";
+export type ScenarioId = "keepalive" | "pipelined" | "close" | "tls-keepalive" | "tls-close";
 
 export interface Scenario {
   readonly id: ScenarioId;
@@ -9,13 +9,22 @@ export interface Scenario {
   readonly pipeline: number;
   /** Every request carries `Connection: close`: one request per connection. */
   readonly close: boolean;
+  /** HTTPS, against the TLS server kinds (servers.ts, ids ending in `-tls`): with `close`, one full handshake per request. */
+  readonly tls?: boolean;
 }
 
 export const SCENARIOS: readonly Scenario[] = [
   { id: "keepalive", label: "keep-alive", pipeline: 1, close: false },
   { id: "pipelined", label: "pipelined ×16", pipeline: 16, close: false },
   { id: "close", label: "connection-close", pipeline: 1, close: true },
+  { id: "tls-keepalive", label: "TLS keep-alive", pipeline: 1, close: false, tls: true },
+  { id: "tls-close", label: "TLS connection-close", pipeline: 1, close: true, tls: true },
 ];
+
+/** A server kind whose id ends in `-tls` serves HTTPS only: the TLS scenarios run on those, the others on the rest. */
+export function runsOn(scenario: ScenarioId, kindId: string): boolean {
+  return scenario.startsWith("tls-") === kindId.endsWith("-tls");
+}
 
 /** One load-generator run, exact counts (wrk's done() or bench/load.ts). */
 export interface LoadResult {

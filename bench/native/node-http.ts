@@ -5,24 +5,31 @@
  * (node 20 has no switch for it); `keepAliveTimeout = 0` at least drops
  * its `Keep-Alive: timeout=5` line.
  *
- * Usage: node bench/native/node-http.js [--port 0] [--host 127.0.0.1] [--workers N] [--body TEXT]
+ * Usage: node bench/native/node-http.js [--port 0] [--host 127.0.0.1] [--workers N] [--body TEXT] [--tls-cert F --tls-key F]
+ * (with the TLS flags it is node:https, for compare's TLS scenarios)
  * (compare.ts bundles this file with esbuild: node 20 cannot run .ts).
  * Prints `node-http listening on http://HOST:PORT (pid N)` on stderr.
  * With --workers N > 1 it uses node:cluster (node 20 has no reusePort), so
  * the primary hands connections round-robin to N workers.
  */
 import cluster from "node:cluster";
+import { readFileSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import { HEADERS, parseNativeArgs } from "./args.ts";
 
 const args = parseNativeArgs(process.argv.slice(2));
 const contentLength = String(Buffer.byteLength(args.body));
 
 function serve(port: number, announce: boolean): void {
-  const server = http.createServer((_req, res) => {
+  const answer: http.RequestListener = (_req, res) => {
     res.writeHead(200, { ...HEADERS, "Content-Length": contentLength });
     res.end(args.body);
-  });
+  };
+  const server =
+    args.tlsCert === null
+      ? http.createServer(answer)
+      : https.createServer({ cert: readFileSync(args.tlsCert, "utf8"), key: readFileSync(args.tlsKey!, "utf8") }, answer);
   server.keepAliveTimeout = 0;
   server.listen(port, args.host, () => {
     const address = server.address();

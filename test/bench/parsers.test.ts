@@ -46,7 +46,7 @@ test("probe response framing by Content-Length", () => {
 test("compare options: defaults, --quick, validation", () => {
   const d = parseCompareArgs([], new Date("2026-01-02T03:04:05.678Z"));
   expect(d).toMatchObject({ connections: [64], workers: 1, durationS: 5, runs: 3, strace: "auto", out: "results/2026-01-02T03-04-05-678Z" });
-  expect(d.scenarios).toEqual(["keepalive", "pipelined", "close"]);
+  expect(d.scenarios).toEqual(["keepalive", "pipelined", "close", "tls-keepalive", "tls-close"]);
   const q = parseCompareArgs(["--quick", "--runtime", "node22=/opt/node", "--only", "hello,nginx"]);
   expect(q).toMatchObject({ durationS: 1, runs: 1, warmupS: 1, strace: "off", only: ["hello", "nginx"], runtimes: [["node22", "/opt/node"]] });
   expect(parseCompareArgs(["--quick", "--runs", "2", "--strace"])).toMatchObject({ runs: 2, strace: "on" });

@@ -1,0 +1,66 @@
+/**
+ * compare's TLS server kinds start and answer over HTTPS with the same bytes: hello-server
+ * TLS on each runtime, Bun.serve tls, Deno.serve cert/key, node:https and nginx ssl, all on one
+ * ECDSA P-256 certificate (bench/lib/tls.ts). One request each, no load. Needs
+ * dist/hello-server.js, openssl; nginx where installed.
+ */
+import { afterAll, expect, test } from "bun:test";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { probe } from "../../bench/lib/probe.ts";
+import { discoverRuntimes, type RuntimeKind } from "../../bench/lib/runtimes.ts";
+import { expandInstances, launch, SERVER_KINDS, type LaunchContext } from "../../bench/lib/servers.ts";
+import { makeBenchCert } from "../../bench/lib/tls.ts";
+import { runsOn } from "../../bench/lib/types.ts";
+
+const ROOT = resolve(import.meta.dir, "..", "..");
+const tmp = mkdtempSync(join(tmpdir(), "hello-tls-kinds-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function bundleNatives(): Record<RuntimeKind, string> {
+  const files = { bun: "bun-serve", deno: "deno-serve", node: "node-http" } as const;
+  const out = {} as Record<RuntimeKind, string>;
+  for (const [kind, name] of Object.entries(files) as Array<[RuntimeKind, string]>) {
+    out[kind] = join(tmp, `${name}.mjs`);
+    execFileSync(join(ROOT, "node_modules/.bin/esbuild"), [join(ROOT, `bench/native/${name}.ts`), "--bundle", "--platform=node", "--format=esm", `--outfile=${out[kind]}`, "--log-level=warning"]);
+  }
+  return out;
+}
+
+const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => Bun.file(p).size > 0);
+
+test("TLS kinds are exactly the -tls ones, and runsOn pairs them with the TLS scenarios", () => {
+  expect(SERVER_KINDS.filter((k) => k.tls).map((k) => k.id)).toEqual(["hello-tls", "native-tls", "nginx-tls"]);
+  expect(runsOn("tls-close", "hello-tls")).toBe(true);
+  expect(runsOn("tls-close", "hello")).toBe(false);
+  expect(runsOn("keepalive", "nginx-tls")).toBe(false);
+  expect(runsOn("keepalive", "nginx")).toBe(true);
+});
+
+test("every TLS server answers over HTTPS, with the same bytes on every server", async () => {
+  const ctx: Omit<LaunchContext, "port" | "runtime"> = {
+    workers: 1, bundle: join(ROOT, "dist/hello-server.js"), natives: bundleNatives(), nginx, tmp, body: "hello", prefix: [], maxConnections: 64, tls: makeBenchCert(tmp),
+  };
+  const { found } = discoverRuntimes([]);
+  const instances = expandInstances(found).filter((i) => i.kind.tls === true && (i.kind.id !== "nginx-tls" || nginx !== undefined));
+  expect(instances.length).toBeGreaterThanOrEqual(found.length * 2);
+  const sizes = new Map<string, number>();
+  for (const inst of instances) {
+    const server = await launch(inst, ctx, "0-1023");
+    try {
+      const keep = await probe(server.port, { tls: true });
+      const close = await probe(server.port, { tls: true, close: true });
+      expect([inst.label, keep.status, keep.body]).toEqual([inst.label, 200, "hello"]);
+      expect(close.status).toBe(200);
+      sizes.set(inst.label, keep.size);
+      // Plain HTTP is not what this port serves.
+      const plain = await probe(server.port, { timeoutMs: 1500 }).then((r) => `${r.status} ${r.head.split("\r\n")[0]}`, () => "refused");
+      expect([inst.label, plain]).toEqual([inst.label, expect.stringMatching(/^refused|^400 /)]);
+    } finally {
+      await server.stop();
+    }
+  }
+  console.log([...sizes].map(([k, v]) => `${k}: ${v} bytes`).join("\n"));
+}, 120_000);
