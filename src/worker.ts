@@ -114,7 +114,9 @@ export async function startWorker(config: Config, opts: { reusePort: boolean }):
     },
     shutdown() {
       stopping ??= (async () => {
-        served.stop();
+        // Awaited: on Deno an accept() in flight when the listener closed may still hand over a
+        // connection, and the core must have it before it can say none is left.
+        await served.stop();
         // The drain grace of idle connections counts from now, not from the core's last tick.
         await core.shutdown(Date.now());
         served.close();

@@ -186,8 +186,9 @@ function v6OnlyByDefault(): boolean {
   }
 }
 
-function acceptLoop<C>(listener: Deno.Listener, handler: ConnectionHandler<C>, stopped: () => boolean): void {
-  void (async () => {
+/** Accepts until `stopped()`; settles when the last accept() has settled (see listenDeno's stop). */
+function acceptLoop<C>(listener: Deno.Listener, handler: ConnectionHandler<C>, stopped: () => boolean): Promise<void> {
+  return (async () => {
     while (!stopped()) {
       let conn: Deno.Conn;
       try {
@@ -228,12 +229,17 @@ export const listenDeno: Adapter = async <C>(options: ListenOptions, handler: Co
     }
   }
   let stopped = false;
-  for (const l of listeners) acceptLoop(l, handler, () => stopped);
+  const loops = listeners.map((l) => acceptLoop(l, handler, () => stopped));
   return {
     port,
     stop() {
       stopped = true;
       for (const l of listeners) l.close();
+      // Deno 2.9 runs accept(2) as soon as accept() is called or the socket is readable, so the
+      // accept() pending here may already hold a connection taken from the kernel's queue: it is
+      // delivered after close() (never migrated to another SO_REUSEPORT socket, as one still in
+      // the queue is). A worker that exited now would reset it; it is served once the loop sees it.
+      return Promise.all(loops).then(() => {});
     },
   };
 };

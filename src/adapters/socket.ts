@@ -22,8 +22,8 @@ export function socketBackend(listen: Adapter): Backend {
     const served: Served = {
       port: listeners[0]!.port,
       tlsPort: tls?.port != null ? listeners[1]!.port : null,
-      stop() {
-        for (const l of listeners) l.stop();
+      async stop() {
+        await Promise.all(listeners.map((l) => l.stop()));
       },
       close() {
         clock.stop();

@@ -84,8 +84,12 @@ export interface ListenOptions {
 export interface Listener {
   /** The port actually bound. */
   readonly port: number;
-  /** Stop accepting new connections; open ones are left to the core. */
-  stop(): void;
+  /**
+   * Stop accepting new connections; open ones are left to the core. A promise, where a
+   * connection the runtime already accepted may still reach the handler after this returns
+   * (Deno): it settles once none can, so the core is not asked to drain before it has them all.
+   */
+  stop(): void | Promise<void>;
 }
 
 /** One runtime's socket layer: binds one listener, plain or TLS, and drives a handler (src/adapters/socket.ts adds the clock). */

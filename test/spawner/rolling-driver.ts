@@ -1,7 +1,8 @@
 /**
- * Usage: bun test/spawner/rolling-driver.ts RUNTIME [--restarts N] [SERVER FLAGS…]
+ * Usage: bun test/spawner/rolling-driver.ts RUNTIME [--restarts N] [--keep-alive N] [SERVER FLAGS…]
  * Starts `hello-server --workers 2` on RUNTIME, runs continuous load (4
- * connection-per-request clients and 4 keep-alive clients), sends SIGHUP N
+ * connection-per-request clients and 4 keep-alive clients, or as many as
+ * --keep-alive says), sends SIGHUP N
  * times (default 1), each once the last rolling restart is done and the load
  * has moved on, and prints one JSON line: requests answered, requests lost on
  * new connections, requests failed on reused (keep-alive) connections, how
@@ -16,8 +17,11 @@ import { keepAliveLoad, listening, load, type Runtime } from "./harness.ts";
 const runtime = process.argv[2] as Runtime;
 let flags = process.argv.slice(3);
 let restarts = 1;
-if (flags[0] === "--restarts") {
-  restarts = Number(flags[1]);
+let keepAliveClients = 4;
+for (;;) {
+  if (flags[0] === "--restarts") restarts = Number(flags[1]);
+  else if (flags[0] === "--keep-alive") keepAliveClients = Number(flags[1]);
+  else break;
   flags = flags.slice(2);
 }
 
@@ -25,7 +29,7 @@ const { server, port } = await listening(runtime, ["--workers", "2", ...flags]);
 try {
   await server.waitFor(/test connections spread/);
   const perRequest = load(port, 4);
-  const keepAlive = keepAliveLoad(port, 4);
+  const keepAlive = keepAliveLoad(port, keepAliveClients);
   const answered = (): number => perRequest.ok() + keepAlive.ok();
   const moved = async (n: number): Promise<void> => {
     const from = answered();

@@ -193,23 +193,29 @@ describe.each(RUNTIMES)("%s", (runtime) => {
   // Closing one socket of a SO_REUSEPORT group resets what waits in its accept queue unless
   // net.ipv4.tcp_migrate_req=1 (Linux 5.14+), which is per network namespace: the SO_REUSEPORT
   // runtimes run this test in a fresh namespace with it set (needs root, as CI has). Measured here
-  // over 4 runs each: without it bun 0-1 and deno 1-7 resets per restart; with it bun 0, deno 0-1
-  // (Deno 2.9 drops a connection its cancelled accept() had already taken).
+  // over 4 runs each: without it bun 0-1 and deno 1-7 resets per restart; with it bun 0, deno 0-1.
+  // Deno's 0-1 was ours: Deno 2.9 runs accept(2) as soon as accept() is called or the socket is
+  // readable, so the accept() pending when the listener closes may already hold a connection
+  // (delivered after close(), never migrated); a worker that exited before it arrived reset it.
+  // The Deno adapter's stop() now settles only after that accept() (src/adapters/deno.ts): 0 in
+  // 40 restarts, 7 without (issue 16). Connection-per-request load only, on the socket adapters,
+  // where a worker with no connection left exits at once; cluster.test.ts adds keep-alive clients.
   const needsRoot = !clusterMode && process.getuid?.() !== 0;
   if (needsRoot) console.warn(`skipped: ${runtime} SIGHUP rolling-restart test needs root (unshare -n to set net.ipv4.tcp_migrate_req)`);
   test.skipIf(needsRoot)("SIGHUP: rolling restart replaces every worker without a failed connection", () => {
     const isolate = clusterMode ? [] : ["unshare", "-n", "--", "sh", "-c", 'ip link set lo up && sysctl -qw net.ipv4.tcp_migrate_req=1 && exec "$@"', "sh"];
-    const r = spawnSync(isolate[0] ?? process.execPath, [...isolate.slice(1), ...(isolate.length > 0 ? [process.execPath] : []), DRIVER, runtime], {
+    const args = [DRIVER, runtime, "--restarts", "3", "--keep-alive", "0", "--io", "socket"];
+    const r = spawnSync(isolate[0] ?? process.execPath, [...isolate.slice(1), ...(isolate.length > 0 ? [process.execPath] : []), ...args], {
       encoding: "utf8",
       timeout: 60_000,
     });
     expect(r.stderr).toBe("");
     const result = JSON.parse(r.stdout) as { ok: number; errors: string[]; started: number[]; lines: string[] };
-    expect(result.ok).toBeGreaterThanOrEqual(100);
-    expect(result.errors.length).toBeLessThanOrEqual(runtime === "deno" ? 1 : 0);
-    // Two workers, then two replacements; each old one stopped gracefully.
-    expect(result.started.length).toBe(4);
-    for (const pid of result.started.slice(0, 2)) expect(result.lines).toContain(`hello-server: worker ${pid} exited with code 0`);
+    expect(result.ok).toBeGreaterThanOrEqual(300);
+    expect(result.errors).toEqual([]);
+    // Two workers, then two replacements per restart; each old one stopped gracefully.
+    expect(result.started.length).toBe(8);
+    for (const pid of result.started.slice(0, 6)) expect(result.lines).toContain(`hello-server: worker ${pid} exited with code 0`);
     expect(result.lines).toContain("hello-server: rolling restart done");
   }, 70_000);
 });
