@@ -20,6 +20,8 @@ import { lifecycle } from "../spawner/log.ts";
 export interface StateOwner {
   get(): RunState;
   set(state: RunState): void;
+  /** Workers that have not confirmed the state yet (the supervisor's); absent = always in effect at once. */
+  pending?(): number;
 }
 
 export interface AdminListener {
@@ -86,7 +88,9 @@ export async function startAdminListener(
         return { head, body: null, delayMs: 0, close: false, reset: false };
       }
       if (!reads && owner.get() !== action) owner.set(action);
-      const body = encoder.encode(`${JSON.stringify({ state: owner.get() })}\n`);
+      // `pending`: workers still to confirm; the CLI client polls GET /state until it is gone.
+      const pending = owner.pending?.() ?? 0;
+      const body = encoder.encode(`${JSON.stringify(pending > 0 ? { state: owner.get(), pending } : { state: owner.get() })}\n`);
       return { head: responses.encodeAnswer(200, JSON_TYPE, body, persist, isHead, NO_STORE), body: null, delayMs: 0, close: false, reset: false };
     },
   };

@@ -49,7 +49,9 @@ export type WorkerMessage =
   /** Could not start; the worker exits with EXIT.cannotListen right after. */
   | { readonly kind: "fatal"; readonly message: string }
   /** --metrics-port: the worker's counters since it started (every second, and at exit); the supervisor sums them. */
-  | { readonly kind: "metrics"; readonly counters: CounterSnapshot };
+  | { readonly kind: "metrics"; readonly counters: CounterSnapshot }
+  /** The run-time state a SupervisorMessage asked for is in effect (the admin client waits for every worker's). */
+  | { readonly kind: "state"; readonly state: RunState };
 
 const PREFIX = "hello-server-worker ";
 
@@ -81,10 +83,11 @@ export class MessageReader {
 function decodeLine(line: string): WorkerMessage | undefined {
   if (!line.startsWith(PREFIX)) return undefined;
   try {
-    const m = JSON.parse(line.slice(PREFIX.length)) as Partial<{ kind: string; port: number; io: unknown; message: string; counters: CounterSnapshot }>;
+    const m = JSON.parse(line.slice(PREFIX.length)) as Partial<{ kind: string; port: number; io: unknown; message: string; counters: CounterSnapshot; state: unknown }>;
     if (m.kind === "ready" && Number.isInteger(m.port)) return { kind: "ready", port: m.port!, ...(typeof m.io === "string" ? { io: m.io } : {}) };
     if (m.kind === "fatal" && typeof m.message === "string") return { kind: "fatal", message: m.message };
     if (m.kind === "metrics" && isSnapshot(m.counters)) return { kind: "metrics", counters: m.counters };
+    if (m.kind === "state" && isRunState(m.state)) return { kind: "state", state: m.state };
   } catch {
     // Not ours.
   }

@@ -46,6 +46,8 @@ interface Worker {
   /** What it said when it could not start. */
   fatal: string | undefined;
   readonly exited: Promise<Exit>;
+  /** The run-time state it confirmed (or was started in, through its environment). */
+  applied: RunState;
 }
 
 /** A worker died before listening. `cannotListen`: restarting would fail the same way. */
@@ -107,7 +109,8 @@ export class Supervisor {
       const { config } = this.#o;
       try {
         const { startAdminListener } = await import("../admin/listener.ts");
-        await startAdminListener(config, { get: () => this.#runState, set: (s) => this.#setRunState(s) }, { runtime: detectRuntime(), warn });
+        const owner = { get: () => this.#runState, set: (s: RunState) => this.#setRunState(s), pending: () => this.#pendingState() };
+        await startAdminListener(config, owner, { runtime: detectRuntime(), warn });
       } catch (e) {
         return this.#fail(new StartFailure(`cannot listen for admin on ${config.adminHost}:${config.adminPort}: ${e instanceof Error ? e.message : e}`, true));
       }
@@ -182,7 +185,7 @@ export class Supervisor {
         if (child.pid === undefined) resolve({ code: EXIT.failure, signal: null });
       });
     });
-    const worker: Worker = { child, pid: child.pid ?? 0, startedAt: Date.now(), ready: false, retiring: false, fatal: undefined, exited };
+    const worker: Worker = { child, pid: child.pid ?? 0, startedAt: Date.now(), ready: false, retiring: false, fatal: undefined, exited, applied: this.#runState };
     // A worker that dies before reading it closes the pipe: EPIPE here is that death, reported by "exit".
     child.stdin?.on("error", () => {});
     this.#live.add(worker);
@@ -204,6 +207,7 @@ export class Supervisor {
         for (const m of reader.push(chunk)) {
           if (m.kind === "fatal") worker.fatal = m.message;
           else if (m.kind === "metrics") this.#metrics?.message(worker.pid, m);
+          else if (m.kind === "state") worker.applied = m.state;
           else if (!worker.ready) {
             worker.ready = true;
             this.#servedIo ??= m.io;
@@ -318,6 +322,13 @@ export class Supervisor {
     this.#runState = state;
     for (const w of this.#live) this.#tell(w, state);
     lifecycle(this.#quiet, events.stateChanged(state));
+  }
+
+  /** Serving workers that have not yet confirmed the current state (the admin client waits for 0). */
+  #pendingState(): number {
+    let n = 0;
+    for (const w of this.#live) if (w.ready && w.applied !== this.#runState) n++;
+    return n;
   }
 
   #tell(worker: Worker, state: RunState): void {

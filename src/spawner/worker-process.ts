@@ -198,7 +198,10 @@ export async function runWorker(config: Config, start: StartWorker, reusePort: b
   const fromSupervisor = new SupervisorMessageReader();
   process.stdin.setEncoding("utf8");
   process.stdin.on("data", (chunk: string) => {
-    for (const m of fromSupervisor.push(chunk)) server.setState?.(m.state);
+    for (const m of fromSupervisor.push(chunk)) {
+      server.setState?.(m.state);
+      report({ kind: "state", state: m.state });
+    }
   });
   process.stdin.resume();
 }
