@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT, helm } from "./helm.ts";
 import { type K8sObject, parseManifests, validateObject } from "./validate.ts";
+import { parseCommand, type Config } from "../../src/config.ts";
 
 const CHART = "deploy/helm/hello-server";
 const PACKAGE_VERSION = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
@@ -297,5 +298,58 @@ describe("values.schema.json", () => {
     expect(renderFails("--set", "server.healthPath=healthz")).toContain("/server/healthPath");
     expect(renderFails("--set", "server.logFormat=xml")).toContain("/server/logFormat");
     expect(renderFails("--set", "server.workers=0")).toContain("/server/workers");
+  });
+});
+
+describe("steering values (issue 17): request control, faults, the admin listener", () => {
+  const STEER_VARS = ["REQUEST_CONTROL", "MAX_DELAY", "MAX_SIZE", "FAIL_RATE", "FAIL_STATUS", "DELAY", "RESET_RATE", "SEED", "ADMIN_PORT"];
+  const steered = [
+    "--set", "server.requestControl=true", "--set", "server.maxDelay=10s", "--set", "server.maxSize=1M",
+    "--set", "faults.failRate=0.05", "--set", "faults.failStatus=502", "--set", "faults.delay=100ms..2s",
+    "--set", "faults.resetRate=0.01", "--set", "faults.seed=42", "--set", "admin.enabled=true",
+  ];
+
+  test("off by default: none of their variables, so the server keeps its prebuilt answer", () => {
+    const vars = env(deploymentSpec(render()).template.spec.containers[0]!);
+    expect(STEER_VARS.filter((name) => vars.has(name))).toEqual([]);
+  });
+
+  test("set, they become the flags' variables, in objects that validate; the admin port is no container port (loopback only)", async () => {
+    const objects = render(...steered);
+    expect(await problems(objects)).toEqual([]);
+    const container = deploymentSpec(objects).template.spec.containers[0]!;
+    const vars = env(container);
+    expect(Object.fromEntries(STEER_VARS.map((name) => [name, vars.get(name)?.value]))).toEqual({
+      REQUEST_CONTROL: "1", MAX_DELAY: "10s", MAX_SIZE: "1M", FAIL_RATE: "0.05", FAIL_STATUS: "502",
+      DELAY: "100ms..2s", RESET_RATE: "0.01", SEED: "42", ADMIN_PORT: "9901",
+    });
+    expect(container.ports.map((p) => p.name)).toEqual(["http"]);
+  });
+
+  test("the server accepts the variables the chart renders (numbers from a values file too)", () => {
+    for (const args of [steered, ["--set-json", 'faults={"failRate":0.25,"failStatus":500,"delay":"","resetRate":1,"seed":4294967295}']]) {
+      const container = deploymentSpec(render(...args)).template.spec.containers[0]!;
+      const vars = Object.fromEntries(container.env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value!]));
+      const command = parseCommand([], vars);
+      expect(command.kind).toBe("serve");
+      const c = (command as { config: Config }).config;
+      if (args === steered) {
+        expect([c.requestControl, c.maxDelay, c.maxSize, c.failRate, c.failStatus, c.delay, c.resetRate, c.seed, c.adminPort, c.adminHost]).toEqual([
+          true, 10, 1024 * 1024, 0.05, 502, { min: 0.1, max: 2 }, 0.01, 42, 9901, "127.0.0.1",
+        ]);
+      } else {
+        expect([c.failRate, c.failStatus, c.resetRate, c.seed, c.delay]).toEqual([0.25, 500, 1, 4294967295, null]);
+      }
+    }
+  });
+
+  test("values the server would refuse are refused", () => {
+    expect(renderFails("--set-json", "faults.failRate=1.5")).toContain("/faults/failRate");
+    expect(renderFails("--set", "faults.failRate=often")).toContain("/faults/failRate");
+    expect(renderFails("--set", "faults.delay=soon")).toContain("/faults/delay");
+    expect(renderFails("--set", "faults.failStatus=99")).toContain("/faults/failStatus");
+    expect(renderFails("--set", "admin.port=0")).toContain("/admin/port");
+    expect(renderFails("--set", "server.maxSize=big")).toContain("/server/maxSize");
+    expect(renderFails("--set", "faults.rate=1")).toContain("additional properties 'rate' not allowed");
   });
 });
