@@ -17,6 +17,8 @@
 #   arm64     (RUNTIME=bun, with qemu-user-static and libc6-arm64-cross) `--platform linux/arm64`
 #             builds an arm64 image by cross-compiling; its files alone run under qemu: --version,
 #             one request, SIGTERM
+#   https     (issue 19) TLS_CERT/TLS_KEY from a read-only mount: curl --cacert, TLS 1.1 refused, the
+#             HEALTHCHECK over TLS, a mismatched key exits 2 with one line
 #   admin     `podman exec <container> /hello-server admin unready|sick|state|ready`: the client in
 #             the executable (the image has no shell or curl) flips every worker's state at run time
 # Ends with "N passed, N failed" and exits 1 if anything failed. Helpers shared with
@@ -212,6 +214,38 @@ else
   fi
   step_done
 fi
+
+# HTTPS (issue 19): certificates made here with openssl, mounted read-only from the host as a
+# Kubernetes Secret would be; the root filesystem stays read-only. The image's HEALTHCHECK
+# (--healthcheck) probes over TLS because TLS_CERT is in its environment.
+step "https: TLS_CERT/TLS_KEY from a read-only mount, curl --cacert, healthcheck, a mismatched key exits 2"
+certs=$(mktemp -d)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$certs/ca.key" -out "$certs/ca.pem" \
+  -subj "/CN=hello-server test CA" -days 2 -addext basicConstraints=critical,CA:TRUE >/dev/null 2>&1
+openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$certs/tls.key" -out "$certs/tls.csr" \
+  -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 >/dev/null 2>&1
+openssl x509 -req -in "$certs/tls.csr" -CA "$certs/ca.pem" -CAkey "$certs/ca.key" -CAcreateserial -days 2 -copy_extensions copy \
+  -out "$certs/tls.crt" >/dev/null 2>&1
+# The image runs as uid 10001: the files must be readable by it (a Secret volume's default mode is 0644).
+chmod 755 "$certs" && chmod 644 "$certs"/*
+port_tls=$(free_port)
+if start_container https "${HARDENED[@]}" -v "$certs:/etc/hello-server/tls:ro" -e TLS_CERT=/etc/hello-server/tls/tls.crt \
+    -e TLS_KEY=/etc/hello-server/tls/tls.key -p "127.0.0.1:$port_tls:8000" && https_ctr=$CONTAINER && line=$(wait_listening "$https_ctr"); then
+  expect_eq "listening line names https" "$([[ "$line" == *"https://"* ]] && echo yes)" yes
+  expect_eq "curl --cacert https://localhost:$port_tls/" "$(curl -s -m 2 --cacert "$certs/ca.pem" "https://localhost:$port_tls/")" "hello"
+  expect_eq "TLS 1.1 refused" "$(openssl s_client -connect "127.0.0.1:$port_tls" -tls1_1 -cipher 'DEFAULT@SECLEVEL=0' </dev/null 2>&1 | grep -c 'Cipher is (NONE)')" 1
+  if podman healthcheck run "$https_ctr" >/dev/null 2>&1; then pass "podman healthcheck run over TLS"; else fail "podman healthcheck run over TLS exited $?"; fi
+  check_stop "$https_ctr" "https"
+else
+  fail "https container did not start listening"
+fi
+# A key that does not match the certificate (as after a half-finished rotation): one line, exit 2.
+mismatch_out=$(podman run --rm --no-healthcheck "${HARDENED[@]}" -v "$certs:/etc/hello-server/tls:ro" -e TLS_CERT=/etc/hello-server/tls/tls.crt \
+  -e TLS_KEY=/etc/hello-server/tls/ca.key "$IMAGE" 2>&1)
+expect_eq "a key that does not match the certificate: exit code" "$?" 2
+expect_eq "... and one line saying so" "$(printf '%s\n' "$mismatch_out" | grep -c 'does not match the certificate')" 1
+rm -rf "$certs"
+step_done
 
 # Run-time state (issue 17) through the admin client in the image itself: FROM scratch has no shell
 # or curl, so `podman exec … /hello-server admin` (Kubernetes: `kubectl exec POD -- /hello-server
