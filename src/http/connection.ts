@@ -90,12 +90,8 @@ export class Connection {
   private plan: object | null = null;
   /** The responder that made `plan`: it may be replaced at run time (admin state) while the body arrives. */
   private planner: Responder | null = null;
-  /** The deferred answer while WAITING, else null. */
+  /** The deferred answer while WAITING (with what arrived meanwhile), else null: one field, so an idle connection stays as small. */
   private waiting: Deferred | null = null;
-  /** Bytes read past the deferred answer's request (WAITING), parsed once it is sent; null = none. */
-  private held: Uint8Array | null = null;
-  /** The peer half-closed while WAITING: acted on once the answer is sent. */
-  private endedWhileWaiting = false;
   /** Body bytes of the request in progress, for the responder. */
   private bodyLength = 0;
   /** Output batch of this read: `first` repeated `count` times, or `parts` when the answers differ. */
@@ -304,13 +300,14 @@ export class Connection {
   private hold(bytes: Uint8Array, from: number): void {
     if (from >= bytes.length) return;
     const rest = bytes.subarray(from);
-    const held = this.held;
-    if (held === null) this.held = rest.slice();
+    const w = this.waiting!;
+    const held = w.held;
+    if (held === null) w.held = rest.slice();
     else {
       const all = new Uint8Array(held.length + rest.length);
       all.set(held);
       all.set(rest, held.length);
-      this.held = all;
+      w.held = all;
     }
   }
 
@@ -326,8 +323,7 @@ export class Connection {
     const ctx = this.ctx;
     const closes = w.closes || ctx.stopping;
     const persist = closes ? Persist.CLOSE : w.keepAlive10 ? Persist.KEEP_10 : Persist.KEEP;
-    const held = this.held;
-    this.held = null;
+    const held = w.held;
     const goOn = this.sendAnswer(w.responder.answer(w.plan, persist, w.isHead, w.bodyLength), closes, held === null ? 0 : held.length);
     if (goOn && !this.paused) this.transport.resume();
     if (goOn && held !== null) this.onData(held);
@@ -335,10 +331,12 @@ export class Connection {
       this.flushBatch();
       if (goOn) this.armTimeout(true);
     }
-    if (this.endedWhileWaiting && this.phase < Phase.WAITING) {
-      this.endedWhileWaiting = false;
-      this.onEnd();
-    }
+    if (!w.ended) return;
+    // The peer's FIN came while waiting: act on it now, or after the next deferred answer the held bytes started.
+    // (A cast: TypeScript does not see that onData may have set `waiting` again.)
+    const next = this.waiting as Deferred | null;
+    if (next !== null) next.ended = true;
+    else if (this.phase < Phase.WAITING) this.onEnd();
   }
 
   /** Forgets a deferred answer: the connection is closing or gone. */
@@ -346,7 +344,6 @@ export class Connection {
     if (this.waiting === null) return;
     this.waiting.cancelled = true;
     this.waiting = null;
-    this.held = null;
   }
 
   /** Sends nothing more: a TCP reset (SO_LINGER 0, then close), as a crashed upstream would. */
@@ -455,7 +452,7 @@ export class Connection {
   onEnd(): void {
     if (this.phase === Phase.CLOSED) return;
     if (this.phase === Phase.WAITING) {
-      this.endedWhileWaiting = true;
+      this.waiting!.ended = true;
       return;
     }
     if (this.linger || this.pendingBytes === 0) return this.close();
@@ -560,6 +557,10 @@ function concat(parts: Uint8Array[]): Uint8Array {
 /** A deferred answer: what is needed to answer its request when due (connection.ts's WAITING). */
 class Deferred implements Due {
   cancelled = false;
+  /** Bytes read past its request meanwhile, parsed once it is sent; null = none. */
+  held: Uint8Array | null = null;
+  /** The peer half-closed meanwhile: acted on once it is sent. */
+  ended = false;
   constructor(
     readonly at: number,
     readonly conn: Connection,

@@ -216,6 +216,18 @@ describe("deferred answers", () => {
     expect(h.transport.closed).toBe(true);
   });
 
+  test("two delayed requests, then the peer's FIN: both answered in order, then the connection closes", () => {
+    const h = harness();
+    h.feed(get("/?delay=50ms&status=201") + get("/?delay=50ms&status=202"));
+    h.client.end();
+    advance(h, 50);
+    expect(answers(h).map((r) => r.status)).toEqual([201]);
+    expect(h.transport.closed).toBe(false);
+    advance(h, 50);
+    expect(answers(h).map((r) => r.status)).toEqual([201, 202]);
+    expect(h.transport.closed).toBe(true);
+  });
+
   test("shutdown: a pending delayed answer is sent when due, with Connection: close, then the connection closes", async () => {
     const h = harness();
     h.feed(get("/?delay=300ms"));
