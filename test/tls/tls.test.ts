@@ -108,6 +108,22 @@ for (const runtime of SOCKET_RUNTIMES) {
       }
     });
 
+    test("a scan of every TLS 1.2 suite openssl knows: only ECDHE with AES-GCM or ChaCha20-Poly1305 is accepted; sessions resume", async () => {
+      const server = await startServer(runtime, tlsArgs());
+      try {
+        const all = spawnSync("openssl", ["ciphers", "-s", "-tls1_2", "ALL:COMPLEMENTOFALL:@SECLEVEL=0"], { encoding: "utf8" }).stdout.trim().split(":");
+        const accepted = all.filter((cipher) => !sClient(server.port, ["-tls1_2", "-cipher", `${cipher}:@SECLEVEL=0`]).includes("Cipher is (NONE)"));
+        console.log(`${runtime.label}: TLS 1.2 suites accepted of ${all.length}: ${accepted.join(", ")}`);
+        expect(accepted.length).toBeGreaterThan(0);
+        for (const cipher of accepted) expect(cipher).toMatch(/^ECDHE-(ECDSA|RSA)-(AES128-GCM-SHA256|AES256-GCM-SHA384|CHACHA20-POLY1305)$/);
+        // Resumption: TLS 1.2 with s_client -reconnect (one worker holds the session cache or ticket key).
+        const reconnect = sClient(server.port, ["-tls1_2", "-reconnect", "-CAfile", certs.ca]);
+        expect(reconnect.match(/^Reused, TLSv1\.2/gm)?.length ?? 0).toBeGreaterThanOrEqual(4);
+      } finally {
+        await server.stop();
+      }
+    });
+
     test("an RSA certificate serves too", async () => {
       const server = await startServer(runtime, tlsArgs(certs.rsaCert, certs.rsaKey));
       try {
