@@ -159,6 +159,30 @@ export function addSteerTests(runtime: Runtime): void {
     });
   });
 
+  t("SIGTERM: a pending delayed answer is still sent when due, with Connection: close, then the server exits 0; one due after --shutdown-timeout is cut", async () => {
+    const s = await startServer(runtime, ["--request-control", "--shutdown-timeout", "1"]);
+    try {
+      const due = await RawClient.connect(s.port);
+      const late = await RawClient.connect(s.port);
+      due.write(get("/?delay=400ms"));
+      late.write(get("/?delay=5s"));
+      // Most likely both requests are read before the signal (a third connection is answered first);
+      // one read during the drain's grace instead ends the same way (answered with close, or cut).
+      expect((await ask(s.port, get("/")))[0]!.status).toBe(200);
+      s.proc.kill("SIGTERM");
+      const [r] = await due.waitResponses(1, { timeoutMs: 3000 });
+      expect([r!.status, header(r!, "connection")]).toEqual([200, "close"]);
+      await due.waitEnd(3000);
+      await late.waitEnd(3000);
+      expect(late.responses().length).toBe(0);
+      expect(await s.exited).toEqual({ code: 0, signal: null });
+      due.destroy();
+      late.destroy();
+    } finally {
+      await s.stop("SIGKILL");
+    }
+  });
+
   t("--workers 2: the supervisor owns the state; every worker, and a replaced one, follows it", async () => {
     await withServer(runtime, ["--workers", "2", "--admin-port", "0", "--health-path", "/healthz"], async (s) => {
       const port = adminPort(s);
