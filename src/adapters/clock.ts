@@ -29,8 +29,14 @@ export function runClock<C>(core: ServedCore<C>): Clock {
   const tick = (): void => {
     timer = undefined;
     dueAt = Infinity;
-    core.tick(Date.now());
-    if (stopped) return;
+    try {
+      core.tick(Date.now());
+    } finally {
+      // Re-armed even if the tick threw (as setInterval would go on): a dead clock would leave every timeout unfired.
+      if (!stopped) rearm();
+    }
+  };
+  const rearm = (): void => {
     // A timer the tick itself armed (through onWake) may already be sooner than nextTimeout().
     const ms = core.nextTimeout();
     if (timer !== undefined && performance.now() + ms >= dueAt) return;
