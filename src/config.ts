@@ -336,7 +336,15 @@ function checkCombinations(c: Config): void {
   if (tls && (c.io === "syscall" || c.io === "uring")) {
     throw new UsageError(`--io ${c.io} cannot serve TLS (it would need kernel TLS); use --io socket or auto with --tls-cert`);
   }
-  if (c.tlsPort !== null && c.tlsPort !== 0 && c.tlsPort === c.port) throw new UsageError(`--tls-port must differ from --port (both ${c.port})`);
+  // Each listener needs its own port (0 = any free one, so no clash).
+  const ports: Array<[string, number | null]> = [["port", c.port], ["tls-port", c.tlsPort], ["admin-port", c.adminPort], ["metrics-port", c.metricsPort]];
+  for (let i = 0; i < ports.length; i++) {
+    for (let j = i + 1; j < ports.length; j++) {
+      const [a, pa] = ports[i]!;
+      const [b, pb] = ports[j]!;
+      if (pa !== null && pa !== 0 && pa === pb) throw new UsageError(`--${b} must differ from --${a} (both ${pa})`);
+    }
+  }
   if (c.delay !== null && c.delay.max > c.maxDelay) {
     throw new UsageError(`--delay ${c.delay.max}s is above --max-delay ${c.maxDelay}s`);
   }

@@ -109,6 +109,9 @@ describe("bad values and combinations: one-line usage errors", () => {
     ["tls with io syscall", ["--tls-cert", "c", "--tls-key", "k", "--io", "syscall"]],
     ["tls with io uring", ["--tls-cert", "c", "--tls-key", "k", "--io", "uring"]],
     ["REQUEST_CONTROL=yes", [], { REQUEST_CONTROL: "yes" }],
+    ["metrics-port equals port", ["--port", "9100", "--metrics-port", "9100"]],
+    ["admin-port equals metrics-port", ["--admin-port", "9100", "--metrics-port", "9100"]],
+    ["tls-port equals port", ["--port", "8443", "--tls-port", "8443", "--tls-cert", "c", "--tls-key", "k"]],
   ];
   for (const [name, argv, env] of cases) test(name, () => void usageError(argv, env));
   test("messages name the flag", () => {
