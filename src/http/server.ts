@@ -203,11 +203,14 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
 }
 
 /**
- * Whole milliseconds until `at` (performance.now()), rounded up: every back end waits in whole
+ * Whole milliseconds until `at` (performance.now()), rounded down. Every back end waits in whole
  * milliseconds (epoll_wait, io_uring's timeout as the loops pass it, setTimeout; Deno's FFI refuses
- * a fraction for an i32), and rounding down would wake it before the answer is due, to wait again.
- * A deferred answer is therefore never early and late by under a millisecond plus the loop's turn.
+ * a fraction for an i32) and reads Date.now() in whole milliseconds: rounded up, an answer came
+ * 0.7-1.6 ms late at the median (measured on every back end). Rounded down, the back end wakes
+ * within the millisecond before the answer is due and then turns without waiting (serving I/O
+ * between turns, never blocking) until it is: never early, late by one loop turn. The cost is
+ * that polling, under a millisecond per distinct due time.
  */
 function untilDue(at: number): number {
-  return Math.max(0, Math.ceil(at - performance.now()));
+  return Math.max(0, Math.floor(at - performance.now()));
 }
