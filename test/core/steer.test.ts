@@ -60,6 +60,13 @@ describe("per-request control", () => {
     expect(one({}, get("/x?status=202", "x-hello-status: 503\r\n")).status).toBe(202);
   });
 
+  test("a query parameter and a different control's header both apply; header names in any case, values without their whitespace", () => {
+    const r = one({}, get("/?status=201&x=1", "X-HELLO-SIZE: \t 7 \r\nx-hello-close:1\r\n"));
+    expect([r.status, r.body.length, header(r, "connection")]).toEqual([201, 7, "close"]);
+    // The first of repeated query parameters counts.
+    expect(one({}, get("/?status=202&status=203")).status).toBe(202);
+  });
+
   test("204 and 304 go without content (204 without Content-Length too, RFC 9110 §8.6)", () => {
     for (const status of [204, 304]) {
       const h = harness();
