@@ -6,13 +6,14 @@
  * Composition point — the ordered list in {@link stagesFor}: each stage reads the request and
  * returns the plan (src/respond/plan.ts), a later stage overriding an earlier one:
  *   1. faults   (--reset-rate, --fail-rate, --delay): random, configured at start;
- *   2. control  (--request-control: status= delay= size= close=): explicit, so it wins;
- *   3. echo     (--echo-path, issue 18) belongs after control, setting `plan.body`/`contentType`
- *               at plan time, so status=, delay= and close= still apply to an echoed answer.
+ *   2. control  (--request-control: status= delay= size= close=): explicit, so it wins.
+ * A new stage that shapes the configured answer goes in this list; it may set `plan.body` and
+ * `contentType` at plan time (the head's bytes are gone by answer time).
  * Run-time state sits above the list: `sick` answers every request 500 without asking it;
  * `unready` only changes the health path (ResponseCache.health), which no responder sees.
- * Metrics (issue 18) should count what `answer` returns (status, bytes), wrapping the composed
- * responder, not a stage: the fast path has to be counted apart anyway.
+ * Issue 18 wraps what this composes (HttpCore's CoreWatch.wrap, src/respond/echo-compose.ts, at
+ * start and on every state change): the echo path answered first by its own responder, and the
+ * counting responder (metrics) around everything.
  */
 import type { Config } from "../config.ts";
 import type { ResponseCache } from "../http/response.ts";
