@@ -62,7 +62,8 @@ Compares hello-server with each runtime's own server and nginx.
   --workers N         server processes, each pinned (default 1)
   --duration S        seconds per measured run (default 5)
   --runs N            measured runs per server and scenario (default 3)
-  --quick             short CI run: 1 s runs, 1 run, no strace (~1 minute)
+  --quick             short CI run: 1 s runs, 1 run, no strace, no TLS scenarios unless
+                      --scenarios names them (~1 minute)
   --only a,b          servers: hello, native, nginx, a runtime (deno) or runtime/kind (bun/hello)
   --scenarios a,b     keepalive, pipelined, close, tls-keepalive, tls-close (default all;
                       the TLS ones need wrk and openssl)
@@ -179,7 +180,9 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
     if (!set.has("--rates") && !set.has("--rate")) o.latency.rates = shareList("--rates", "25%,50%,75%,90%");
   }
   if (o.quick) {
-    // ~1 minute for 7 servers × 3 scenarios: wrk's shortest run is 1 s.
+    // ~1 minute for 7 servers × 3 scenarios: wrk's shortest run is 1 s. The TLS scenarios (7 more
+    // servers) only when asked for: --quick --scenarios tls-keepalive,tls-close.
+    if (!set.has("--scenarios")) o.scenarios = o.scenarios.filter((id) => !id.startsWith("tls-"));
     if (!set.has("--duration")) o.durationS = 1;
     if (!set.has("--runs")) o.runs = 1;
     o.warmupS = 1;

@@ -50,6 +50,9 @@ test("compare options: defaults, --quick, validation", () => {
   const q = parseCompareArgs(["--quick", "--runtime", "node22=/opt/node", "--only", "hello,nginx"]);
   expect(q).toMatchObject({ durationS: 1, runs: 1, warmupS: 1, strace: "off", only: ["hello", "nginx"], runtimes: [["node22", "/opt/node"]] });
   expect(parseCompareArgs(["--quick", "--runs", "2", "--strace"])).toMatchObject({ runs: 2, strace: "on" });
+  // --quick leaves the TLS scenarios out unless they are named.
+  expect(parseCompareArgs(["--quick"]).scenarios).toEqual(["keepalive", "pipelined", "close"]);
+  expect(parseCompareArgs(["--quick", "--scenarios", "tls-close"]).scenarios).toEqual(["tls-close"]);
   expect(() => parseCompareArgs(["--scenarios", "slow"])).toThrow(/unknown scenario/);
   expect(() => parseCompareArgs(["--runs", "0"])).toThrow();
   expect(() => parseCompareArgs(["--runtime", "node"])).toThrow(/NAME=PATH/);
