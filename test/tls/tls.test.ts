@@ -1,6 +1,6 @@
 /**
  * HTTPS on the socket back end of every runtime, with real clients: curl --cacert, openssl
- * s_client (TLS 1.3 and 1.2 with ALPN, TLS 1.1 refused), fetch with the test CA, mutual TLS,
+ * s_client (TLS 1.3 and 1.2 with ALPN, TLS 1.1 refused), fetch from Bun, Node and Deno with the test CA, mutual TLS,
  * plain HTTP and garbage sent to the TLS port, a stalled handshake, an expired certificate at
  * start (exit 2), --healthcheck over TLS, and a rotation through SIGHUP.
  *
@@ -191,6 +191,25 @@ for (const runtime of SOCKET_RUNTIMES) {
     });
   });
 }
+
+test("fetch from Node (NODE_EXTRA_CA_CERTS) and Deno (--cert) trusts the server through the test CA, and not without it", async () => {
+  const server = await startServer(SOCKET_RUNTIMES[0]!, tlsArgs());
+  try {
+    const url = `https://localhost:${server.port}/`;
+    const node = (env: Record<string, string>) =>
+      spawnSync("node", ["-e", `fetch(${JSON.stringify(url)}).then((r) => r.text()).then((t) => console.log(t), (e) => console.log(e.cause?.code ?? e.message))`], {
+        encoding: "utf8", env: { ...process.env, ...env }, timeout: 10_000,
+      }).stdout.trim();
+    expect(node({ NODE_EXTRA_CA_CERTS: certs.ca })).toBe("hello");
+    expect(node({})).toBe("UNABLE_TO_VERIFY_LEAF_SIGNATURE");
+    const deno = spawnSync(join(import.meta.dir, "..", "..", "node_modules", ".bin", "deno"), ["eval", "--cert", certs.ca, `console.log(await (await fetch(${JSON.stringify(url)})).text())`], {
+      encoding: "utf8", timeout: 10_000,
+    });
+    expect(deno.stdout.trim()).toBe("hello");
+  } finally {
+    await server.stop();
+  }
+});
 
 for (const runtime of SOCKET_RUNTIMES.filter((r) => r.name !== "deno")) {
   test(`${runtime.label}: mutual TLS: a client certificate from the CA is served, none or a stranger's is refused`, async () => {
