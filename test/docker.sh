@@ -264,7 +264,8 @@ if start_container admin "${HARDENED[@]}" -e WORKERS=2 -e HEALTH_PATH=/healthz -
   expect_eq "admin sick" "$(admin sick)" '{"state":"sick"}'
   expect_eq "every worker answers 500 while sick" "$(statuses)" "500 500 500 500 500 500 500 500 "
   expect_eq "health path while sick" "$(status_of /healthz)" 200
-  expect_eq "admin state" "$(admin state)" '{"state":"sick"}'
+  # No --admin-port: `podman exec`, like `kubectl exec`, runs the client with the container's environment (ADMIN_PORT).
+  expect_eq "admin state (port from the container's ADMIN_PORT)" "$(podman exec "$admin_ctr" /hello-server admin state 2>&1)" '{"state":"sick"}'
   expect_eq "admin ready" "$(admin ready)" '{"state":"ready"}'
   expect_eq "answers after ready" "$(statuses)" "200 200 200 200 200 200 200 200 "
   expect_eq "admin with no listener there: exit 1" "$(podman exec "$admin_ctr" /hello-server admin state --admin-port 9902 >/dev/null 2>&1; echo $?)" 1
