@@ -6,6 +6,7 @@
  * without a supervisor.
  */
 import { expect, test } from "bun:test";
+import { spawnSync } from "node:child_process";
 import { bodyText, header, type ParsedResponse } from "../helpers/http-parse.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { runCli, startServer, type Runtime, type RunningServer } from "../helpers/server.ts";
@@ -181,6 +182,17 @@ export function addSteerTests(runtime: Runtime): void {
     } finally {
       await s.stop("SIGKILL");
     }
+  });
+
+  t("--reset-rate 1: every request but the health path's gets an RST: ECONNRESET in Node, curl's exit 56", async () => {
+    const noRst = runtime.name === "deno" && runtime.args.includes("socket");
+    await withServer(runtime, ["--reset-rate", "1", "--health-path", "/healthz"], async (s) => {
+      for (let i = 0; i < 5; i++) expect(await outcome(s.port, `/${i}`)).toBe(noRst ? "closed" : "reset");
+      const curl = spawnSync("curl", ["-sS", "--max-time", "5", `http://127.0.0.1:${s.port}/`], { encoding: "utf8" });
+      // 56: failure receiving network data ("Connection reset by peer"); 52: empty reply (no RST).
+      expect([curl.status, curl.stderr.includes(noRst ? "Empty reply" : "reset by peer")]).toEqual([noRst ? 52 : 56, true]);
+      expect(await outcome(s.port, "/healthz")).toBe(200);
+    });
   });
 
   t("--workers 2: the supervisor owns the state; every worker, and a replaced one, follows it", async () => {
