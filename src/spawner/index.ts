@@ -41,6 +41,8 @@ export async function serveWith(config: Config, start: StartWorker): Promise<voi
   }
   const workers = config.workers === "auto" ? availableCpus() : config.workers;
   if (workers <= 1) return runSingle(config, start, runtimeName);
+  // Workers share --port 0 through the port the first one got (WORKER_PORT_ENV); a second free port is not passed on.
+  if (config.tlsPort === 0) throw new UsageError(`--tls-port 0 needs --workers 1 (with ${workers} workers each would get a port of its own)`);
   const supervisor = new Supervisor({
     config,
     workers,

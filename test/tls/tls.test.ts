@@ -227,6 +227,12 @@ for (const runtime of SOCKET_RUNTIMES.filter((r) => r.name !== "deno")) {
   });
 }
 
+test("--tls-port 0 with several workers is refused with one line (they could not share the port)", async () => {
+  const r = await runCli(SOCKET_RUNTIMES[0]!, ["--port", "0", "--tls-port", "0", "--workers", "2", ...tlsArgs()]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain("--tls-port 0 needs --workers 1");
+});
+
 test("deno: --tls-client-ca is refused at start with one line (Deno.listenTls cannot ask for client certificates)", async () => {
   const deno = SOCKET_RUNTIMES.find((r) => r.name === "deno")!;
   const r = await runCli(deno, ["--port", "0", ...tlsArgs(), "--tls-client-ca", certs.ca]);
