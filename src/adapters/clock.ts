@@ -6,9 +6,11 @@
  * chain costs one timer per tick (at most every 25 ms, usually 1 s).
  *
  * Due times are kept with performance.now() (sub-millisecond), so an
- * `onWake(ms)` re-arms only when it is really sooner, and the delay is
- * passed on unrounded: the tick fires within the runtime's own timer
- * precision (1 ms on all three) of when the core asked.
+ * `onWake(ms)` re-arms only when it is really sooner. The core rounds its
+ * waits down to whole milliseconds; a wait under 1 ms (a deferred answer due
+ * within the millisecond) goes through setImmediate rather than setTimeout(0),
+ * which all three runtimes clamp to ~1 ms: a `delay=` answer was ~0.7 ms late
+ * on the socket back ends. The immediates repeat only until that answer is due.
  */
 import type { ServedCore } from "./types.ts";
 
@@ -19,15 +21,24 @@ export interface Clock {
 
 export function runClock<C>(core: ServedCore<C>): Clock {
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let immediate: ReturnType<typeof setImmediate> | undefined;
   /** performance.now() at which the armed timer fires. */
   let dueAt = Infinity;
   let stopped = false;
   const arm = (ms: number): void => {
     dueAt = performance.now() + ms;
-    timer = setTimeout(tick, ms);
+    if (ms < 1) immediate = setImmediate(tick);
+    else timer = setTimeout(tick, ms);
+  };
+  const disarm = (): void => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (immediate !== undefined) clearImmediate(immediate);
+    immediate = undefined;
   };
   const tick = (): void => {
     timer = undefined;
+    immediate = undefined;
     dueAt = Infinity;
     try {
       core.tick(Date.now());
@@ -39,13 +50,13 @@ export function runClock<C>(core: ServedCore<C>): Clock {
   const rearm = (): void => {
     // A timer the tick itself armed (through onWake) may already be sooner than nextTimeout().
     const ms = core.nextTimeout();
-    if (timer !== undefined && performance.now() + ms >= dueAt) return;
-    clearTimeout(timer);
+    if ((timer !== undefined || immediate !== undefined) && performance.now() + ms >= dueAt) return;
+    disarm();
     arm(ms);
   };
   core.onWake = (ms: number): void => {
     if (stopped || performance.now() + ms >= dueAt) return;
-    clearTimeout(timer);
+    disarm();
     arm(ms);
   };
   arm(core.nextTimeout());
@@ -53,8 +64,7 @@ export function runClock<C>(core: ServedCore<C>): Clock {
     stop() {
       stopped = true;
       core.onWake = null;
-      clearTimeout(timer);
-      timer = undefined;
+      disarm();
     },
   };
 }

@@ -10,6 +10,7 @@
 import type { Config } from "../config.ts";
 import { emptyPlan, type Stage } from "./plan.ts";
 import type { Random } from "./random.ts";
+import { countFault, Fault } from "../metrics/counters.ts";
 
 export type FaultConfig = Pick<Config, "failRate" | "failStatus" | "delay" | "resetRate">;
 
@@ -26,16 +27,19 @@ export function faultStage(c: FaultConfig, random: Random): Stage {
     if (resetRate > 0 && random() < resetRate) {
       const p = plan ?? emptyPlan();
       p.reset = true;
+      countFault(Fault.reset);
       return p;
     }
     if (failRate > 0 && random() < failRate) {
       plan ??= emptyPlan();
       plan.status = failStatus;
       plan.reason = true;
+      countFault(Fault.error);
     }
     if (minMs > 0 || spanMs > 0) {
       plan ??= emptyPlan();
       plan.delayMs = spanMs > 0 ? minMs + random() * spanMs : minMs;
+      countFault(Fault.delay);
     }
     return plan;
   };
