@@ -61,6 +61,8 @@ export interface Responder<P extends object = object> {
   /**
    * The request and its body (`bodyLength` bytes) are read. `persist` is one of response.ts's
    * {@link Persist} values as the connection would answer; an answer may close even so.
+   * For a delayed answer it is called again when the answer is due (so Date and Connection
+   * are those of then): it must decide nothing at random — every draw belongs in `plan`.
    */
   answer(plan: P, persist: number, isHead: boolean, bodyLength: number): Answer;
 }

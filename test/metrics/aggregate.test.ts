@@ -77,3 +77,18 @@ test("exposition: every family with HELP and TYPE, counters end in _total, promt
   if (tool === null) console.warn("SKIPPED promtool check metrics: promtool is not installed (apt-get install prometheus)");
   else expect(execFileSync(tool, ["check", "metrics"], { input: text, encoding: "utf8" })).toBe("");
 });
+
+test("faults are counted by kind as they are drawn (--reset-rate, --fail-rate, --delay)", async () => {
+  const { faultStage } = await import("../../src/respond/faults.ts");
+  const counters = startCounting(); // on already: the test above turned it on in this process
+  const before = counters.snapshot().faults;
+  // A random source that always draws 0: every configured fault fires.
+  const always = faultStage({ failRate: 1, failStatus: 503, delay: { min: 0.01, max: 0.01 }, resetRate: 0 }, () => 0);
+  for (let i = 0; i < 3; i++) always(null as never, null as never, null);
+  const reset = faultStage({ failRate: 0, failStatus: 503, delay: null, resetRate: 1 }, () => 0);
+  reset(null as never, null as never, null);
+  const after = counters.snapshot().faults;
+  expect((after.error ?? 0) - (before.error ?? 0)).toBe(3);
+  expect((after.delay ?? 0) - (before.delay ?? 0)).toBe(3);
+  expect((after.reset ?? 0) - (before.reset ?? 0)).toBe(1);
+});

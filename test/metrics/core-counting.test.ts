@@ -57,18 +57,3 @@ test("counting on: the same bytes in the same writes, and the counts of what was
   expect(counters.snapshot().closed).toBe(1);
 });
 
-test("faults are counted by kind as they are drawn (--reset-rate, --fail-rate, --delay)", async () => {
-  const { startCounting } = await import("../../src/metrics/counters.ts");
-  const { faultStage } = await import("../../src/respond/faults.ts");
-  const counters = startCounting();
-  const before = counters.snapshot().faults;
-  // A random source that always draws 0: every configured fault fires.
-  const always = faultStage({ failRate: 1, failStatus: 503, delay: { min: 0.01, max: 0.01 }, resetRate: 0 }, () => 0);
-  for (let i = 0; i < 3; i++) always(null as never, null as never, null);
-  const reset = faultStage({ failRate: 0, failStatus: 503, delay: null, resetRate: 1 }, () => 0);
-  reset(null as never, null as never, null);
-  const after = counters.snapshot().faults;
-  expect((after.error ?? 0) - (before.error ?? 0)).toBe(3);
-  expect((after.delay ?? 0) - (before.delay ?? 0)).toBe(3);
-  expect((after.reset ?? 0) - (before.reset ?? 0)).toBe(1);
-});
