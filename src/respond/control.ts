@@ -73,30 +73,42 @@ function fromQuery(request: RequestView, found: Controls | null): Controls | nul
 
 /**
  * Fills the slots the query left empty from X-Hello-* field lines. One pass over the head's
- * lines (native indexOf for each LF); a line is looked at further only when it starts with x or X.
+ * bytes with plain loops, from the end of the target (the request line's start is known): a
+ * line is looked at further only when it starts with x or X. Plain loops, not indexOf: on
+ * V8 a TypedArray indexOf call per line cost more than the scan itself (pipelined ×16 with
+ * --request-control measured 1.13× the default path's CPU per request on Deno with indexOf).
  */
 function fromFields(request: RequestView, found: Controls | null): Controls | null {
-  const { buf, start, end } = request;
-  let p = buf.indexOf(LF, start) + 1; // past the request line
-  while (p > 0 && p < end) {
-    const lineEnd = buf.indexOf(LF, p);
-    if (lineEnd < 0 || lineEnd >= end) break;
-    if ((buf[p]! | 0x20) === X_LOWER && lineEnd - p > SHORTEST_FIELD) {
-      const colon = buf.indexOf(COLON, p);
-      for (let i = 0; i < FIELDS.length; i++) {
-        if (colon < lineEnd && fieldNameIs(buf, p, colon, FIELDS[i]!) && found?.[i] === undefined) {
-          // RFC 9112 §5.1: the whitespace around a field value is not part of it.
-          let vs = colon + 1;
-          let ve = buf[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
-          while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
-          while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
-          found ??= slots();
-          found[i] = value(buf, vs, ve);
-          break;
-        }
-      }
+  const { buf, end } = request;
+  let p = request.head.targetEnd;
+  while (p < end && buf[p] !== LF) p++;
+  p++; // past the request line
+  while (p < end) {
+    if ((buf[p]! | 0x20) === X_LOWER) found = fromField(buf, p, end, found);
+    while (p < end && buf[p] !== LF) p++;
+    p++;
+  }
+  return found;
+}
+
+/** The line at `p` starts with x or X: if it is an X-Hello-* field whose slot is still empty, fill it. */
+function fromField(buf: Uint8Array, p: number, end: number, found: Controls | null): Controls | null {
+  let colon = p;
+  while (colon < end && buf[colon] !== COLON && buf[colon] !== LF) colon++;
+  if (colon >= end || buf[colon] !== COLON || colon - p < SHORTEST_FIELD) return found;
+  for (let i = 0; i < FIELDS.length; i++) {
+    if (fieldNameIs(buf, p, colon, FIELDS[i]!)) {
+      if (found?.[i] !== undefined) return found;
+      let lineEnd = colon;
+      while (lineEnd < end && buf[lineEnd] !== LF) lineEnd++;
+      let vs = colon + 1;
+      let ve = buf[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
+      while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
+      while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
+      found ??= slots();
+      found[i] = value(buf, vs, ve);
+      return found;
     }
-    p = lineEnd + 1;
   }
   return found;
 }
