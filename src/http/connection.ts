@@ -192,17 +192,8 @@ export class Connection {
     this.requestKeepAlive10 = head.keepAlive10;
     this.requestIsHead = head.method === Method.HEAD;
     this.requestIsHealth = this.ctx.healthPath !== null && this.targetIsHealthPath(this.ctx.healthPath);
-    const responder = this.ctx.responder;
-    if (responder !== null && !this.requestIsHealth) {
-      const r = this.reader;
-      view.buf = r.buf;
-      view.start = r.start;
-      view.end = r.end;
-      this.plan = responder.plan(view as RequestView, this);
-      this.planner = responder;
-      // -1: chunked, known once the decoder has read the last chunk (finishPlanned).
-      this.bodyLength = head.chunked ? -1 : head.contentLength;
-    }
+    // Its own method, so that this one stays small enough for V8 to inline into onData.
+    if (this.ctx.responder !== null && !this.requestIsHealth) this.planRequest(this.ctx.responder);
     if (head.chunked) {
       this.chunked ??= new ChunkedDecoder(this.ctx.maxBodySize, this.ctx.maxHeaderSize);
       this.chunked.reset();
@@ -218,6 +209,18 @@ export class Connection {
       return true;
     }
     return this.finishRequest(available);
+  }
+
+  /** Asks the responder to plan the request whose head was just parsed (off the fast path). */
+  private planRequest(responder: Responder): void {
+    const r = this.reader;
+    view.buf = r.buf;
+    view.start = r.start;
+    view.end = r.end;
+    this.plan = responder.plan(view as RequestView, this);
+    this.planner = responder;
+    // -1: chunked, known once the decoder has read the last chunk (finishPlanned).
+    this.bodyLength = head.chunked ? -1 : head.contentLength;
   }
 
   /**
