@@ -8,6 +8,7 @@
  * Usage: buildSchedule({ rate: 10_000, durationS: 10, arrivals: "poisson", seed: 1 })
  */
 
+import { seededRandom as mulberry32 } from "../../src/respond/random.ts";
 export type Arrivals = "constant" | "poisson";
 
 export interface ScheduleOptions {
@@ -58,14 +59,5 @@ export function buildSchedule(o: ScheduleOptions): Float64Array {
   return out.subarray(0, n);
 }
 
-/** A small seeded PRNG (mulberry32), uniform in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG (mulberry32), uniform in [0, 1): the one the server's fault injection uses. */
+export { mulberry32 };

@@ -1,11 +1,2 @@
-/** mulberry32: a small, fast, reproducible PRNG for seeded fuzzing. Returns floats in [0, 1). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 for seeded fuzzing: the one the server's fault injection uses (src/respond/random.ts). Floats in [0, 1). */
+export { seededRandom as rng } from "../../src/respond/random.ts";
