@@ -115,6 +115,7 @@ export const Byte = {
   SEMICOLON: 0x3b,
   COMMA: 0x2c,
   QUESTION: 0x3f,
+  AMPERSAND: 0x26,
   LBRACKET: 0x5b,
   RBRACKET: 0x5d,
   EQUALS: 0x3d,

@@ -44,6 +44,21 @@ export class RequestHead {
   }
 }
 
+/**
+ * Whether the parsed target buf[head.targetStart, head.targetEnd) is `path`: origin-form, equal
+ * up to its end or to a `?` (RFC 9112 §3.2.1: the query is not part of the path, so
+ * `/healthz?probe=1` matches /healthz). The length check first: most targets are not even as
+ * long as the path. The health path, the echo path and the control listeners' paths all match so.
+ */
+export function targetPathIs(buf: Uint8Array, head: RequestHead, path: Uint8Array): boolean {
+  const start = head.targetStart;
+  const n = path.length;
+  const length = head.targetEnd - start;
+  if (length < n || (length > n && buf[start + n] !== Byte.QUESTION)) return false;
+  for (let i = 0; i < n; i++) if (buf[start + i] !== path[i]) return false;
+  return true;
+}
+
 // Lower-case field names the core acts on, as byte arrays for in-place comparison.
 const bytesOf = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
 const HOST = bytesOf("host");

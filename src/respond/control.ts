@@ -6,6 +6,7 @@
  * A malformed or over-cap value refuses the request with 400 and a one-line reason.
  */
 import type { Config } from "../config.ts";
+import { Byte } from "../http/constants.ts";
 import { fieldNameIs } from "../http/fields.ts";
 import type { RequestView } from "../http/responder.ts";
 import { parseDuration, parseSize } from "../units.ts";
@@ -19,9 +20,6 @@ const SHORTEST_FIELD = Math.min(...FIELDS.map((f) => f.length));
 /** A value longer than this is refused without being read further (and quoted only this long). */
 const MAX_VALUE = 32;
 
-const QUESTION = 0x3f;
-const AMPERSAND = 0x26;
-const EQUALS = 0x3d;
 /** First byte of every X-Hello-* name, either case: most field lines are skipped on it. */
 const X_LOWER = 0x78;
 
@@ -29,11 +27,6 @@ const X_LOWER = 0x78;
 type Controls = [string | undefined, string | undefined, string | undefined, string | undefined];
 
 const latin1 = new TextDecoder("latin1");
-const LF = 0x0a;
-const CR = 0x0d;
-const COLON = 0x3a;
-const SP = 0x20;
-const HTAB = 0x09;
 
 export function controlStage(config: Pick<Config, "maxDelay" | "maxSize">): Stage {
   const maxDelayMs = config.maxDelay * 1000;
@@ -54,13 +47,13 @@ function fromQuery(request: RequestView, found: Controls | null): Controls | nul
   const { buf, head } = request;
   const end = head.targetEnd;
   let p = head.targetStart;
-  while (p < end && buf[p] !== QUESTION) p++;
+  while (p < end && buf[p] !== Byte.QUESTION) p++;
   p++;
   while (p < end) {
     let amp = p;
-    while (amp < end && buf[amp] !== AMPERSAND) amp++;
+    while (amp < end && buf[amp] !== Byte.AMPERSAND) amp++;
     let eq = p;
-    while (eq < amp && buf[eq] !== EQUALS) eq++;
+    while (eq < amp && buf[eq] !== Byte.EQUALS) eq++;
     const slot = nameSlot(buf, p, eq);
     if (slot >= 0) {
       found ??= slots();
@@ -81,11 +74,11 @@ function fromQuery(request: RequestView, found: Controls | null): Controls | nul
 function fromFields(request: RequestView, found: Controls | null): Controls | null {
   const { buf, end } = request;
   let p = request.head.targetEnd;
-  while (p < end && buf[p] !== LF) p++;
+  while (p < end && buf[p] !== Byte.LF) p++;
   p++; // past the request line
   while (p < end) {
     if ((buf[p]! | 0x20) === X_LOWER) found = fromField(buf, p, end, found);
-    while (p < end && buf[p] !== LF) p++;
+    while (p < end && buf[p] !== Byte.LF) p++;
     p++;
   }
   return found;
@@ -94,17 +87,17 @@ function fromFields(request: RequestView, found: Controls | null): Controls | nu
 /** The line at `p` starts with x or X: if it is an X-Hello-* field whose slot is still empty, fill it. */
 function fromField(buf: Uint8Array, p: number, end: number, found: Controls | null): Controls | null {
   let colon = p;
-  while (colon < end && buf[colon] !== COLON && buf[colon] !== LF) colon++;
-  if (colon >= end || buf[colon] !== COLON || colon - p < SHORTEST_FIELD) return found;
+  while (colon < end && buf[colon] !== Byte.COLON && buf[colon] !== Byte.LF) colon++;
+  if (colon >= end || buf[colon] !== Byte.COLON || colon - p < SHORTEST_FIELD) return found;
   for (let i = 0; i < FIELDS.length; i++) {
     if (fieldNameIs(buf, p, colon, FIELDS[i]!)) {
       if (found?.[i] !== undefined) return found;
       let lineEnd = colon;
-      while (lineEnd < end && buf[lineEnd] !== LF) lineEnd++;
+      while (lineEnd < end && buf[lineEnd] !== Byte.LF) lineEnd++;
       let vs = colon + 1;
-      let ve = buf[lineEnd - 1] === CR ? lineEnd - 1 : lineEnd;
-      while (vs < ve && (buf[vs] === SP || buf[vs] === HTAB)) vs++;
-      while (ve > vs && (buf[ve - 1] === SP || buf[ve - 1] === HTAB)) ve--;
+      let ve = buf[lineEnd - 1] === Byte.CR ? lineEnd - 1 : lineEnd;
+      while (vs < ve && (buf[vs] === Byte.SP || buf[vs] === Byte.HTAB)) vs++;
+      while (ve > vs && (buf[ve - 1] === Byte.SP || buf[ve - 1] === Byte.HTAB)) ve--;
       found ??= slots();
       found[i] = value(buf, vs, ve);
       return found;

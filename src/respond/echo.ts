@@ -9,12 +9,12 @@
  * applies unchanged: the core reads and frames the request before echo sees it.
  */
 import { forEachField, fieldNameIs } from "../http/fields.ts";
+import { Byte } from "../http/constants.ts";
+import { targetPathIs } from "../http/head.ts";
 import type { ResponseCache } from "../http/response.ts";
 import type { Answer, ConnectionInfo, Responder, RequestView, SocketAddress } from "../http/responder.ts";
 import type { Identity } from "./echo-identity.ts";
 
-const QUESTION_MARK = 0x3f;
-const SP = 0x20;
 const JSON_TYPE = "application/json";
 const TEXT_TYPE = "text/plain; charset=utf-8";
 /** What arrived is not for caches to keep. */
@@ -103,21 +103,12 @@ export function echoResponder(echoPath: string, responses: ResponseCache, identi
   const path = new TextEncoder().encode(echoPath);
   const encoder = new TextEncoder();
 
-  /** Origin-form target equal to the path up to its end or a `?` (as the health path is matched). */
-  function matches(buf: Uint8Array, start: number, end: number): boolean {
-    const n = path.length;
-    const length = end - start;
-    if (length < n || (length > n && buf[start + n] !== QUESTION_MARK)) return false;
-    for (let i = 0; i < n; i++) if (buf[start + i] !== path[i]) return false;
-    return true;
-  }
-
   return {
     plan(request: RequestView, conn: ConnectionInfo): EchoPlan | null {
       const { buf, start, end, head } = request;
-      if (!matches(buf, head.targetStart, head.targetEnd)) return null;
+      if (!targetPathIs(buf, head, path)) return null;
       let sp = start;
-      while (sp < end && buf[sp] !== SP) sp++;
+      while (sp < end && buf[sp] !== Byte.SP) sp++;
       const target = decode(buf, head.targetStart, head.targetEnd);
       const q = target.indexOf("?");
       const query = q < 0 ? null : target.slice(q + 1);
