@@ -51,6 +51,11 @@ const BACKENDS: Record<Exclude<Io, "socket"> | `socket-${RuntimeName}`, () => Pr
   uring: () => import("./io/uring/start.ts"),
 };
 
+/** The `serve` of back end `io` (the socket one: this runtime's). */
+export async function loadBackend(io: Io, runtime: RuntimeName): Promise<Backend> {
+  return (await BACKENDS[io === "socket" ? (`socket-${runtime}` as const) : io]()).serve;
+}
+
 /**
  * The back end `--io` names, checked against what this runtime can do. `auto` picks the
  * syscall back end wherever it can run (Linux x86_64; Bun, Deno with FFI allowed, Node with
@@ -89,7 +94,7 @@ export async function startWorker(config: Config, opts: { reusePort: boolean }):
   // Soft RLIMIT_NOFILE up to the hard limit, before the first socket (io/rlimit.ts says why).
   await raiseOpenFileLimitAtStart(runtime);
   const io = resolveIo(config.io, runtime, config.host, config.tlsCert !== null);
-  const { serve } = await BACKENDS[io === "socket" ? (`socket-${runtime}` as const) : io]();
+  const serve = await loadBackend(io, runtime);
   // Issue 18 (echo, X-Served-By, metrics): each chosen once here; all off = the prebuilt fast path.
   const identity = readIdentity(runtime, io);
   const counters = config.metricsPort !== null ? startCounting() : null;

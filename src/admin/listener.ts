@@ -7,11 +7,11 @@
  * prebuilt 404. It runs in the supervisor (which owns the state, so a replaced worker gets it too)
  * or, with --workers 1, in the one serving process.
  */
-import type { Backend } from "../adapters/types.ts";
-import { DEFAULTS, type Config } from "../config.ts";
-import { Method } from "../http/head.ts";
+import type { Config } from "../config.ts";
+import { startControlListener, type ControlListener } from "../control-listener.ts";
+import { Method, targetPathIs } from "../http/head.ts";
 import type { Answer, Responder, RequestView } from "../http/responder.ts";
-import { createHttpCore } from "../http/server.ts";
+import type { ResponseCache } from "../http/response.ts";
 import { RUN_STATES, type RunState } from "../respond/state.ts";
 import type { RuntimeName } from "../runtime.ts";
 import { lifecycle } from "../spawner/log.ts";
@@ -24,41 +24,20 @@ export interface StateOwner {
   pending?(): number;
 }
 
-export interface AdminListener {
-  readonly port: number;
-  stop(): void;
-}
+export type AdminListener = ControlListener;
 
 /** A path the listener knows: a state to switch to (POST), or `state` to read it (GET/HEAD). */
 type Action = RunState | "state";
 const ACTIONS: readonly Action[] = [...RUN_STATES, "state"];
 const PATHS = ACTIONS.map((a) => new TextEncoder().encode(`/${a}`));
-const QUESTION_MARK = 0x3f;
 const JSON_TYPE = "application/json";
 /** The admin API's answers are never cached (a stale state would mislead). */
 const NO_STORE = "Cache-Control: no-store\r\n";
 
-async function socketBackend(runtime: RuntimeName): Promise<Backend> {
-  // Imported lazily, like src/worker.ts's table: each runtime evaluates only its own adapter.
-  if (runtime === "bun") return (await import("../adapters/bun.ts")).serve;
-  if (runtime === "deno") return (await import("../adapters/deno.ts")).serve;
-  return (await import("../adapters/node.ts")).serve;
-}
-
 /** Which action the target names (the path, up to a `?`), or null. */
 function actionOf(r: RequestView): Action | null {
-  const { buf, head } = r;
-  const start = head.targetStart;
-  let end = start;
-  while (end < head.targetEnd && buf[end] !== QUESTION_MARK) end++;
-  for (let i = 0; i < PATHS.length; i++) {
-    const path = PATHS[i]!;
-    if (end - start !== path.length) continue;
-    let same = true;
-    for (let j = 0; j < path.length && same; j++) same = buf[start + j] === path[j];
-    if (same) return ACTIONS[i]!;
-  }
-  return null;
+  const i = PATHS.findIndex((path) => targetPathIs(r.buf, r.head, path));
+  return i === -1 ? null : ACTIONS[i]!;
 }
 
 interface AdminPlan {
@@ -71,10 +50,19 @@ export async function startAdminListener(
   owner: StateOwner,
   options: { runtime: RuntimeName; warn(line: string): void },
 ): Promise<AdminListener> {
-  const core = createHttpCore({ ...DEFAULTS, status: 404, body: `not found: POST /ready /unready /sick, GET /state\n`, healthPath: null });
-  const responses = core.responses;
+  const listener = await startControlListener(
+    { host: config.adminHost, port: config.adminPort!, runtime: options.runtime, warn: options.warn, notFound: `not found: POST /ready /unready /sick, GET /state\n` },
+    (responses) => adminResponder(owner, responses),
+  );
+  const host = config.adminHost;
+  lifecycle(config.quiet, { event: "admin_listening", message: `admin on http://${host.includes(":") ? `[${host}]` : host}:${listener.port}` });
+  return listener;
+}
+
+/** The table of the admin API: an action's path with its method, and the state as JSON. */
+function adminResponder(owner: StateOwner, responses: ResponseCache): Responder<AdminPlan> {
   const encoder = new TextEncoder();
-  const responder: Responder<AdminPlan> = {
+  return {
     plan: (request) => {
       const action = actionOf(request);
       return action === null ? null : { action, method: request.head.method };
@@ -92,22 +80,6 @@ export async function startAdminListener(
       const pending = owner.pending?.() ?? 0;
       const body = encoder.encode(`${JSON.stringify(pending > 0 ? { state: owner.get(), pending } : { state: owner.get() })}\n`);
       return { head: responses.encodeAnswer(200, JSON_TYPE, body, persist, isHead, NO_STORE), body: null, delayMs: 0, close: false, reset: false };
-    },
-  };
-  core.setResponder(responder as Responder);
-  const serve = await socketBackend(options.runtime);
-  const served = await serve(
-    { host: config.adminHost, port: config.adminPort!, backlog: 64, reusePort: false, eager: true, runtime: options.runtime, tls: null, warn: options.warn },
-    core,
-  );
-  const host = config.adminHost;
-  lifecycle(config.quiet, { event: "admin_listening", message: `admin on http://${host.includes(":") ? `[${host}]` : host}:${served.port}` });
-  return {
-    port: served.port,
-    stop() {
-      served.stop();
-      served.close();
-      core.closeAll();
     },
   };
 }
