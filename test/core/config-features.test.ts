@@ -1,24 +1,8 @@
 /** src/config.ts: the flags of "steer", "watch" and HTTPS — values, variables, combinations, and the admin command. */
 import { describe, expect, test } from "bun:test";
-import { DEFAULTS, HELP, parseCommand, UsageError, type Config } from "../../src/config.ts";
+import { DEFAULTS, HELP, parseCommand } from "../../src/config.ts";
+import { serve, usageError } from "../helpers/config.ts";
 import { parseDuration, parseProbability, parseSize } from "../../src/units.ts";
-
-function serve(argv: string[], env: Record<string, string> = {}): Config {
-  const c = parseCommand(argv, env);
-  if (c.kind !== "serve") throw new Error(`expected serve, got ${c.kind}`);
-  return c.config;
-}
-
-function usageError(argv: string[], env: Record<string, string> = {}): string {
-  try {
-    parseCommand(argv, env);
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    expect((e as Error).message).not.toContain("\n");
-    return (e as Error).message;
-  }
-  throw new Error(`no UsageError for ${JSON.stringify(argv)} ${JSON.stringify(env)}`);
-}
 
 describe("units", () => {
   test("durations", () => {

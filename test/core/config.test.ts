@@ -1,26 +1,7 @@
 /** src/config.ts: flags, environment fallbacks, and the one-line UsageError for every bad value. */
 import { describe, expect, test } from "bun:test";
-import { DEFAULTS, parseCommand, UsageError, type Command, type Config } from "../../src/config.ts";
-
-function serve(argv: string[], env: Record<string, string> = {}): Config {
-  const c: Command = parseCommand(argv, env);
-  if (c.kind !== "serve") throw new Error(`expected serve, got ${c.kind}`);
-  return c.config;
-}
-
-function usageError(argv: string[], env: Record<string, string> = {}): string {
-  try {
-    parseCommand(argv, env);
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    const message = (e as Error).message;
-    // The CLI prints it as one line, then exits 2.
-    expect(message).not.toContain("\n");
-    expect(message.length).toBeGreaterThan(0);
-    return message;
-  }
-  throw new Error(`no UsageError for ${JSON.stringify(argv)} ${JSON.stringify(env)}`);
-}
+import { DEFAULTS, parseCommand } from "../../src/config.ts";
+import { serve, usageError } from "../helpers/config.ts";
 
 describe("defaults", () => {
   test("no flags, no environment: the documented defaults", () => {
