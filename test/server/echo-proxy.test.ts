@@ -42,7 +42,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startProxy(upstreamPort: number): Promise<number> {
+async function startProxy(upstreamPort: number): Promise<{ port: number; stop(): void }> {
   const dir = mkdtempSync(join(tmpdir(), "hello-echo-nginx-"));
   const port = await freePort();
   for (const d of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir, d));
@@ -71,13 +71,24 @@ http {
 }
 `,
   );
-  const child: ChildProcess = spawn(NGINX!, ["-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: "ignore" });
-  cleanups.push(() => {
-    child.kill("SIGKILL");
+  // A process group of its own: a SIGKILL to the master alone would leave its worker listening on
+  // 127.0.0.1 (orphaned, for good), where a later test's server could be given the same port.
+  const child: ChildProcess = spawn(NGINX!, ["-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: "ignore", detached: true });
+  let stopped = false;
+  const stop = (): void => {
+    if (stopped) return;
+    stopped = true;
+    try {
+      process.kill(-child.pid!, "SIGKILL");
+    } catch {
+      // Already gone.
+    }
     rmSync(dir, { recursive: true, force: true });
-  });
+  };
+  // Stopped by its test; this is for a test that failed before it could.
+  cleanups.push(stop);
   await waitForPort(port, 5000);
-  return port;
+  return { port, stop };
 }
 
 /** One request from CLIENT_SOURCE; the answer once the proxy closes (Connection: close). */
@@ -96,9 +107,10 @@ describe.skipIf(NGINX === null)("echo through nginx (reverse proxy)", () => {
   for (const runtime of selectedRuntimes()) {
     test.concurrent(`${runtime.label}: the forwarded fields and nginx's address, as nginx sent them`, async () => {
       const server = await startServer(runtime, ["--echo-path", "/echo"]);
+      let proxy: { port: number; stop(): void } | undefined;
       try {
-        const proxy = await startProxy(server.port);
-        const bytes = await viaProxy(proxy, "GET /echo?via=nginx HTTP/1.1\r\nHost: app.test\r\nX-Forwarded-For: 203.0.113.7\r\nX-Client: kept\r\nConnection: close\r\n\r\n");
+        proxy = await startProxy(server.port);
+        const bytes = await viaProxy(proxy.port, "GET /echo?via=nginx HTTP/1.1\r\nHost: app.test\r\nX-Forwarded-For: 203.0.113.7\r\nX-Client: kept\r\nConnection: close\r\n\r\n");
         const [r] = parseAllResponses(bytes);
         expect(r!.status).toBe(200);
         const echo = JSON.parse(bodyText(r!));
@@ -115,6 +127,7 @@ describe.skipIf(NGINX === null)("echo through nginx (reverse proxy)", () => {
         expect(echo.client.address).toBe(PROXY_SOURCE);
         expect(echo.local).toEqual({ address: "127.0.0.1", port: server.port });
       } finally {
+        proxy?.stop();
         await server.stop();
       }
     });
