@@ -1,0 +1,134 @@
+/**
+ * Encodes frames into one output batch, so that everything produced while
+ * handling a read goes out in a single Transport.write (h2o and Go coalesce
+ * their write queues the same way). Batches are cut from a slab that is never
+ * rewritten once handed out: a back end may keep a reference until flushed.
+ */
+import { Flag, FrameType, Protocol } from "./constants.ts";
+
+/** Slab size: one full frame and change; a batch larger than this gets a slab of its own size. */
+const SLAB = 64 * 1024;
+
+export class FrameWriter {
+  private slab = new Uint8Array(SLAB);
+  private start = 0;
+  private pos = 0;
+
+  /** Bytes in the current batch. */
+  get length(): number {
+    return this.pos - this.start;
+  }
+
+  /** The batch so far, handed out for writing; the writer starts a new batch after it. */
+  take(): Uint8Array {
+    const out = this.slab.subarray(this.start, this.pos);
+    this.start = this.pos;
+    return out;
+  }
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.slab.length) return;
+    const batch = this.pos - this.start;
+    const next = new Uint8Array(Math.max(SLAB, batch + n));
+    next.set(this.slab.subarray(this.start, this.pos), 0);
+    this.slab = next;
+    this.start = 0;
+    this.pos = batch;
+  }
+
+  private header(length: number, type: number, flags: number, streamId: number): void {
+    this.ensure(Protocol.FRAME_HEADER + length);
+    const b = this.slab;
+    const p = this.pos;
+    b[p] = length >>> 16;
+    b[p + 1] = (length >>> 8) & 0xff;
+    b[p + 2] = length & 0xff;
+    b[p + 3] = type;
+    b[p + 4] = flags;
+    this.u32at(p + 5, streamId);
+    this.pos = p + Protocol.FRAME_HEADER;
+  }
+
+  private u32at(p: number, v: number): void {
+    const b = this.slab;
+    b[p] = (v >>> 24) & 0xff;
+    b[p + 1] = (v >>> 16) & 0xff;
+    b[p + 2] = (v >>> 8) & 0xff;
+    b[p + 3] = v & 0xff;
+  }
+
+  private u32(v: number): void {
+    this.u32at(this.pos, v);
+    this.pos += 4;
+  }
+
+  private bytes(src: Uint8Array, from: number, to: number): void {
+    this.slab.set(src.subarray(from, to), this.pos);
+    this.pos += to - from;
+  }
+
+  /** SETTINGS with `entries` as [id, value] pairs (§6.5.1). */
+  settings(entries: ReadonlyArray<readonly [number, number]>): void {
+    this.header(entries.length * 6, FrameType.SETTINGS, 0, 0);
+    for (const [id, value] of entries) {
+      this.slab[this.pos] = id >>> 8;
+      this.slab[this.pos + 1] = id & 0xff;
+      this.pos += 2;
+      this.u32(value);
+    }
+  }
+
+  settingsAck(): void {
+    this.header(0, FrameType.SETTINGS, Flag.ACK, 0);
+  }
+
+  /** PING (§6.7) with the 8 opaque octets at data[at..at+8]. */
+  ping(ack: boolean, data: Uint8Array, at: number): void {
+    this.header(8, FrameType.PING, ack ? Flag.ACK : 0, 0);
+    this.bytes(data, at, at + 8);
+  }
+
+  goAway(lastStreamId: number, code: number): void {
+    this.header(8, FrameType.GOAWAY, 0, 0);
+    this.u32(lastStreamId & 0x7fffffff);
+    this.u32(code);
+  }
+
+  rstStream(streamId: number, code: number): void {
+    this.header(4, FrameType.RST_STREAM, 0, streamId);
+    this.u32(code);
+  }
+
+  windowUpdate(streamId: number, increment: number): void {
+    this.header(4, FrameType.WINDOW_UPDATE, 0, streamId);
+    this.u32(increment & 0x7fffffff);
+  }
+
+  /** A header block as one HEADERS and as many CONTINUATIONs as the peer's frame size needs (§4.3, §6.10). */
+  headers(streamId: number, block: Uint8Array, endStream: boolean, maxFrameSize: number): void {
+    let at = 0;
+    let type: number = FrameType.HEADERS;
+    do {
+      const n = Math.min(maxFrameSize, block.length - at);
+      const last = at + n === block.length;
+      let flags = last ? Flag.END_HEADERS : 0;
+      // END_STREAM lives on the HEADERS frame even when CONTINUATIONs follow (§6.2).
+      if (type === FrameType.HEADERS && endStream) flags |= Flag.END_STREAM;
+      this.header(n, type, flags, streamId);
+      this.bytes(block, at, at + n);
+      at += n;
+      type = FrameType.CONTINUATION;
+    } while (at < block.length);
+  }
+
+  /** DATA frames carrying src[from, to), each at most `maxFrameSize`; END_STREAM on the last when `end` (§6.1). */
+  data(streamId: number, src: Uint8Array, from: number, to: number, end: boolean, maxFrameSize: number): void {
+    do {
+      const n = Math.min(maxFrameSize, to - from);
+      const last = from + n === to;
+      this.header(n, FrameType.DATA, last && end ? Flag.END_STREAM : 0, streamId);
+      this.bytes(src, from, from + n);
+      from += n;
+    } while (from < to);
+  }
+}
