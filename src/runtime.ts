@@ -2,7 +2,9 @@
  * Which runtime runs this bundle. The one place that asks; everything else
  * calls detectRuntime().
  */
-export type RuntimeName = "bun" | "deno" | "node";
+import type { RuntimeName } from "./contract/runtime.ts";
+
+export type { RuntimeName };
 
 interface RuntimeGlobals {
   Bun?: { version: string };

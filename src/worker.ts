@@ -3,7 +3,7 @@
  * The back end is picked here, by runtime and --io; everything above this
  * file is runtime-neutral.
  */
-import type { Backend, TlsOptions } from "./adapters/types.ts";
+import type { Backend, TlsOptions } from "./contract/socket.ts";
 import type { Config } from "./config.ts";
 import { createHttpCore } from "./http/server.ts";
 import type { Responder } from "./http/responder.ts";

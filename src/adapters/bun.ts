@@ -6,7 +6,8 @@
 import type { Socket } from "bun";
 import { socketBackend } from "./socket.ts";
 import { ALPN_HTTP1, formatSubject, NO_TLS10_NO_TLS11, TLS12_CIPHERS } from "../tls/profile.ts";
-import type { Adapter, ConnectionHandler, Listener, ListenOptions, TlsOptions, Transport } from "./types.ts";
+import type { ConnectionHandler, Listener, ListenOptions, TlsOptions, Transport } from "../contract/socket.ts";
+import type { RuntimeListen } from "./types.ts";
 
 class BunTransport implements Transport {
   constructor(protected readonly socket: Socket<unknown>) {}
@@ -71,7 +72,7 @@ function bunTls(options: TlsOptions): Bun.TLSOptions {
   };
 }
 
-export const listenBun: Adapter = async <C>(options: ListenOptions, handler: ConnectionHandler<C>, tlsOptions: TlsOptions | null): Promise<Listener> => {
+export const listenBun: RuntimeListen = async <C>(options: ListenOptions, handler: ConnectionHandler<C>, tlsOptions: TlsOptions | null): Promise<Listener> => {
   const server = Bun.listen<C | undefined>({
     hostname: options.host,
     port: options.port,

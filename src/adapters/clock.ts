@@ -12,14 +12,14 @@
  * which all three runtimes clamp to ~1 ms: a `delay=` answer was ~0.7 ms late
  * on the socket back ends. The immediates repeat only until that answer is due.
  */
-import type { ServedCore } from "./types.ts";
+import type { CoreClock } from "../contract/clock.ts";
 
 export interface Clock {
   /** No more ticks (the core has no connection left). */
   stop(): void;
 }
 
-export function runClock<C>(core: ServedCore<C>): Clock {
+export function runClock(core: CoreClock): Clock {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let immediate: ReturnType<typeof setImmediate> | undefined;
   /** performance.now() at which the armed timer fires. */

@@ -7,7 +7,8 @@
 import { readFileSync } from "node:fs";
 import { socketBackend } from "./socket.ts";
 import { ALPN_HTTP1 } from "../tls/profile.ts";
-import type { Adapter, ConnectionHandler, Listener, ListenOptions, TlsOptions, Transport } from "./types.ts";
+import type { ConnectionHandler, Listener, ListenOptions, TlsOptions, Transport } from "../contract/socket.ts";
+import type { RuntimeListen } from "./types.ts";
 
 /** Per-connection read buffer: reads are concurrent across connections, so it cannot be shared. */
 const READ_BUFFER = 16 * 1024;
@@ -216,7 +217,7 @@ function bind(hostname: string, port: number, reusePort: boolean, tls: TlsOption
   return Deno.listenTls({ hostname, port, reusePort, cert: tls.cert, key: tls.key, alpnProtocols: [ALPN_HTTP1] });
 }
 
-export const listenDeno: Adapter = async <C>(options: ListenOptions, handler: ConnectionHandler<C>, tls: TlsOptions | null): Promise<Listener> => {
+export const listenDeno: RuntimeListen = async <C>(options: ListenOptions, handler: ConnectionHandler<C>, tls: TlsOptions | null): Promise<Listener> => {
   const listener = bind(options.host, options.port, options.reusePort, tls);
   const port = (listener.addr as Deno.NetAddr).port;
   const listeners = [listener];

@@ -8,7 +8,8 @@ import * as net from "node:net";
 import * as tls from "node:tls";
 import { ALPN_HTTP1, formatSubject, TLS12_CIPHERS } from "../tls/profile.ts";
 import { socketBackend } from "./socket.ts";
-import type { Adapter, ConnectionHandler, Listener, ListenOptions, TlsOptions, Transport } from "./types.ts";
+import type { ConnectionHandler, Listener, ListenOptions, TlsOptions, Transport } from "../contract/socket.ts";
+import type { RuntimeListen } from "./types.ts";
 
 class NodeTransport implements Transport {
   /** Node's queue passed its high-water mark; take nothing until `drain`. */
@@ -97,7 +98,7 @@ function createTlsServer(options: TlsOptions, onSecure: (socket: tls.TLSSocket) 
   return server;
 }
 
-export const listenNode: Adapter = <C>(options: ListenOptions, handler: ConnectionHandler<C>, tlsOptions: TlsOptions | null): Promise<Listener> => {
+export const listenNode: RuntimeListen = <C>(options: ListenOptions, handler: ConnectionHandler<C>, tlsOptions: TlsOptions | null): Promise<Listener> => {
   if (options.reusePort && !nodeHasReusePort(process.versions.node)) {
     throw new TypeError(`node ${process.versions.node} has no SO_REUSEPORT (needs 22.12+); share one listener with node:cluster instead`);
   }

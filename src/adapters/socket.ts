@@ -5,9 +5,10 @@
  * on --port and HTTPS on --tls-port, driving the same core.
  */
 import { runClock } from "./clock.ts";
-import type { Adapter, Backend, Listener, Served } from "./types.ts";
+import type { Backend, Listener, Served } from "../contract/socket.ts";
+import type { RuntimeListen } from "./types.ts";
 
-export function socketBackend(listen: Adapter): Backend {
+export function socketBackend(listen: RuntimeListen): Backend {
   return async (options, core) => {
     const listeners: Listener[] = [];
     const tls = options.tls;

@@ -9,6 +9,7 @@
  *   BODY_*  → HEAD | WAITING | CLOSING
  *   WAITING → HEAD | CLOSING  (the deferred answer is sent: reading resumes, or the connection ends)
  *   CLOSING → CLOSED  (responses flushed; lingering or closing)
+ *   HEAD    → TAKEN   (another protocol's session took the socket over: a 101, or the HTTP/2 preface)
  *   any     → CLOSED  (transport closed)
  */
 import { ChunkedDecoder, ChunkedStatus } from "./chunked.ts";
@@ -17,7 +18,10 @@ import { parseHead, RequestHead, Method, targetPathIs } from "./head.ts";
 import { HeadReader, HeadStatus } from "./head-reader.ts";
 import { Persist, type ResponseCache } from "./response.ts";
 import type { Answer, Responder, RequestView } from "./responder.ts";
-import type { Transport } from "../adapters/types.ts";
+import type { Session, Upgrade } from "../contract/session.ts";
+import type { ExchangeRequest } from "../contract/exchange.ts";
+import type { Transport } from "../contract/socket.ts";
+import { Http1Request } from "./exchange-request.ts";
 import type { Due } from "./deferred.ts";
 
 /**
@@ -26,7 +30,8 @@ import type { Due } from "./deferred.ts";
  * is sent (RFC 9112 §9.3.2: answers go out in the order of the requests). Neither a read nor an
  * idle timeout runs meanwhile. Ordered before CLOSING so one comparison still guards onData.
  */
-export const Phase = { HEAD: 0, BODY_LENGTH: 1, BODY_CHUNKED: 2, WAITING: 3, CLOSING: 4, CLOSED: 5 } as const;
+export const Phase = { HEAD: 0, BODY_LENGTH: 1, BODY_CHUNKED: 2, WAITING: 3, CLOSING: 4, CLOSED: 5, TAKEN: 6 } as const;
+// TAKEN is ordered after WAITING too: onData's one comparison sends a taken-over read to the new session.
 
 /** What every connection of one server shares. */
 export interface ConnectionContext {
@@ -53,9 +58,18 @@ export interface ConnectionContext {
   responder: Responder | null;
   /** Arms a deferred answer's timer on the core's one clock (server.ts). */
   defer(due: Due): void;
-  /** Called once when a connection closes. */
-  release(conn: Connection): void;
+  /** Called when a session closes: the core forgets it (idempotent there). */
+  release(session: Session): void;
+  /** The HTTP/2 prior-knowledge switch (ProtocolSwitch.h2Preface), or null: then the preface is refused like any bad request. */
+  readonly h2Preface: ((transport: Transport, bytes: Uint8Array) => Session | null) | null;
+  /** The Upgrade switch (ProtocolSwitch.upgrade), or null: then `Connection: upgrade` is ignored (RFC 9110 §7.8). */
+  readonly upgrade: ((request: ExchangeRequest) => Upgrade | null) | null;
+  /** `to` now owns the socket `from` was serving: the core's set, clock and shutdown see `to`. */
+  takeover(from: Connection, to: Session): void;
 }
+
+/** RFC 9113 §3.4: the HTTP/2 client preface's first line, which HTTP/1.1 framing reads as a request line (and refuses). */
+const H2_PREFACE_LINE = Uint8Array.from("PRI * HTTP/2.0\r\n", (c) => c.charCodeAt(0));
 
 /**
  * A body up to this size is copied into the read's one write with the other answers; a larger one
@@ -69,7 +83,10 @@ const head = new RequestHead();
 /** What a responder sees of the head just parsed; reused like `head`. */
 const view: { buf: Uint8Array; start: number; end: number; head: RequestHead } = { buf: new Uint8Array(0), start: 0, end: 0, head };
 
-export class Connection {
+/** The same head as a protocol-neutral request, for a protocol switch; reused like `head`. */
+const neutral = new Http1Request(head);
+
+export class Connection implements Session {
   /** One of {@link Phase}. */
   phase: number = Phase.HEAD;
   /** Absolute time (ms, context clock) after which `timeout` acts. */
@@ -105,7 +122,11 @@ export class Connection {
   private released = false;
   /** A CR arrived where a request line could start; its LF may come in the next read. */
   private afterCR = false;
-  /** Why the connection was refused, for tests and the differential fuzzer; null while it is not. */
+  /** No answer was written yet: only then may the bytes be the HTTP/2 preface (RFC 9113 §3.3). Cleared per write batch, never per request. */
+  private fresh = true;
+  /** The session that took the socket over (phase TAKEN), else null. */
+  private taken: Session | null = null;
+  /** Why the connection was refused, counted by --metrics-port (and read by the differential fuzzer); null while it is not. */
   refusedWith: ParseErrorKind | null = null;
 
   constructor(
@@ -123,8 +144,9 @@ export class Connection {
   }
 
   onData(bytes: Uint8Array): void {
-    // WAITING: keep what arrives for after the deferred answer; CLOSING: discard what a closing client still sends.
-    if (this.phase >= Phase.WAITING) return this.phase === Phase.WAITING ? this.hold(bytes, 0) : undefined;
+    // WAITING: keep what arrives for after the deferred answer; CLOSING: discard what a closing client still sends;
+    // TAKEN: the new protocol's bytes.
+    if (this.phase >= Phase.WAITING) return this.phase === Phase.WAITING ? this.hold(bytes, 0) : this.phase === Phase.TAKEN ? this.taken!.onData(bytes) : undefined;
     const wasIdle = this.phase === Phase.HEAD && this.reader.pending === 0;
     const end = bytes.length;
     let pos = 0;
@@ -151,6 +173,8 @@ export class Connection {
         const next = this.reader.feed(bytes, pos, end);
         if (next === HeadStatus.NEED_MORE) break;
         if (next === HeadStatus.ERROR) {
+          // The reader refuses `PRI * HTTP/2.0` as soon as the line is in, before the head ends: the same preface check.
+          if (this.ctx.h2Preface !== null && this.fresh && this.first === null && this.prefaceTakeover(this.reader.failedBytes(bytes, pos, end))) return;
           this.refuse(this.reader.error!);
           break;
         }
@@ -158,9 +182,13 @@ export class Connection {
         const r = this.reader;
         parseHead(r.buf, r.start, r.end, head, this.ctx.maxHeaderSize, this.ctx.maxBodySize);
         if (head.error !== null) {
+          // The refusal path, so the preface costs no request a check (RFC 9113 §3.3: only a connection's first bytes).
+          if (this.ctx.h2Preface !== null && this.fresh && this.first === null && this.prefaceTakeover(this.prefaceCandidate(bytes, pos))) return;
           this.refuse(head.error);
           break;
         }
+        // One field the parser set from the Connection tokens it scans anyway: false unless `Connection: upgrade`.
+        if (head.upgrade && this.ctx.upgrade !== null && head.contentLength === 0 && !head.chunked && this.upgradeTakeover(bytes, pos)) return;
         if (!this.startRequest(end - pos)) break;
       } else if (this.phase === Phase.BODY_LENGTH) {
         const n = Math.min(this.bodyRemaining, end - pos);
@@ -206,6 +234,56 @@ export class Connection {
       return true;
     }
     return this.finishRequest(available);
+  }
+
+  /** The refused head just parsed and the rest of this read (a copy). */
+  private prefaceCandidate(bytes: Uint8Array, pos: number): Uint8Array {
+    const r = this.reader;
+    const all = new Uint8Array(r.end - r.start + bytes.length - pos);
+    all.set(r.buf.subarray(r.start, r.end));
+    all.set(bytes.subarray(pos), r.end - r.start);
+    return all;
+  }
+
+  /** `all` (a refused first head, from its first byte) opens with the HTTP/2 preface's request line and the switch took it: hand the socket over. */
+  private prefaceTakeover(all: Uint8Array): boolean {
+    if (all.length < H2_PREFACE_LINE.length) return false;
+    for (let i = 0; i < H2_PREFACE_LINE.length; i++) if (all[i] !== H2_PREFACE_LINE[i]) return false;
+    const session = this.ctx.h2Preface!(this.transport, all);
+    if (session === null) return false;
+    this.reader.clear();
+    this.handOver(session, all);
+    return true;
+  }
+
+  /** A `Connection: upgrade` request without a body: the switch may take it (after this read's earlier answers and its 101). */
+  private upgradeTakeover(bytes: Uint8Array, pos: number): boolean {
+    const r = this.reader;
+    const up = this.ctx.upgrade!(neutral.point(r.buf, r.start, r.end, this.transport));
+    if (up === null) return false;
+    this.reader.clear();
+    this.queue(up.response);
+    this.emitBatch();
+    if (this.pendingBytes > 0) {
+      // The client pipelined past its upgrade without reading: the new session's writes would overtake ours.
+      this.close();
+      return true;
+    }
+    this.handOver(up.open(this.transport), bytes.subarray(pos).slice());
+    return true;
+  }
+
+  /** `session` owns the socket from now on; `first` is its first read (may be empty). */
+  private handOver(session: Session, first: Uint8Array): void {
+    this.phase = Phase.TAKEN;
+    this.taken = session;
+    this.deadline = Infinity;
+    if (this.paused) {
+      this.paused = false;
+      this.transport.resume();
+    }
+    this.ctx.takeover(this, session);
+    if (first.length > 0) session.onData(first);
   }
 
   /** Asks the responder to plan the request whose head was just parsed (off the fast path). */
@@ -393,6 +471,7 @@ export class Connection {
       this.first = null;
       this.parts = null;
       this.count = 0;
+      this.fresh = false;
       this.send(out, this.closeWhenFlushed && !this.linger);
     }
   }
@@ -423,6 +502,7 @@ export class Connection {
       }
       this.pending.shift();
     }
+    if (this.taken !== null) return this.taken.onDrain();
     if (this.paused) {
       this.paused = false;
       // Not while WAITING: reading resumes when the deferred answer has been sent.
@@ -435,6 +515,7 @@ export class Connection {
 
   /** The peer half-closed: answer what was already asked, then close. */
   onEnd(): void {
+    if (this.phase === Phase.TAKEN) return this.taken!.onEnd();
     if (this.phase === Phase.CLOSED) return;
     if (this.phase === Phase.WAITING) {
       this.waiting!.ended = true;
@@ -519,6 +600,11 @@ export class Connection {
   onClosed(): void {
     if (this.released) return;
     this.released = true;
+    const taken = this.taken;
+    if (taken !== null) {
+      taken.onClosed();
+      return this.ctx.release(taken);
+    }
     this.phase = Phase.CLOSED;
     this.dropWaiting();
     this.pending.length = 0;

@@ -25,6 +25,9 @@ export class HeadReader {
 
   /** Bytes of a split head gathered so far (0 when no head is in progress). */
   pending = 0;
+  /** At the last ERROR: bytes gathered before that feed, and in all (0, 0: it failed in the chunk itself). */
+  private failedBefore = 0;
+  private failedHave = 0;
   /** Allocated on the first split head only: most connections never need it. */
   private acc: Uint8Array | null = null;
   /** Scan position and line bookkeeping, relative to the head's first byte. */
@@ -48,6 +51,7 @@ export class HeadReader {
    */
   feed(chunk: Uint8Array, pos: number, end: number): number {
     if (this.pending === 0) {
+      this.failedBefore = 0;
       this.scanFrom = this.lineStart = this.requestLineEnd = 0;
       this.prefix.reset();
       const h = this.scan(chunk, pos, end);
@@ -61,6 +65,7 @@ export class HeadReader {
       return this.gather(chunk, pos, end, 0);
     }
     const before = this.pending;
+    this.failedBefore = before;
     const taken = this.gather(chunk, pos, end, before);
     if (taken === HeadStatus.ERROR) return taken;
     const acc = this.acc!;
@@ -73,6 +78,20 @@ export class HeadReader {
       return pos + (h - before);
     }
     return h === HeadStatus.ERROR ? h : this.overLimit(this.pending);
+  }
+
+  /**
+   * After `feed(chunk, pos, end)` returned ERROR: the bytes of the refused head from its first byte,
+   * those gathered from earlier reads and the rest of `chunk` (a copy). Off the fast path: only
+   * a protocol switch looking for the HTTP/2 preface asks.
+   */
+  failedBytes(chunk: Uint8Array, pos: number, end: number): Uint8Array {
+    if (this.failedHave === 0) return chunk.slice(pos, end);
+    const rest = chunk.subarray(Math.min(end, pos + this.failedHave - this.failedBefore), end);
+    const out = new Uint8Array(this.failedHave + rest.length);
+    out.set(this.acc!.subarray(0, this.failedHave));
+    out.set(rest, this.failedHave);
+    return out;
   }
 
   /** Forget a head in progress (after an error or a timeout). */
@@ -104,6 +123,7 @@ export class HeadReader {
 
   private fail(kind: ParseErrorKind): number {
     this.error = kind;
+    this.failedHave = this.pending;
     this.pending = 0;
     return HeadStatus.ERROR;
   }

@@ -2,7 +2,7 @@
  * Parses one complete request head (request line + field lines + blank
  * line) into a reused {@link RequestHead}. Pure and allocation-free: the
  * head is read in place from the caller's bytes. Finding where a head ends
- * in a stream of chunks is {@link ./scanner.ts}'s job.
+ * in a stream of chunks is head-reader.ts's job.
  */
 import { Byte, FIELD_VALUE_CHAR, HEX_VALUE, HOST_CHAR, Limits, MAX_LENGTH_DECIMAL, type ParseErrorKind, PCT, TARGET_CHAR, TCHAR } from "./constants.ts";
 
@@ -25,6 +25,12 @@ export class RequestHead {
   chunked = false;
   /** `Expect: 100-continue` on an HTTP/1.1 request (RFC 9110 §10.1.1). */
   expectContinue = false;
+  /**
+   * `Connection` lists `upgrade` (RFC 9110 §7.8: a sender of Upgrade must list it): the request may
+   * ask to switch protocols. Read from the Connection tokens the parser scans anyway, so a request
+   * without a Connection field pays nothing; the Upgrade field itself is the switch's to read.
+   */
+  upgrade = false;
   /** The request-target: buf[targetStart, targetEnd) of the bytes given to parseHead. */
   targetStart = 0;
   targetEnd = 0;
@@ -39,6 +45,7 @@ export class RequestHead {
     this.contentLength = 0;
     this.chunked = false;
     this.expectContinue = false;
+    this.upgrade = false;
     this.targetStart = this.targetEnd = 0;
     this.error = null;
   }
@@ -68,6 +75,7 @@ const TRANSFER_ENCODING = bytesOf("transfer-encoding");
 const EXPECT = bytesOf("expect");
 const CLOSE = bytesOf("close");
 const KEEP_ALIVE = bytesOf("keep-alive");
+const UPGRADE = bytesOf("upgrade");
 const CHUNKED = bytesOf("chunked");
 const CONTINUE = bytesOf("100-continue");
 const METHODS: ReadonlyArray<readonly [Uint8Array, number]> = [
@@ -101,6 +109,7 @@ function equalsExact(buf: Uint8Array, start: number, end: number, word: Uint8Arr
 let hostCount = 0;
 let closeToken = false;
 let keepAliveToken = false;
+let upgradeToken = false;
 let sawTransferEncoding = false;
 let teEmptyField = false;
 let teCodings = 0;
@@ -124,7 +133,7 @@ export function parseHead(buf: Uint8Array, start: number, end: number, out: Requ
   if (end - lineEnd > maxHeaderSize + 2) return fail(out, "HEADERS_TOO_LARGE");
 
   hostCount = 0;
-  closeToken = keepAliveToken = false;
+  closeToken = keepAliveToken = upgradeToken = false;
   teCodings = teChunkedCount = 0;
   teLastChunked = sawTransferEncoding = teEmptyField = false;
   sawContentLength = badContentLength = false;
@@ -311,6 +320,7 @@ function scanList(buf: Uint8Array, start: number, end: number, each: (buf: Uint8
 function connectionToken(buf: Uint8Array, s: number, e: number): void {
   if (equalsLower(buf, s, e, CLOSE)) closeToken = true;
   else if (equalsLower(buf, s, e, KEEP_ALIVE)) keepAliveToken = true;
+  else if (equalsLower(buf, s, e, UPGRADE)) upgradeToken = true;
 }
 
 function transferCoding(buf: Uint8Array, s: number, e: number): void {
@@ -410,6 +420,7 @@ function finishHead(out: RequestHead, maxBodySize: number): void {
     out.keepAlive = keepAliveToken;
     out.keepAlive10 = keepAliveToken;
   }
+  out.upgrade = upgradeToken;
   // RFC 9110 §10.1.1: a server must ignore 100-continue in an HTTP/1.0 request.
   if (out.minor === 0) out.expectContinue = false;
 }

@@ -4,7 +4,8 @@
  * runtime API, so every back end (Bun, Deno, Node sockets, direct system
  * calls) serves exactly the same bytes.
  */
-import type { ConnectionHandler, Transport } from "../adapters/types.ts";
+import type { ProtocolSwitch, Session } from "../contract/session.ts";
+import type { ConnectionHandler, Transport } from "../contract/socket.ts";
 import type { Config } from "../config.ts";
 import { Connection, type ConnectionContext } from "./connection.ts";
 import { ResponseCache } from "./response.ts";
@@ -14,8 +15,10 @@ import { composeResponder, createSteering, type RunState } from "../respond/inde
 import { countingHandler, countRelease } from "../metrics/counting.ts";
 import type { WorkerCounters } from "../metrics/counters.ts";
 
-/** What issue 18's watching adds to a core, both off by default. */
+/** What a core serves besides the prebuilt answer, all off by default. */
 export interface CoreWatch {
+  /** How another protocol takes a socket over (src/contract/session.ts); absent = HTTP/1.1 only. */
+  readonly protocols?: ProtocolSwitch;
   /** X-Served-By value of every answer (--served-by), or null. */
   readonly servedBy?: string | null;
   /** Count connections, bytes and refusals here (--metrics-port), or null: the uncounted handler. */
@@ -78,7 +81,8 @@ export interface HttpCore {
 const DRAIN_GRACE_MS = 1000;
 
 export function createHttpCore(config: Config, now: number = Date.now(), watch: CoreWatch = {}): HttpCore {
-  const connections = new Set<Connection>();
+  /** Every open socket's session: an HTTP/1.1 Connection, or the session that took its socket over. */
+  const connections = new Set<Session>();
   let whenEmpty: (() => void) | null = null;
   const responses = new ResponseCache(config, watch.servedBy ?? null);
   responses.setTime(now);
@@ -103,21 +107,24 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
       // Sooner than any timer armed so far: the back end may be waiting longer than this.
       if (deferred.push(due)) core.onWake?.(untilDue(due.at));
     },
-    release(conn) {
-      connections.delete(conn);
+    release(session) {
+      if (!connections.delete(session)) return;
+      released(session);
       if (whenEmpty !== null && connections.size === 0) whenEmpty();
+    },
+    h2Preface: watch.protocols?.h2Preface ?? null,
+    upgrade: watch.protocols?.upgrade ?? null,
+    takeover(from, to) {
+      connections.delete(from);
+      connections.add(to);
+      // A drain already begun reaches the new session as it reached the connection it replaces.
+      if (ctx.draining) to.onShutdown(drainGraceMs);
     },
   };
 
   const counters = watch.counters ?? null;
-  if (counters !== null) {
-    // Chosen once: without metrics the release below is the only one, uncounted.
-    const release = ctx.release;
-    ctx.release = (conn) => {
-      countRelease(conn, counters);
-      release(conn);
-    };
-  }
+  // Chosen once: without metrics nothing is counted as a session is released.
+  const released: (session: Session) => void = counters === null ? () => {} : (session) => countRelease(session, counters);
 
   const plain: ConnectionHandler<Connection> = {
     open(transport: Transport) {
@@ -188,7 +195,9 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
       });
     },
     closeAll() {
-      for (const conn of connections) conn.abort();
+      for (const session of connections) session.abort();
+      // A session that took a socket over is released when its back end reports the close; forget it now.
+      for (const session of connections) ctx.release(session);
     },
     responses,
     setResponder(responder) {

@@ -3,16 +3,14 @@
  * libc table: the syscall and io_uring back ends' remoteAddress()/localAddress(). Only echo
  * asks, so this costs a request nothing unless it is echoed.
  */
+import type { SocketAddress } from "../contract/address.ts";
 import type { Libc } from "./ffi/libc.ts";
 import * as K from "./constants.ts";
 
 /** Room for a sockaddr_in6, the larger of the two families served. */
 const SOCKADDR_SIZE = 28;
 
-export interface SocketAddress {
-  readonly address: string;
-  readonly port: number;
-}
+export type { SocketAddress };
 
 export function socketAddress(libc: Libc, fd: number, peer: boolean): SocketAddress | null {
   const sa = new Uint8Array(SOCKADDR_SIZE);

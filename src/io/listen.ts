@@ -1,5 +1,5 @@
 /** Opens the listening socket with libc: socket → setsockopt → bind → listen → getsockname. */
-import type { ListenOptions } from "../adapters/types.ts";
+import type { ListenOptions } from "../contract/socket.ts";
 import type { Libc } from "./ffi/libc.ts";
 import { SyscallError } from "./errno.ts";
 import * as K from "./constants.ts";

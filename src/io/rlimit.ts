@@ -7,6 +7,7 @@
  * 1,021st concurrent connection (EMFILE). Raising the soft limit up to the
  * hard one needs no privilege (setrlimit(2)).
  */
+import type { RuntimeName } from "../contract/runtime.ts";
 import type { Libc } from "./ffi/libc.ts";
 import * as K from "./constants.ts";
 
@@ -39,7 +40,7 @@ export function raiseOpenFileLimit(libc: Libc): FileLimit {
  * prompt (Bun; Deno with --allow-ffi; Node with koffi) on Linux x86_64
  * (RLIMIT_NOFILE's number and struct rlimit's layout). null where not.
  */
-export async function raiseOpenFileLimitAtStart(runtime: "bun" | "deno" | "node"): Promise<FileLimit | null> {
+export async function raiseOpenFileLimitAtStart(runtime: RuntimeName): Promise<FileLimit | null> {
   const { ffiPermitted, syscallUnavailableReason } = await import("./available.ts");
   if (syscallUnavailableReason(runtime) !== null || !ffiPermitted(runtime)) return null;
   const { loadLibc } = await import("./ffi/libc.ts");

@@ -7,7 +7,8 @@
  * when Deno must park so its signal handlers run).
  */
 
-import type { ConnectionHandler } from "../adapters/types.ts";
+import type { CoreClock } from "../contract/clock.ts";
+import type { ConnectionHandler, ServeOptions, ServedCore } from "../contract/socket.ts";
 
 /** Longest stretch a loop keeps the JS thread before yielding to the runtime. */
 export const BATCH_MS = 20;
@@ -18,20 +19,24 @@ const TICK_MAX_MS = 1000;
 /** After EMFILE/ENFILE/ENOBUFS/ENOMEM the listener sleeps this long, then accepts again. */
 export const ACCEPT_BACKOFF_MS = 100;
 
-/** What a loop needs from the core besides its connection handler. */
-export interface SyscallLoopHooks {
-  /** Runs the core's timers (Date header, header/idle timeouts); `now` is Date.now(). */
-  tick(now: number): void;
-  /** Milliseconds until the core's next timer is due (Infinity for none); asked after each tick and before each wait. */
-  nextTimeout(now: number): number;
-  /**
-   * Sets the core's clock without running its timers: called when a wait returns with events,
-   * so a deadline those events arm counts from now, not from the last tick (up to a quarter of
-   * a timeout before, more when the process was starved of CPU), which fired timeouts early.
-   */
-  clock?(now: number): void;
+/**
+ * What a loop needs from the core besides its connection handler: the one clock contract
+ * (src/contract/clock.ts; a loop asks `nextTimeout()` before every wait, so it leaves `onWake`
+ * alone), and where to say what goes wrong.
+ */
+export interface SyscallLoopHooks extends Pick<CoreClock, "tick" | "nextTimeout">, Partial<Pick<CoreClock, "clock">> {
   /** A condition the operator should see (e.g. accepts paused on EMFILE). Default: console.error. */
   warn?(message: string): void;
+}
+
+/** A served core as the loops see it (both back ends build their hooks here). */
+export function loopHooks<C>(options: ServeOptions, core: ServedCore<C>): SyscallLoopHooks {
+  return {
+    tick: (now) => core.tick(now),
+    clock: (now) => core.clock(now),
+    nextTimeout: () => core.nextTimeout(),
+    warn: options.warn,
+  };
 }
 
 export class LoopTurns {
@@ -55,7 +60,7 @@ export class LoopTurns {
       this.hooks.tick(now);
       afterTick();
       // Only after a tick: moving the deadline on every pass would starve the core's clock.
-      this.tickAt = now + Math.max(0, Math.min(TICK_MAX_MS, this.hooks.nextTimeout(now)));
+      this.tickAt = now + Math.max(0, Math.min(TICK_MAX_MS, this.hooks.nextTimeout()));
     }
     if (this.acceptResumeAt !== 0 && now >= this.acceptResumeAt) {
       this.acceptResumeAt = 0;
@@ -69,7 +74,7 @@ export class LoopTurns {
    * events (a deferred answer) brings the tick forward; a later answer never pushes it back.
    */
   waitMs(now: number, end: number): number {
-    const next = now + this.hooks.nextTimeout(now);
+    const next = now + this.hooks.nextTimeout();
     if (next < this.tickAt) this.tickAt = next;
     return Math.max(0, Math.min(end, this.tickAt, this.acceptResumeAt === 0 ? end : this.acceptResumeAt) - now);
   }

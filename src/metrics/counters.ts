@@ -56,8 +56,10 @@ export class WorkerCounters {
   received = 0;
   sent = 0;
 
-  refuse(kind: ParseErrorKind): void {
-    this.refused[REFUSAL_INDEX[kind]]!++;
+  /** A session was refused for `kind`: an HTTP/1.1 ParseError name; another protocol's names have no slot yet and are not counted. */
+  refuse(kind: string): void {
+    const i = REFUSAL_INDEX[kind as ParseErrorKind] as number | undefined;
+    if (i !== undefined) this.refused[i]!++;
   }
 
   snapshot(): CounterSnapshot {

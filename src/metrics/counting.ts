@@ -3,8 +3,9 @@
  * the handler counts connections and bytes, the responder counts answered requests by method
  * and status. With metrics off neither exists, and the core runs exactly as before.
  */
-import type { ConnectionHandler, Transport } from "../adapters/types.ts";
+import type { ConnectionHandler, Transport } from "../contract/socket.ts";
 import type { Connection } from "../http/connection.ts";
+import type { Session } from "../contract/session.ts";
 import type { ResponseCache } from "../http/response.ts";
 import type { Answer, ConnectionInfo, Responder, RequestView } from "../http/responder.ts";
 import { METHOD_LABELS, STATUS_SLOTS, type WorkerCounters } from "./counters.ts";
@@ -76,9 +77,9 @@ export function countingHandler(handler: ConnectionHandler<Connection>, counters
 }
 
 /** Called once per connection as it is released: closed connections, and why it was refused if it was. */
-export function countRelease(conn: Connection, counters: WorkerCounters): void {
+export function countRelease(session: Session, counters: WorkerCounters): void {
   counters.closed++;
-  if (conn.refusedWith !== null) counters.refuse(conn.refusedWith);
+  if (session.refusedWith !== null) counters.refuse(session.refusedWith);
 }
 
 interface CountedPlan {

@@ -8,6 +8,7 @@
  *
  * node:crypto's X509Certificate is in Bun, Deno and Node alike.
  */
+import type { RuntimeName } from "../contract/runtime.ts";
 import { createPrivateKey, X509Certificate } from "node:crypto";
 import { readFileSync } from "node:fs";
 
@@ -75,7 +76,7 @@ export function readTlsFiles(names: TlsFileNames, now: number = Date.now()): Tls
  * What this runtime's own TLS cannot do with these flags, or null. Deno 2.9's listenTls has
  * no option to ask for (or verify) client certificates, so mutual TLS needs Bun or Node.
  */
-export function tlsUnsupportedReason(runtime: "bun" | "deno" | "node", names: Pick<TlsFileNames, "tlsClientCa">): string | null {
+export function tlsUnsupportedReason(runtime: RuntimeName, names: Pick<TlsFileNames, "tlsClientCa">): string | null {
   if (runtime === "deno" && names.tlsClientCa !== null) {
     return "--tls-client-ca: Deno.listenTls cannot ask for client certificates (Deno 2.9); run mutual TLS on bun or node";
   }
@@ -83,7 +84,7 @@ export function tlsUnsupportedReason(runtime: "bun" | "deno" | "node", names: Pi
 }
 
 /** The check before any worker starts (and before a rolling restart): the one line that says why these files cannot serve, or null. */
-export function tlsProblem(runtime: "bun" | "deno" | "node", names: TlsFileNames, now: number = Date.now()): string | null {
+export function tlsProblem(runtime: RuntimeName, names: TlsFileNames, now: number = Date.now()): string | null {
   const unsupported = tlsUnsupportedReason(runtime, names);
   if (unsupported !== null) return unsupported;
   try {

@@ -1,7 +1,7 @@
 /** The socket back ends' clock (src/adapters/clock.ts) and the loops' wait (src/io/turns.ts) honour nextTimeout() and onWake. */
 import { expect, test } from "bun:test";
 import { runClock } from "../../src/adapters/clock.ts";
-import type { ServedCore } from "../../src/adapters/types.ts";
+import type { ServedCore } from "../../src/contract/socket.ts";
 import { LoopTurns } from "../../src/io/turns.ts";
 
 function fakeCore(next: () => number): ServedCore<null> & { ticks: number[] } {

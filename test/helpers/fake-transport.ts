@@ -3,11 +3,11 @@
  * core in-process: every write (copied, since the core hands out shared
  * prebuilt buffers), pause/resume, half-close and close.
  */
-import type { Transport } from "../../src/adapters/types.ts";
+import type { Transport } from "../../src/contract/socket.ts";
 import type { Config } from "../../src/config.ts";
 import { DEFAULTS } from "../../src/config.ts";
 import type { Connection } from "../../src/http/connection.ts";
-import { createHttpCore, type HttpCore } from "../../src/http/server.ts";
+import { createHttpCore, type CoreWatch, type HttpCore } from "../../src/http/server.ts";
 
 export class FakeTransport implements Transport {
   /** Each write's bytes as offered (before the `accept` cut). */
@@ -118,9 +118,9 @@ export class CoreHarness {
   readonly client: FakeClient;
   now: number;
 
-  constructor(config: Config = testConfig(), now = 1_700_000_000_000) {
+  constructor(config: Config = testConfig(), now = 1_700_000_000_000, watch: CoreWatch = {}) {
     this.now = now;
-    this.core = createHttpCore(config, now);
+    this.core = createHttpCore(config, now, watch);
     this.client = new FakeClient(this.core);
   }
 

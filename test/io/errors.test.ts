@@ -1,6 +1,6 @@
 /** Where `--io syscall` cannot run, and how its failures read. In-process on Bun. */
 import { expect, test } from "bun:test";
-import type { ConnectionHandler } from "../../src/adapters/types.ts";
+import type { ConnectionHandler } from "../../src/contract/socket.ts";
 import { syscallUnavailableReason } from "../../src/io/available.ts";
 import { describeErrno, SyscallError } from "../../src/io/errno.ts";
 import { encodeSockaddr } from "../../src/io/listen.ts";

@@ -1,5 +1,5 @@
 /** One accepted socket as a {@link Transport}: the core's calls become send/shutdown/close/epoll_ctl. */
-import type { Transport } from "../../adapters/types.ts";
+import type { Transport } from "../../contract/socket.ts";
 import type { Libc } from "../ffi/libc.ts";
 import * as K from "../constants.ts";
 import { socketAddress, type SocketAddress } from "../address.ts";

@@ -18,7 +18,7 @@
  * 160–280 ms (measured), with the park 7–18 ms. Bun handles signals on any
  * setImmediate turn (12–15 ms measured), so it parks only when idle.
  */
-import type { ConnectionHandler, ListenOptions, Listener } from "../../adapters/types.ts";
+import type { ConnectionHandler, ListenOptions, Listener } from "../../contract/socket.ts";
 import { syscallUnavailableReason, type Runtime } from "../available.ts";
 import { Connection, type ConnectionOwner } from "./connection.ts";
 import { SyscallError, describeErrno } from "../errno.ts";

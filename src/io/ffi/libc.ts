@@ -1,3 +1,4 @@
+import type { RuntimeName } from "../../contract/runtime.ts";
 /**
  * The libc calls the syscall back end makes, behind one interface so the
  * loop is written once for Bun (bun:ffi), Deno (Deno.dlopen) and Node
@@ -41,11 +42,11 @@ let loaded: Promise<Libc> | undefined;
  * Loads libc through the runtime's FFI, once per process (the open-file
  * limit and the loop share it). Callers check {@link syscallUnavailableReason} first.
  */
-export function loadLibc(runtime: "bun" | "deno" | "node"): Promise<Libc> {
+export function loadLibc(runtime: RuntimeName): Promise<Libc> {
   return (loaded ??= load(runtime));
 }
 
-async function load(runtime: "bun" | "deno" | "node"): Promise<Libc> {
+async function load(runtime: RuntimeName): Promise<Libc> {
   if (runtime === "bun") return (await import("./libc-bun.ts")).loadBunLibc();
   if (runtime === "deno") return (await import("./libc-deno.ts")).loadDenoLibc();
   return (await import("./libc-node.ts")).loadNodeLibc();

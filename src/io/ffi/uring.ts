@@ -7,6 +7,7 @@
  * in a JS-heap buffer, so a moving GC can never move it under the kernel;
  * addresses are plain numbers (x86_64 user addresses are below 2^47).
  */
+import type { RuntimeName } from "../../contract/runtime.ts";
 import { denoNamespace, type DenoFfiNamespace, type DenoPointer } from "./deno-ffi.ts";
 import { tryKoffi } from "./libc-node.ts";
 
@@ -27,7 +28,7 @@ const LIBC = "libc.so.6";
 /** mmap's MAP_FAILED, (void *) -1. */
 const MAP_FAILED = -1;
 
-export async function loadUringSys(runtime: "bun" | "deno" | "node"): Promise<UringSys> {
+export async function loadUringSys(runtime: RuntimeName): Promise<UringSys> {
   if (runtime === "bun") return loadBun();
   return runtime === "deno" ? loadDeno() : loadNode();
 }

@@ -4,7 +4,7 @@
  * what the core asked for; the loop turns it into SQEs before the next
  * io_uring_enter (loop.ts, `flush`).
  */
-import type { Transport } from "../../adapters/types.ts";
+import type { Transport } from "../../contract/socket.ts";
 import { SyscallError } from "../errno.ts";
 import * as U from "./constants.ts";
 import * as K from "../constants.ts";

@@ -22,11 +22,11 @@
  * high word = operation | generation << 8. A generation check drops stale
  * completions of a connection whose index was reused.
  */
-import type { ConnectionHandler } from "../../adapters/types.ts";
+import type { ConnectionHandler } from "../../contract/socket.ts";
 import type { SyscallListener } from "../epoll/loop.ts";
 import { ACCEPT_BACKOFF_MS, BATCH_MS, closeReleased, handlerFailed, LoopTurns, type SyscallLoopHooks } from "../turns.ts";
 import type { Runtime } from "../available.ts";
-import type { ListenOptions } from "../../adapters/types.ts";
+import type { ListenOptions } from "../../contract/socket.ts";
 import { SyscallError, describeErrno } from "../errno.ts";
 import { loadLibc, type Libc } from "../ffi/libc.ts";
 import { openListener } from "../listen.ts";

@@ -4,9 +4,9 @@
  * kernel.io_uring_disabled, a kernel older than 6.0), the epoll loop with
  * one line saying why. Either loop runs the core's clock itself (turns.ts).
  */
-import type { Backend, ConnectionHandler } from "../../adapters/types.ts";
+import type { Backend, ConnectionHandler } from "../../contract/socket.ts";
 import { runSyscallServer, type SyscallListener, type SyscallLoopHooks, type SyscallServerOptions } from "../epoll/loop.ts";
-import { loopHooks } from "../epoll/serve.ts";
+import { loopHooks } from "../turns.ts";
 import { UringRefused } from "./ring.ts";
 import { runUringServer } from "./loop.ts";
 

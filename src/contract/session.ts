@@ -1,0 +1,73 @@
+/**
+ * One protocol's state for one accepted socket, as the core keeps it: the HTTP/1.1
+ * `Connection` (src/http/connection.ts) is one; a WebSocket or HTTP/2 session that takes a
+ * socket over from it is another. The core's connection set, its clock (deadlines), shutdown
+ * and metrics see only this interface, so a session that took over is timed out, drained and
+ * counted exactly like the connection it replaced.
+ */
+import type { ExchangeRequest } from "./exchange.ts";
+import type { Transport } from "./socket.ts";
+
+export interface Session {
+  /** Absolute time (ms, the core's coarse clock) after which the core calls {@link onTimeout}. Infinity = none. */
+  deadline: number;
+  /** Bytes arrived. `bytes` may be a reused buffer: valid only during this call (copy what is kept). */
+  onData(bytes: Uint8Array): void;
+  /** The transport took less than a `write` asked and can take more now. */
+  onDrain(): void;
+  /** The peer half-closed (EOF). */
+  onEnd(): void;
+  /** The transport is gone. Idempotent: a back end may report it twice. */
+  onClosed(): void;
+  /** `deadline` passed. */
+  onTimeout(): void;
+  /**
+   * Graceful shutdown reached this session: finish what is in flight, close when idle; an idle
+   * session may wait up to `graceMs` for a request already on its way (a GOAWAY, a close frame).
+   */
+  onShutdown(graceMs: number): void;
+  /** Close now, unflushed output dropped (the shutdown timeout passed). */
+  abort(): void;
+  /**
+   * Why the protocol refused the connection (its own error name, e.g. `BAD_CHUNK`), for the
+   * refusal counter of --metrics-port; null while it has not. Read once, when the session is released.
+   */
+  readonly refusedWith: string | null;
+}
+
+/**
+ * A request that asked to switch protocols (RFC 9110 §7.8) and was accepted: the core writes
+ * `response` (the protocol's own `101 Switching Protocols`), then calls `open`, and the returned
+ * session owns the socket: the bytes that followed the request's head in the same read are its
+ * first `onData`. The output must be flushed by then (a client that pipelined past its upgrade
+ * without reading is closed instead), so the session's writes never pass the 101.
+ */
+export interface Upgrade {
+  /** The complete 101 answer, framed by the protocol that takes over (its fields are its own). */
+  readonly response: Uint8Array;
+  /** The new session for this socket. */
+  open(transport: Transport): Session;
+}
+
+/**
+ * How a second protocol takes a socket over from HTTP/1.1, given to the core at start. Both
+ * absent (the default): the core serves HTTP/1.1 only, exactly as without this hook.
+ */
+export interface ProtocolSwitch {
+  /**
+   * The first bytes of a connection are the HTTP/2 client preface `PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n`
+   * (RFC 9113 §3.3, prior knowledge). `bytes` holds the connection's bytes from the preface's
+   * first byte to the end of the read that completed its first line, for the switch to look at: the
+   * core feeds them to the new session's `onData` right after, and the session checks the rest of
+   * the preface itself. Null = refuse as HTTP/1.1 would.
+   * Only asked on the refusal path of a connection's first request, so no request pays for it.
+   */
+  readonly h2Preface?: (transport: Transport, bytes: Uint8Array) => Session | null;
+  /**
+   * A request carried `Connection: upgrade` and an `Upgrade` field (the WebSocket handshake,
+   * RFC 6455 §4.2; h2c, RFC 7540 §3.2). Returns the switch, or null to answer the request as
+   * HTTP/1.1 (RFC 9110 §7.8: a server may ignore Upgrade). The request is the neutral
+   * description (valid only during this call).
+   */
+  readonly upgrade?: (request: ExchangeRequest) => Upgrade | null;
+}
