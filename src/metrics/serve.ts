@@ -7,6 +7,7 @@
  *                 and serves /metrics, so a scrape never waits on a worker and never lands on
  *                 a busy one.
  */
+import { hostPort } from "../contract/address.ts";
 import { VERSION, type Config } from "../config.ts";
 import { detectRuntime } from "../runtime.ts";
 import { lifecycle } from "../spawner/log.ts";
@@ -34,7 +35,7 @@ function buildInfo(config: Config): BuildInfo {
 async function listen(config: Config, render: () => string, warn: (line: string) => void): Promise<MetricsListener> {
   const host = config.metricsHost ?? config.host;
   const listener = await startMetricsListener({ host, port: config.metricsPort!, runtime: detectRuntime(), warn }, render);
-  const where = `http://${host.includes(":") ? `[${host}]` : host}:${listener.port}/metrics`;
+  const where = `http://${hostPort(host, listener.port)}/metrics`;
   lifecycle(config.quiet, { event: "metrics_listening", message: `metrics on ${where}` });
   return listener;
 }

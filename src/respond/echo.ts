@@ -8,6 +8,7 @@
  * once the body has been read, so the body's length is known. Every limit of the core
  * applies unchanged: the core reads and frames the request before echo sees it.
  */
+import { formatAddress } from "../contract/address.ts";
 import { forEachField, fieldNameIs } from "../http/fields.ts";
 import { Byte } from "../http/constants.ts";
 import { targetPathIs } from "../http/head.ts";
@@ -81,8 +82,7 @@ export function asciiJson(value: unknown): string {
 }
 
 function hostPort(a: SocketAddress | null): string {
-  if (a === null) return "unknown";
-  return a.address.includes(":") ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`;
+  return a === null ? "unknown" : formatAddress(a);
 }
 
 /** whoami's layout: who answered, one fact a line, then the request as received. */

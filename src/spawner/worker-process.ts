@@ -15,6 +15,7 @@
  * signal to a worker it replaces in a rolling restart, where the replacement
  * already listens and waiting would only slow the restart).
  */
+import { hostPort } from "../contract/address.ts";
 import { writeSync } from "node:fs";
 import type { Config } from "../config.ts";
 import type { Worker } from "../worker.ts";
@@ -41,7 +42,7 @@ export function delayFor(signal: StopSignal, config: Pick<Config, "shutdownDelay
 
 /** `http://HOST:PORT`, with IPv6 addresses in brackets (RFC 3986 §3.2.2). */
 export function origin(host: string, port: number, scheme: "http" | "https" = "http"): string {
-  return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  return `${scheme}://${hostPort(host, port)}`;
 }
 
 /** What a bind to `host` reaches: `::` is one socket for IPv6 and IPv4 (IPV6_V6ONLY off). */
