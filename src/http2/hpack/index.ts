@@ -3,9 +3,9 @@
  * stateless encoder of response and trailer blocks.
  *
  * Written for this core rather than taken from a library: the npm coders
- * (hpack, hpack.js, node:http2's nghttp2 inside Node) either need Node's
- * Buffer and streams, or are not reachable from Bun and Deno, and none
- * decodes into caller-owned callbacks without allocating per field. Here a
+ * (hpack 1.0.0, hpack.js) are built on Node's Buffer (hpack.js on its
+ * streams too), nghttp2's coder is inside node:http2 and not exposed, and
+ * none decodes into a callback without allocating per field. Here a
  * field from the static or dynamic table costs no allocation (its strings are
  * built once), Huffman is one table step per octet, and the header-list limit
  * is enforced while decoding.
