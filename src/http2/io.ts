@@ -1,5 +1,6 @@
 /**
- * The one place src/http2/ names the socket contract, so that moving it
- * (out of src/adapters/ into a runtime-neutral folder) is a one-line change.
+ * The one place src/http2/ names the socket contract, so that where it lives
+ * is a one-line change.
  */
-export type { Transport } from "../adapters/types.ts";
+export type { Transport } from "../contract/socket.ts";
+export type { Session } from "../contract/session.ts";
