@@ -15,17 +15,15 @@ import { spawn } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
+import { commandLine, integer, readFlags } from "./lib/cli/flags.ts";
 
 const ROOT = join(import.meta.dir, "..");
 const bin = (name: string) => join(ROOT, "node_modules", ".bin", name);
 const BUNDLE = join(ROOT, "dist", "hello-server.js");
 
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
-const ROUNDS = option("--rounds", 3);
-const RUNS = option("--runs", 10);
+const { values: flags } = readFlags(commandLine(), { rounds: { type: "string" }, runs: { type: "string" } }, "options: --rounds N --runs N");
+const ROUNDS = integer("rounds", flags.rounds, 3);
+const RUNS = integer("runs", flags.runs, 10);
 
 interface Target {
   name: string;

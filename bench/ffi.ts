@@ -22,6 +22,7 @@ import { bench, do_not_optimize, run, summary } from "mitata";
 import { detectRuntime } from "../src/runtime.ts";
 import { loadLibc } from "../src/io/ffi/libc.ts";
 import * as K from "../src/io/constants.ts";
+import { commandLine, readFlags } from "./lib/cli/flags.ts";
 
 const MSG_DONTWAIT = 0x40;
 const runtime = detectRuntime();
@@ -55,7 +56,7 @@ async function loadRaw(): Promise<Raw> {
   return { abs, getpid };
 }
 
-const args: readonly string[] = (globalThis as { Deno?: { args: string[] } }).Deno?.args ?? process.argv.slice(2);
+const { values: flags } = readFlags(commandLine(), { cpu: { type: "boolean" } }, "option: --cpu");
 
 /**
  * `--cpu`: this process's CPU time (user + system) per call over 300k calls, second of two
@@ -74,7 +75,7 @@ function cpuPerCall(name: string, call: () => unknown): void {
   console.log(line);
 }
 
-if (args.includes("--cpu")) {
+if (flags.cpu === true) {
   cpuPerCall(`${runtime}: abs(-5) (FFI only)`, () => raw.abs(-5));
   cpuPerCall(`${runtime}: getpid()`, () => raw.getpid());
   cpuPerCall(`${runtime}: recv() EAGAIN, Libc table`, () => libc.recv(fd, buffer, buffer.length, MSG_DONTWAIT));

@@ -12,20 +12,21 @@
 import { connect, type Socket } from "node:net";
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { commandLine, integer, readFlags } from "./lib/cli/flags.ts";
+import { sortedPercentile } from "./lib/measure/stats.ts";
+import { parseResponse } from "./lib/servers/probe.ts";
 
-const { values } = parseArgs({
-  options: {
-    mode: { type: "string", default: "delay" },
-    connections: { type: "string", default: "10000" },
-    delay: { type: "string", default: "5s" },
-    runtime: { type: "string", default: "bun" },
-    bundle: { type: "string", default: "dist/hello-server.js" },
-    base: { type: "string" },
-    port: { type: "string", default: "19300" },
-  },
-});
-const N = Number(values.connections);
+const { values } = readFlags(commandLine(), {
+  mode: { type: "string", default: "delay" },
+  connections: { type: "string" },
+  delay: { type: "string", default: "5s" },
+  runtime: { type: "string", default: "bun" },
+  bundle: { type: "string", default: "dist/hello-server.js" },
+  base: { type: "string" },
+  port: { type: "string" },
+}, "usage: bench/held-connections.ts [--mode delay|idle] [--connections 10000] [--delay 5s] [--runtime bun|deno|node] [--bundle FILE] [--base FILE] [--port 19300]");
+const N = integer("connections", values.connections, 10_000);
+const PORT = integer("port", values.port, 19_300);
 const delayMs = values.delay!.endsWith("ms") ? Number(values.delay!.slice(0, -2)) : Number(values.delay!.replace(/s$/, "")) * 1000;
 const BIN = new URL("../node_modules/.bin/", import.meta.url).pathname;
 const RUN: Record<string, string[]> = { bun: [`${BIN}bun`], deno: [`${BIN}deno`, "run", "-A", "--unstable-net"], node: ["node"] };
@@ -54,21 +55,21 @@ function request(port: number, target: string, keep: Socket[]): Promise<number> 
   return new Promise((resolve, reject) => {
     const s = connect({ host: "127.0.0.1", port });
     let sent = 0;
-    let got = "";
-    s.setEncoding("latin1");
+    let got = Buffer.alloc(0);
     s.on("connect", () => {
       sent = performance.now();
       s.write(`GET ${target} HTTP/1.1\r\nHost: bench\r\n\r\n`);
     });
-    s.on("data", (d: string) => {
-      got += d;
-      const end = got.indexOf("\r\n\r\n");
-      if (end === -1) return;
-      const len = Number(/content-length: (\d+)/i.exec(got.slice(0, end))?.[1] ?? 0);
-      if (got.length >= end + 4 + len) {
-        if (!got.startsWith("HTTP/1.1 200")) reject(new Error(got.slice(0, 60)));
+    s.on("data", (d: Buffer) => {
+      got = Buffer.concat([got, d]);
+      try {
+        const answer = parseResponse(got);
+        if (answer === undefined) return;
+        if (answer.status !== 200) reject(new Error(answer.head.slice(0, 60)));
         keep.push(s);
         resolve(performance.now() - sent);
+      } catch (e) {
+        reject(e as Error);
       }
     });
     s.on("error", reject);
@@ -86,10 +87,10 @@ async function hold(port: number, n: number, target: string, keep: Socket[], onS
   return Promise.all(all);
 }
 
-const pct = (sorted: number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const pct = sortedPercentile;
 
 async function delayMode(): Promise<void> {
-  const port = Number(values.port);
+  const port = PORT;
   const server = await startServer(values.bundle!, port, ["--request-control", "--max-delay", "60s"]);
   const before = rssKiB(server.pid!);
   const keep: Socket[] = [];
@@ -109,7 +110,7 @@ async function delayMode(): Promise<void> {
 async function idleMode(): Promise<void> {
   const bundles: Array<[string, string]> = [["new", values.bundle!]];
   if (values.base !== undefined) bundles.unshift(["base", values.base]);
-  let port = Number(values.port);
+  let port = PORT;
   for (const [name, bundle] of bundles) {
     const server = await startServer(bundle, ++port, []);
     const before = rssKiB(server.pid!);

@@ -9,6 +9,9 @@
  * Runs on bun, deno (-A) or node (bundled); uses node:net only.
  */
 import net from "node:net";
+import { integer, positive, readFlags } from "./lib/cli/flags.ts";
+import { bytesEqual, responseLength, type ResponseHead } from "./lib/measure/response.ts";
+import { sortedPercentile } from "./lib/measure/stats.ts";
 import type { LoadResult } from "./lib/types.ts";
 
 interface Options {
@@ -21,32 +24,34 @@ interface Options {
   body: string;
 }
 
+const USAGE = "usage: bench/load.ts --url URL [--connections 64] [--duration 5] [--pipeline 16] [--close] [--check] [--body hello]";
+
 function parseOptions(argv: readonly string[]): Options {
-  const o: Options = { url: new URL("http://127.0.0.1:8000/"), connections: 64, durationS: 5, pipeline: 1, close: false, check: false, body: "hello" };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = argv[i + 1] ?? "";
-    if (flag === "--close") o.close = true;
-    else if (flag === "--check") o.check = true;
-    else if (flag === "--url") (o.url = new URL(value)), i++;
-    else if (flag === "--connections") (o.connections = Number(value)), i++;
-    else if (flag === "--duration") (o.durationS = Number(value)), i++;
-    else if (flag === "--pipeline") (o.pipeline = Number(value)), i++;
-    else if (flag === "--body") (o.body = value), i++;
-    else throw new Error(`unknown flag ${flag}`);
-  }
-  return o;
+  const { values: v } = readFlags(argv, {
+    url: { type: "string" }, connections: { type: "string" }, duration: { type: "string" }, pipeline: { type: "string" },
+    close: { type: "boolean" }, check: { type: "boolean" }, body: { type: "string" },
+  }, USAGE);
+  return {
+    url: new URL(v.url ?? "http://127.0.0.1:8000/"),
+    connections: integer("connections", v.connections, 64),
+    durationS: positive("duration", v.duration, 5),
+    pipeline: integer("pipeline", v.pipeline, 1),
+    close: v.close === true,
+    check: v.check === true,
+    body: v.body ?? "hello",
+  };
 }
 
 /** Latency samples kept; beyond this, every other sample is dropped (bounded memory). */
 const MAX_SAMPLES = 1 << 20;
-const CRLFCRLF = Buffer.from("\r\n\r\n");
 
 export async function runLoad(o: Options): Promise<LoadResult> {
   const port = Number(o.url.port || 80);
   const host = o.url.hostname;
   const one = `GET ${o.url.pathname} HTTP/1.1\r\nHost: ${o.url.host}\r\n${o.close ? "Connection: close\r\n" : ""}\r\n`;
   const batch = Buffer.from(one.repeat(o.pipeline));
+  const expected = new TextEncoder().encode(o.body);
+  const head: ResponseHead = { status: 0, bodyStart: 0, problem: "", close: false };
   const result: LoadResult = {
     durationUs: 0, requests: 0, bytes: 0,
     errors: { connect: 0, read: 0, write: 0, status: 0, timeout: 0 },
@@ -78,18 +83,22 @@ export async function runLoad(o: Options): Promise<LoadResult> {
       let buf = rest ? Buffer.concat([rest, chunk]) : chunk;
       let at = 0;
       for (;;) {
-        const end = buf.indexOf(CRLFCRLF, at);
-        if (end < 0) break;
-        const head = buf.toString("latin1", at, end);
-        const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-        const next = end + 4 + length;
-        if (next > buf.length) break;
-        const status = Number(head.slice(9, 12));
+        const view = buf.subarray(at);
+        const length = responseLength(view, view.length, head);
+        if (length < 0) {
+          // Framing this client cannot trust (no Content-Length, a chunked body, no status line): counted, and the connection dropped.
+          result.checked++;
+          result.bad++;
+          socket.destroy();
+          return;
+        }
+        if (length === 0) break;
+        const next = at + length;
         result.requests++;
-        if (status > 399) result.errors.status++;
+        if (head.status > 399) result.errors.status++;
         if (o.check) {
           result.checked++;
-          if (status !== 200 || buf.toString("utf8", end + 4, next) !== o.body) result.bad++;
+          if (head.status !== 200 || !bytesEqual(view, head.bodyStart, length, expected)) result.bad++;
         }
         at = next;
         if (--pending === 0) {
@@ -124,7 +133,7 @@ export async function runLoad(o: Options): Promise<LoadResult> {
   result.durationUs = Math.round((performance.now() - began) * 1000);
   for (const s of sockets) s.destroy();
   samples.sort((a, b) => a - b);
-  const at = (p: number) => Math.round(samples[Math.max(0, Math.ceil((p / 100) * samples.length) - 1)] ?? 0);
+  const at = (p: number) => (samples.length === 0 ? 0 : Math.round(sortedPercentile(samples, p)));
   result.latencyUs = {
     p50: at(50), p90: at(90), p99: at(99),
     max: Math.round(samples[samples.length - 1] ?? 0),

@@ -23,11 +23,13 @@ import { DEFAULTS } from "../src/config.ts";
 import { formatAllocations, probeAllocations } from "./micro/alloc.ts";
 import { BROWSER_HEAD, openConnection, PIPELINE_DEPTH, WRK_HEAD, WRK_PIPELINE } from "./micro/fixtures.ts";
 import { headEndByIndexOf, headEndByLoop } from "./micro/reference.ts";
+import { commandLine, readFlags } from "./lib/cli/flags.ts";
 
-const args: readonly string[] = (globalThis as { Deno?: { args: string[] } }).Deno?.args ?? process.argv.slice(2);
-const filterAt = args.indexOf("--filter");
-const filter = filterAt >= 0 ? new RegExp(args[filterAt + 1] ?? "") : undefined;
-const json = args.includes("--json");
+const { values: flags } = readFlags(commandLine(), {
+  filter: { type: "string" }, json: { type: "boolean" }, "no-alloc": { type: "boolean" }, "alloc-only": { type: "boolean" },
+}, "options: --filter REGEX --json --no-alloc --alloc-only");
+const filter = flags.filter === undefined ? undefined : new RegExp(flags.filter);
+const json = flags.json === true;
 
 // --- fixtures, each checked once so a benchmark can never time an error path ---
 
@@ -118,7 +120,7 @@ summary(() => {
 });
 
 // Colours only on a terminal, so saved runs of different runtimes diff cleanly.
-const allocOnly = args.includes("--alloc-only");
+const allocOnly = flags["alloc-only"] === true;
 const result = allocOnly ? { context: { runtime: null }, benchmarks: [] } : await run({ filter, format: json ? "json" : "mitata", colors: process.stdout.isTTY === true });
 
 if (!json && !allocOnly) {
@@ -134,7 +136,7 @@ if (!json && !allocOnly) {
   if (pipe?.stats) console.log(`  (pipelined: ${(pipe.stats.avg / PIPELINE_DEPTH).toFixed(1)} ns per request)`);
 }
 
-if (!args.includes("--no-alloc")) {
+if (flags["no-alloc"] !== true) {
   const selected = (Object.keys(cases) as CaseName[]).filter(
     (n) => (filter === undefined || filter.test(n)) && !n.includes("ref ") && n !== "response · encode on Date change",
   );

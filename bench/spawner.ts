@@ -9,28 +9,15 @@
  *             per-core throughput must not drop with a supervisor and a second worker.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
+import { commandLine, oneOf, readFlags } from "./lib/cli/flags.ts";
+import { median } from "./lib/measure/stats.ts";
+import { freePort } from "./lib/servers/host.ts";
 import { bundle, commandFor, RUNTIMES, type Runtime } from "../test/spawner/harness.ts";
 
-const args = process.argv.slice(2);
-const what = args.find((a) => !a.startsWith("--") && !a.includes(",")) ?? "all";
-const runtimesArg = args[args.indexOf("--runtimes") + 1];
-const runtimes = (args.includes("--runtimes") && runtimesArg ? runtimesArg.split(",") : [...RUNTIMES]) as Runtime[];
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+const { values: flags, positionals } = readFlags(commandLine(), { runtimes: { type: "string" } }, "usage: bench/spawner.ts [start|throughput|all] [--runtimes bun,deno,node]", true);
+const what = oneOf("what", positionals[0], ["start", "throughput", "all"] as const, "all");
+const runtimes = (flags.runtimes?.split(",") ?? [...RUNTIMES]) as Runtime[];
 
 /** One request; resolves true on a 200, false on refused/reset. */
 function tryRequest(port: number): Promise<boolean> {

@@ -21,9 +21,14 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: "tls-close", label: "TLS connection-close", pipeline: 1, close: true, tls: true },
 ];
 
-/** A server kind whose id ends in `-tls` serves HTTPS only: the TLS scenarios run on those, the others on the rest. */
-export function runsOn(scenario: ScenarioId, kindId: string): boolean {
-  return scenario.startsWith("tls-") === kindId.endsWith("-tls");
+/** Is this an HTTPS scenario? Told by the scenario's `tls`, the one place that says it. */
+export function isTls(scenario: ScenarioId): boolean {
+  return SCENARIOS.find((s) => s.id === scenario)?.tls === true;
+}
+
+/** A server kind with `tls` serves HTTPS only: the TLS scenarios run on those, the others on the rest. */
+export function runsOn(scenario: ScenarioId, kind: { readonly tls?: boolean }): boolean {
+  return isTls(scenario) === (kind.tls === true);
 }
 
 /** One load-generator run, exact counts (wrk's done() or bench/load.ts). */

@@ -3,6 +3,7 @@
  * `--host H`, `--workers N`, `--reuse-port`, `--tls-cert FILE --tls-key FILE`
  * (HTTPS, for compare's TLS scenarios). Runtime-neutral (takes argv).
  */
+import { integer, readFlags } from "../lib/cli/flags.ts";
 export interface NativeArgs {
   port: number;
   host: string;
@@ -20,22 +21,23 @@ export function tlsFlags(args: NativeArgs): string[] {
   return args.tlsCert !== null && args.tlsKey !== null ? ["--tls-cert", args.tlsCert, "--tls-key", args.tlsKey] : [];
 }
 
+const USAGE = "flags: --port N --host H --workers N --reuse-port --body TEXT --tls-cert FILE --tls-key FILE";
+
 export function parseNativeArgs(argv: readonly string[]): NativeArgs {
-  const out: NativeArgs = { port: 8000, host: "127.0.0.1", workers: 1, reusePort: false, body: BODY, tlsCert: null, tlsKey: null };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = argv[i + 1];
-    if (flag === "--reuse-port") out.reusePort = true;
-    else if (flag === "--port" && value !== undefined) (out.port = Number(value)), i++;
-    else if (flag === "--host" && value !== undefined) (out.host = value), i++;
-    else if (flag === "--workers" && value !== undefined) (out.workers = Number(value)), i++;
-    else if (flag === "--body" && value !== undefined) (out.body = value), i++;
-    else if (flag === "--tls-cert" && value !== undefined) (out.tlsCert = value), i++;
-    else if (flag === "--tls-key" && value !== undefined) (out.tlsKey = value), i++;
-    else throw new Error(`unknown or incomplete flag: ${flag}`);
-  }
-  if (!Number.isInteger(out.port) || out.port < 0 || out.port > 65535) throw new Error("bad --port");
-  if (!Number.isInteger(out.workers) || out.workers < 1) throw new Error("bad --workers");
+  const { values: v } = readFlags(argv, {
+    port: { type: "string" }, host: { type: "string" }, workers: { type: "string" }, "reuse-port": { type: "boolean" },
+    body: { type: "string" }, "tls-cert": { type: "string" }, "tls-key": { type: "string" },
+  }, USAGE);
+  const out: NativeArgs = {
+    port: integer("port", v.port, 8000, 0),
+    host: v.host ?? "127.0.0.1",
+    workers: integer("workers", v.workers, 1),
+    reusePort: v["reuse-port"] === true,
+    body: v.body ?? BODY,
+    tlsCert: v["tls-cert"] ?? null,
+    tlsKey: v["tls-key"] ?? null,
+  };
+  if (out.port > 65535) throw new Error("bad --port");
   if ((out.tlsCert === null) !== (out.tlsKey === null)) throw new Error("--tls-cert and --tls-key go together");
   return out;
 }

@@ -25,7 +25,7 @@
 import * as K from "../../src/io/constants.ts";
 import { loadClientLibc, sockaddrIn, type ClientLibc } from "./ffi.ts";
 import { encodeHistogram, newHistogram, percentiles, recordUs, spectrum, type Histogram } from "./histogram.ts";
-import { bytesEqual, responseLength, type ResponseHead } from "./response.ts";
+import { bytesEqual, responseLength, type ResponseHead } from "../lib/measure/response.ts";
 import { invalidReasons, MAX_LATENESS_P99_US, type OpenLoopErrors, type OpenLoopResult } from "./result.ts";
 import { buildSchedule, type Arrivals } from "./schedule.ts";
 
@@ -67,6 +67,7 @@ const CONNECT_TIMEOUT_MS = 5000;
 /** The schedule starts this long after the last connection opened (no burst from setup). */
 const START_DELAY_MS = 20;
 
+/** connect(2) on a non-blocking socket: not an error. A client's errno, absent from src/io's table (a server never connects). */
 const EINPROGRESS = 115;
 
 /** Slot states. Legal moves: FREE → CONNECTING → (IDLE | BUSY); IDLE → BUSY → (IDLE | DRAINING); DRAINING → FREE; any → FREE on an error. */

@@ -7,6 +7,7 @@
  *
  * Usage: const libc = await loadClientLibc(); libc.connect(fd, sockaddrIn("127.0.0.1", 8000), 16)
  */
+import * as K from "../../src/io/constants.ts";
 import { loadLibc, type Libc } from "../../src/io/ffi/libc.ts";
 
 export interface ClientLibc extends Libc {
@@ -28,7 +29,7 @@ export function sockaddrIn(ipv4: string, port: number): Uint8Array {
   if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) throw new Error(`not an IPv4 address: ${ipv4}`);
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new Error(`bad port ${port}`);
   const a = new Uint8Array(16);
-  a[0] = 2; // AF_INET, little-endian u16
+  new DataView(a.buffer).setUint16(0, K.AF_INET, true);
   a[2] = port >> 8;
   a[3] = port & 0xff;
   a.set(parts, 4);

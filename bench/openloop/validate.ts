@@ -33,10 +33,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import os from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { freePort, waitForResponse } from "../lib/probe.ts";
-import { cpuList, processTree, treeCpuUs } from "../lib/proc.ts";
-import { toMarkdown, type Table } from "../lib/table.ts";
-import { parseLoadOutput } from "../lib/wrk.ts";
+import { freePort } from "../lib/servers/host.ts";
+import { waitForResponse } from "../lib/servers/probe.ts";
+import { cpuList, processTree, treeCpuUs } from "../lib/measure/proc.ts";
+import { toMarkdown, type Table } from "../lib/report/table.ts";
+import { parseLoadOutput } from "../lib/measure/wrk.ts";
 import { parseOpenLoopOutput, type OpenLoopResult } from "./result.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");

@@ -18,26 +18,19 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import { join, resolve } from "node:path";
-import type { Report } from "../../bench/lib/output.ts";
-import { xmlProblems } from "../../bench/lib/xml.ts";
+import { xmlProblems } from "../../bench/lib/report/xml.ts";
 import { decodeHistogram } from "../../bench/openloop/histogram.ts";
 import { findChromium, lookAtPage } from "./browser.ts";
+import { runCompare } from "./run-compare.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
-const which = (cmd: string) => Bun.which(cmd, { PATH: `${process.env.PATH}:/usr/sbin:/sbin` }) ?? undefined;
 const out = mkdtempSync(join(os.tmpdir(), "compare-latency-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 let done = false;
 
 test("compare --quick --rates 5% --rate 1000: every server at every rate in the Markdown, the JSON (histograms) and two charts", async () => {
-  const cmd = [process.execPath, "bench/compare.ts", "--quick", "--only", "bun/hello,bun/native", "--scenarios", "keepalive",
-    "--rates", "5%", "--rate", "1000", "--latency-duration", "2", "--latency-connections", "16", "--max-lateness-us", "1000000", "--out", out];
-  const argv = which("flock") ? ["flock", "/tmp/hello-bench.lock", ...cmd] : cmd;
-  const proc = Bun.spawn(argv, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  if (code !== 0) throw new Error(`compare exited ${code}:\n${stderr.slice(-3000)}`);
-
-  const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as Report;
+  const { stdout, report } = await runCompare(["bench/compare.ts", "--quick", "--only", "bun/hello,bun/native", "--scenarios", "keepalive",
+    "--rates", "5%", "--rate", "1000", "--latency-duration", "2", "--latency-connections", "16", "--max-lateness-us", "1000000"], out);
   const l = report.latency!;
   expect(l).toBeDefined();
   const slowest = Math.min(...report.summary.map((r) => r.capacity.median));

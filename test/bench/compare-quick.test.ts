@@ -8,15 +8,14 @@
 import { afterAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
-import { join, resolve } from "node:path";
-import type { Report } from "../../bench/lib/output.ts";
-import { expandInstances } from "../../bench/lib/servers.ts";
-import { xmlProblems } from "../../bench/lib/xml.ts";
+import { join } from "node:path";
+import { which } from "../../bench/lib/servers/host.ts";
+import { expandInstances } from "../../bench/lib/servers/kinds.ts";
+import { xmlProblems } from "../../bench/lib/report/xml.ts";
 import { findChromium, lookAtPage } from "./browser.ts";
 import { COMPARE_QUICK } from "./quick.ts";
+import { runCompare } from "./run-compare.ts";
 
-const ROOT = resolve(import.meta.dir, "../..");
-const which = (cmd: string) => Bun.which(cmd, { PATH: `${process.env.PATH}:/usr/sbin:/sbin` }) ?? undefined;
 
 const quickOut = mkdtempSync(join(os.tmpdir(), "compare-quick-"));
 afterAll(() => rmSync(quickOut, { recursive: true, force: true }));
@@ -25,13 +24,7 @@ let quickDone = false;
 test("compare --quick: rows for every server, valid JSON, well-formed SVG", async () => {
   const out = quickOut;
   {
-    const cmd = [process.execPath, ...COMPARE_QUICK, "--out", out];
-    const argv = which("flock") ? ["flock", "/tmp/hello-bench.lock", ...cmd] : cmd;
-    const proc = Bun.spawn(argv, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    if (code !== 0) throw new Error(`compare exited ${code}:\n${stderr.slice(-3000)}`);
-
-    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as Report;
+    const { stdout, report } = await runCompare(COMPARE_QUICK, out);
     // The generator is the one this machine has: wrk if installed, else the built-in one.
     expect(report.generator.tool).toBe(which("wrk") ? "wrk" : "load.ts");
     expect(report.machine.cores).toBeGreaterThan(0);
@@ -88,12 +81,7 @@ test("compare --body: every server answers it and the validation pass checks it 
   const out = mkdtempSync(join(os.tmpdir(), "compare-body-"));
   try {
     const only = ["bun/hello", "bun/native", ...(which("nginx") ? ["nginx"] : [])];
-    const cmd = [process.execPath, "bench/compare.ts", "--quick", "--body", 'Hello, "World"!', "--only", only.join(","), "--scenarios", "pipelined", "--out", out];
-    const argv = which("flock") ? ["flock", "/tmp/hello-bench.lock", ...cmd] : cmd;
-    const proc = Bun.spawn(argv, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
-    if (code !== 0) throw new Error(`compare exited ${code}:\n${stderr.slice(-3000)}`);
-    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as Report;
+    const { report } = await runCompare(["bench/compare.ts", "--quick", "--body", 'Hello, "World"!', "--only", only.join(","), "--scenarios", "pipelined"], out);
     const warm = report.runs.filter((r) => r.run === 0);
     expect(warm.map((r) => r.instance).sort()).toEqual([...only].sort());
     for (const r of warm) {
@@ -146,12 +134,7 @@ test.skipIf(!chromium)("the browser check fails a page with a console error, a b
 test("compare --generator load: the built-in generator feeds the same report", async () => {
   const out = mkdtempSync(join(os.tmpdir(), "compare-load-"));
   try {
-    const cmd = [process.execPath, "bench/compare.ts", "--quick", "--generator", "load", "--only", "bun/hello,bun/native", "--scenarios", "keepalive,close", "--out", out];
-    const argv = which("flock") ? ["flock", "/tmp/hello-bench.lock", ...cmd] : cmd;
-    const proc = Bun.spawn(argv, { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
-    const [stderr, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
-    if (code !== 0) throw new Error(`compare exited ${code}:\n${stderr.slice(-3000)}`);
-    const report = JSON.parse(readFileSync(join(out, "report.json"), "utf8")) as Report;
+    const { report } = await runCompare(["bench/compare.ts", "--quick", "--generator", "load", "--only", "bun/hello,bun/native", "--scenarios", "keepalive,close"], out);
     expect(report.generator.tool).toBe("load.ts");
     expect(report.method.join("\n")).toContain("built-in");
     expect(report.summary.map((r) => `${r.instance} ${r.scenario} ${r.validRuns}`).sort()).toEqual(

@@ -3,8 +3,8 @@ import { expect, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { diffReports, judge, machineMismatch, runDiff } from "../../bench/lib/diff.ts";
-import type { Report } from "../../bench/lib/output.ts";
+import { diffReports, judge, machineMismatch, runDiff } from "../../bench/lib/report/diff.ts";
+import type { Report } from "../../bench/lib/report/output.ts";
 import type { RunRecord } from "../../bench/lib/types.ts";
 
 function run(instance: string, n: number, rps: number, cpuUs: number, connections = 64, valid = true): RunRecord {
@@ -81,7 +81,7 @@ test("runDiff refuses different machines unless --force, and writes diff.md + di
   }
 });
 
-import { summarizeRuns } from "../../bench/lib/summarize.ts";
+import { summarizeRuns } from "../../bench/lib/report/summarize.ts";
 
 test("summary rows: capacity per run summarized, CV over 10% is noisy, one row per connection count", () => {
   const inst = report([]).instances;

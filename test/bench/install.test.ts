@@ -7,7 +7,7 @@ import { expect, test } from "bun:test";
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { join } from "node:path";
-import { installRuntime } from "../../bench/lib/install.ts";
+import { installRuntime } from "../../bench/lib/servers/install.ts";
 
 test("a cached runtime is reused, checked with --version", () => {
   const cache = mkdtempSync(join(os.tmpdir(), "rt-cache-"));

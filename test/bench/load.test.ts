@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { resolve } from "node:path";
-import { parseLoadOutput } from "../../bench/lib/wrk.ts";
+import { parseLoadOutput } from "../../bench/lib/measure/wrk.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 let server: ReturnType<typeof Bun.serve>;

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { decodeHistogram, encodeHistogram, HIGHEST_US, newHistogram, percentiles, recordUs, spectrum } from "../../bench/openloop/histogram.ts";
-import { bytesEqual, responseLength, type ResponseHead } from "../../bench/openloop/response.ts";
+import { bytesEqual, responseLength, type ResponseHead } from "../../bench/lib/measure/response.ts";
 
 test("percentiles of 1..10,000 µs within HdrHistogram's 0.1% precision", () => {
   const h = newHistogram();

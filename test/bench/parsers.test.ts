@@ -1,9 +1,9 @@
 import { expect, test } from "bun:test";
-import { parseCompareArgs } from "../../bench/lib/args.ts";
-import { parseStatTimes } from "../../bench/lib/proc.ts";
-import { parseResponse } from "../../bench/lib/probe.ts";
-import { discoverRuntimes, kindFromVersion } from "../../bench/lib/runtimes.ts";
-import { parseStraceSummary } from "../../bench/lib/strace.ts";
+import { parseCompareArgs } from "../../bench/lib/cli/compare-args.ts";
+import { parseStatTimes } from "../../bench/lib/measure/proc.ts";
+import { parseResponse } from "../../bench/lib/servers/probe.ts";
+import { discoverRuntimes, kindFromVersion } from "../../bench/lib/servers/runtimes.ts";
+import { parseStraceSummary } from "../../bench/lib/measure/strace.ts";
 
 
 // strace 6.1 `-f -c` output (blank errors column on some rows).

@@ -1,11 +1,11 @@
 /** The TechEmpower plaintext checks, fdlimit planning and --runtime NAME@VERSION parsing (pure parts). */
 import { expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { connectionsWithin, currentNofile, FD_HEADROOM, planFdLimit } from "../../bench/lib/fdlimit.ts";
-import { parseRuntimeSpec, platformPackage } from "../../bench/lib/install.ts";
-import { headerField, plaintextProblems } from "../../bench/lib/plaintext.ts";
-import { nginxConfig } from "../../bench/lib/nginx.ts";
-import { parseResponse } from "../../bench/lib/probe.ts";
+import { connectionsWithin, currentNofile, FD_HEADROOM, planFdLimit } from "../../bench/lib/servers/fdlimit.ts";
+import { parseRuntimeSpec, platformPackage } from "../../bench/lib/servers/install.ts";
+import { headerField, plaintextProblems } from "../../bench/lib/measure/plaintext.ts";
+import { nginxConfig } from "../../bench/lib/servers/nginx.ts";
+import { parseResponse } from "../../bench/lib/servers/probe.ts";
 
 const response = (date: string, extra = "Server: hello-server\r\nContent-Type: text/plain; charset=utf-8\r\n", body = "Hello, World!") =>
   parseResponse(Buffer.from(`HTTP/1.1 200 OK\r\n${extra}Date: ${date}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`))!;

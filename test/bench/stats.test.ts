@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { median, percentile, ratio, summarize } from "../../bench/lib/stats.ts";
+import { median, percentile, ratio, summarize } from "../../bench/lib/measure/stats.ts";
 
 test("median of odd and even counts, unsorted input", () => {
   expect(median([5, 1, 3])).toBe(3);
@@ -35,7 +35,7 @@ test("ratio is NaN when a side is missing or zero", () => {
   expect(Number.isNaN(ratio(NaN, 2))).toBe(true);
 });
 
-import { capacityPerCore, coefficientOfVariation, mannWhitney, NOISY_CV } from "../../bench/lib/stats.ts";
+import { capacityPerCore, coefficientOfVariation, mannWhitney, NOISY_CV } from "../../bench/lib/measure/stats.ts";
 
 test("capacity per core is 1e6 / CPU µs per request, NaN without a CPU figure", () => {
   expect(capacityPerCore(8)).toBe(125_000);

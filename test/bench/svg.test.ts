@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
-import type { SummaryRow } from "../../bench/lib/summarize.ts";
-import { niceAxis, renderChart, shortNumber } from "../../bench/lib/svg.ts";
-import { xmlProblems } from "../../bench/lib/xml.ts";
+import type { SummaryRow } from "../../bench/lib/report/summarize.ts";
+import { niceAxis, renderChart, shortNumber } from "../../bench/lib/report/svg.ts";
+import { xmlProblems } from "../../bench/lib/report/xml.ts";
 
 function row(instance: string, scenario: SummaryRow["scenario"], median: number, validRuns = 3): SummaryRow {
   return {
@@ -63,7 +63,7 @@ test("short numbers", () => {
   expect(shortNumber(1_250_000)).toBe("1.3M");
 });
 
-import { renderSweepChart } from "../../bench/lib/svg.ts";
+import { renderSweepChart } from "../../bench/lib/report/svg.ts";
 
 test("capacity bars: from row.capacity, generator-bound hatching only on the req/s chart", () => {
   const rows = [{ ...row("bun/hello", "keepalive", 120_000), generatorBound: true }, { ...row("bun/native", "keepalive", 80_000), capacity: { median: 50_000, min: 40_000, max: 60_000, n: 3 }, noisy: true }];

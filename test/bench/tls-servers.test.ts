@@ -1,47 +1,39 @@
 /**
  * compare's TLS server kinds start and answer over HTTPS with the same bytes: hello-server
  * TLS on each runtime, Bun.serve tls, Deno.serve cert/key, node:https and nginx ssl, all on one
- * ECDSA P-256 certificate (bench/lib/tls.ts). One request each, no load. Needs
+ * ECDSA P-256 certificate (bench/lib/servers/tls.ts). One request each, no load. Needs
  * dist/hello-server.js, openssl; nginx where installed.
  */
 import { afterAll, expect, test } from "bun:test";
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { probe } from "../../bench/lib/probe.ts";
-import { discoverRuntimes, type RuntimeKind } from "../../bench/lib/runtimes.ts";
-import { expandInstances, launch, SERVER_KINDS, type LaunchContext } from "../../bench/lib/servers.ts";
-import { makeBenchCert } from "../../bench/lib/tls.ts";
+import { probe } from "../../bench/lib/servers/probe.ts";
+import { discoverRuntimes } from "../../bench/lib/servers/runtimes.ts";
+import { expandInstances, launch, SERVER_KINDS, type LaunchContext } from "../../bench/lib/servers/kinds.ts";
+import { bundleNatives } from "../../bench/lib/servers/natives.ts";
+import { makeBenchCert } from "../../bench/lib/servers/tls.ts";
 import { runsOn } from "../../bench/lib/types.ts";
 
 const ROOT = resolve(import.meta.dir, "..", "..");
 const tmp = mkdtempSync(join(tmpdir(), "hello-tls-kinds-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function bundleNatives(): Record<RuntimeKind, string> {
-  const files = { bun: "bun-serve", deno: "deno-serve", node: "node-http" } as const;
-  const out = {} as Record<RuntimeKind, string>;
-  for (const [kind, name] of Object.entries(files) as Array<[RuntimeKind, string]>) {
-    out[kind] = join(tmp, `${name}.mjs`);
-    execFileSync(join(ROOT, "node_modules/.bin/esbuild"), [join(ROOT, `bench/native/${name}.ts`), "--bundle", "--platform=node", "--format=esm", `--outfile=${out[kind]}`, "--log-level=warning"]);
-  }
-  return out;
-}
 
 const nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"].find((p) => Bun.file(p).size > 0);
 
 test("TLS kinds are exactly the -tls ones, and runsOn pairs them with the TLS scenarios", () => {
   expect(SERVER_KINDS.filter((k) => k.tls).map((k) => k.id)).toEqual(["hello-tls", "native-tls", "nginx-tls"]);
-  expect(runsOn("tls-close", "hello-tls")).toBe(true);
-  expect(runsOn("tls-close", "hello")).toBe(false);
-  expect(runsOn("keepalive", "nginx-tls")).toBe(false);
-  expect(runsOn("keepalive", "nginx")).toBe(true);
+  const kind = (id: string) => SERVER_KINDS.find((k) => k.id === id)!;
+  expect(runsOn("tls-close", kind("hello-tls"))).toBe(true);
+  expect(runsOn("tls-close", kind("hello"))).toBe(false);
+  expect(runsOn("keepalive", kind("nginx-tls"))).toBe(false);
+  expect(runsOn("keepalive", kind("nginx"))).toBe(true);
 });
 
 test("every TLS server answers over HTTPS, with the same bytes on every server", async () => {
   const ctx: Omit<LaunchContext, "port" | "runtime"> = {
-    workers: 1, bundle: join(ROOT, "dist/hello-server.js"), natives: bundleNatives(), nginx, tmp, body: "hello", prefix: [], maxConnections: 64, tls: makeBenchCert(tmp),
+    workers: 1, bundle: join(ROOT, "dist/hello-server.js"), natives: bundleNatives(tmp), nginx, tmp, body: "hello", prefix: [], maxConnections: 64, tls: makeBenchCert(tmp),
   };
   const { found } = discoverRuntimes([]);
   const instances = expandInstances(found).filter((i) => i.kind.tls === true && (i.kind.id !== "nginx-tls" || nginx !== undefined));

@@ -1,8 +1,8 @@
 import { expect, test } from "bun:test";
-import { planCpus } from "../../bench/lib/cpus.ts";
+import { planCpus } from "../../bench/lib/servers/cpus.ts";
 import type { LoadResult, Scenario } from "../../bench/lib/types.ts";
 import { SCENARIOS } from "../../bench/lib/types.ts";
-import { checkBytes, isGeneratorBound, judgeRun } from "../../bench/lib/validity.ts";
+import { checkBytes, isGeneratorBound, judgeRun } from "../../bench/lib/measure/validity.ts";
 
 const [keepalive, pipelined, close] = SCENARIOS as [Scenario, Scenario, Scenario];
 const SIZE = 143;

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { parseLoadOutput, parseWrkText, parseWrkTime, wrkArgs } from "../../bench/lib/wrk.ts";
+import { parseLoadOutput, parseWrkText, parseWrkTime, wrkArgs } from "../../bench/lib/measure/wrk.ts";
 import { SCENARIOS } from "../../bench/lib/types.ts";
 
 // Real output of Debian's wrk 4.1.0 with bench/wrk/report.lua appended.

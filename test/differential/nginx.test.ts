@@ -8,7 +8,7 @@
  * allowed.txt) or one of NGINX_ONLY below.
  */
 import { expect, test } from "bun:test";
-import { freePort } from "../../bench/lib/probe.ts";
+import { freePort } from "../../bench/lib/servers/host.ts";
 import { compare, Outcome } from "./classify.ts";
 import { Generator } from "./generate.ts";
 import { helloOutput, helloVerdict } from "./hello.ts";

@@ -9,7 +9,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { nginxCommand } from "../../bench/lib/nginx.ts";
+import { nginxCommand } from "../../bench/lib/servers/nginx.ts";
 import { waitForPort } from "../helpers/server.ts";
 import { NodeScript } from "./oracle.ts";
 

@@ -1,5 +1,6 @@
 /** Command line of bench/compare.ts. Pure. */
-import { SCENARIOS, type ScenarioId } from "./types.ts";
+import { isTls, SCENARIOS, type ScenarioId } from "../types.ts";
+import { integer, integerList, oneOf, readFlags } from "./flags.ts";
 
 /** One fixed rate of the latency pass: a share of the slowest server's capacity, or req/s. */
 export type RateSpec = { label: string; share: number; rps?: undefined } | { label: string; rps: number; share?: undefined };
@@ -96,79 +97,62 @@ send, HdrHistogram, p50/p90/p99/p99.9/max; keep-alive):
   --out DIR           results directory (default results/<timestamp>)
 `;
 
+const FLAGS = {
+  connections: { type: "string" }, workers: { type: "string" }, duration: { type: "string" }, runs: { type: "string" },
+  quick: { type: "boolean" }, only: { type: "string" }, scenarios: { type: "string" }, runtime: { type: "string", multiple: true },
+  body: { type: "string" }, preset: { type: "string" }, rates: { type: "string", multiple: true }, rate: { type: "string", multiple: true },
+  "latency-duration": { type: "string" }, "latency-runs": { type: "string" }, "latency-connections": { type: "string" },
+  poisson: { type: "boolean" }, "max-lateness-us": { type: "string" }, diff: { type: "boolean" }, force: { type: "boolean" },
+  strace: { type: "boolean" }, "no-strace": { type: "boolean" }, generator: { type: "string" }, out: { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 export function parseCompareArgs(argv: readonly string[], now = new Date()): CompareOptions {
+  const { values: v, positionals } = readFlags(argv, FLAGS, USAGE, true);
+  // --diff A B: the two directories are the only positionals the command line has.
+  if (v.diff === true && positionals.length !== 2) throw new Error("--diff needs a value: two results directories (--diff A B)");
+  if (v.diff !== true && positionals.length > 0) throw new Error(`unknown option ${positionals[0]}\n\n${USAGE}`);
+  const preset = v.preset === undefined ? undefined : oneOf("preset", v.preset, ["techempower", "latency"] as const, "latency");
   const o: CompareOptions = {
-    connections: [64], workers: 1, durationS: 5, warmupS: 2, runs: 3, quick: false,
-    only: [], scenarios: SCENARIOS.map((s) => s.id), runtimes: [], installs: [],
-    body: "hello", primer: false, preset: undefined, diff: undefined, force: false,
-    latency: { rates: [], durationS: 10, runs: 1, connections: 64, arrivals: "constant", maxLatenessP99Us: 200 },
-    strace: "auto", straceS: 2, startups: 3, generator: "auto",
-    out: `results/${now.toISOString().replace(/[:.]/g, "-")}`, help: false,
+    connections: v.connections === undefined ? [64] : integerList("connections", v.connections),
+    workers: integer("workers", v.workers, 1),
+    durationS: integer("duration", v.duration, 5),
+    warmupS: 2,
+    runs: integer("runs", v.runs, 3),
+    quick: v.quick === true,
+    only: v.only?.split(",").filter(Boolean) ?? [],
+    scenarios: v.scenarios === undefined ? SCENARIOS.map((s) => s.id) : v.scenarios.split(",").map(scenario),
+    runtimes: (v.runtime ?? []).filter((r) => !INSTALL.test(r)).map(runtime),
+    installs: (v.runtime ?? []).filter((r) => INSTALL.test(r)),
+    body: v.body ?? "hello",
+    primer: false,
+    preset,
+    diff: v.diff === true ? [positionals[0]!, positionals[1]!] : undefined,
+    force: v.force === true,
+    latency: {
+      rates: [...(v.rates ?? []).flatMap((x) => shareList("--rates", x)), ...(v.rate ?? []).flatMap((x) => integerList("rate", x).map((rps) => ({ label: `${rps.toLocaleString("en-US")} req/s`, rps })))],
+      durationS: integer("latency-duration", v["latency-duration"], 10),
+      runs: integer("latency-runs", v["latency-runs"], 1),
+      connections: integer("latency-connections", v["latency-connections"], 64),
+      arrivals: v.poisson === true ? "poisson" : "constant",
+      maxLatenessP99Us: integer("max-lateness-us", v["max-lateness-us"], 200),
+    },
+    strace: v.strace === true ? "on" : v["no-strace"] === true ? "off" : "auto",
+    straceS: 2,
+    startups: 3,
+    generator: oneOf("generator", v.generator, ["auto", "wrk", "load"] as const, "auto"),
+    out: v.out ?? `results/${now.toISOString().replace(/[:.]/g, "-")}`,
+    help: v.help === true,
   };
-  const set = new Set<string>();
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i]!;
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
-      return v;
-    };
-    const int = (min: number) => {
-      const n = Number(value());
-      if (!Number.isInteger(n) || n < min) throw new Error(`${flag} must be an integer >= ${min}`);
-      return n;
-    };
-    set.add(flag);
-    switch (flag) {
-      case "--connections": o.connections = intList(flag, value()); break;
-      case "--workers": o.workers = int(1); break;
-      case "--duration": o.durationS = int(1); break;
-      case "--runs": o.runs = int(1); break;
-      case "--quick": o.quick = true; break;
-      case "--only": o.only = value().split(",").filter(Boolean); break;
-      case "--scenarios": o.scenarios = value().split(",").map(scenario); break;
-      case "--runtime": {
-        const v = value();
-        if (/^(bun|deno|node)@[^=/]+$/.test(v)) o.installs.push(v);
-        else o.runtimes.push(runtime(v));
-        break;
-      }
-      case "--body": o.body = value(); break;
-      case "--preset": {
-        const v = value();
-        if (v !== "techempower" && v !== "latency") throw new Error("--preset is techempower or latency");
-        o.preset = v;
-        break;
-      }
-      case "--rates": o.latency.rates.push(...shareList(flag, value())); break;
-      case "--rate": o.latency.rates.push(...intList(flag, value()).map((rps) => ({ label: `${rps.toLocaleString("en-US")} req/s`, rps }))); break;
-      case "--latency-duration": o.latency.durationS = int(1); break;
-      case "--latency-runs": o.latency.runs = int(1); break;
-      case "--latency-connections": o.latency.connections = int(1); break;
-      case "--poisson": o.latency.arrivals = "poisson"; break;
-      case "--max-lateness-us": o.latency.maxLatenessP99Us = int(1); break;
-      case "--diff": {
-        const a = value();
-        o.diff = [a, value()];
-        break;
-      }
-      case "--force": o.force = true; break;
-      case "--strace": o.strace = "on"; break;
-      case "--no-strace": o.strace = "off"; break;
-      case "--generator": o.generator = generator(value()); break;
-      case "--out": o.out = value(); break;
-      case "--help": case "-h": o.help = true; break;
-      default: throw new Error(`unknown option ${flag}\n\n${USAGE}`);
-    }
-  }
+  const given = (flag: keyof typeof FLAGS) => v[flag] !== undefined;
   if (o.preset === "techempower") {
     // TechEmpower plaintext: pipelined ×16, 256..16,384 connections, 15 s per
     // count, a primer and a warm-up at the largest count, "Hello, World!".
-    if (!set.has("--scenarios")) o.scenarios = ["pipelined"];
-    if (!set.has("--connections")) o.connections = [256, 1024, 4096, 16384];
-    if (!set.has("--duration")) o.durationS = 15;
-    if (!set.has("--runs")) o.runs = 1;
-    if (!set.has("--body")) o.body = "Hello, World!";
+    if (!given("scenarios")) o.scenarios = ["pipelined"];
+    if (!given("connections")) o.connections = [256, 1024, 4096, 16384];
+    if (!given("duration")) o.durationS = 15;
+    if (!given("runs")) o.runs = 1;
+    if (!given("body")) o.body = "Hello, World!";
     o.warmupS = o.durationS;
     o.primer = true;
   }
@@ -176,19 +160,19 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
     // Capacities first (keep-alive, the median of 3 runs), then the rates:
     // 25–90% of the slowest server's capacity, where every server still keeps
     // up and the tail shows how each one queues as it nears its limit.
-    if (!set.has("--scenarios")) o.scenarios = ["keepalive"];
-    if (!set.has("--rates") && !set.has("--rate")) o.latency.rates = shareList("--rates", "25%,50%,75%,90%");
+    if (!given("scenarios")) o.scenarios = ["keepalive"];
+    if (!given("rates") && !given("rate")) o.latency.rates = shareList("--rates", "25%,50%,75%,90%");
   }
   if (o.quick) {
     // ~1 minute for 7 servers × 3 scenarios: wrk's shortest run is 1 s. The TLS scenarios (7 more
     // servers) only when asked for: --quick --scenarios tls-keepalive,tls-close.
-    if (!set.has("--scenarios")) o.scenarios = o.scenarios.filter((id) => !id.startsWith("tls-"));
-    if (!set.has("--duration")) o.durationS = 1;
-    if (!set.has("--runs")) o.runs = 1;
+    if (!given("scenarios")) o.scenarios = o.scenarios.filter((id) => !isTls(id));
+    if (!given("duration")) o.durationS = 1;
+    if (!given("runs")) o.runs = 1;
     o.warmupS = 1;
     o.startups = 1;
     if (o.strace === "auto") o.strace = "off";
-    if (!set.has("--latency-duration")) o.latency.durationS = 1;
+    if (!given("latency-duration")) o.latency.durationS = 1;
   }
   o.latency.rates = uniqueRates(o.latency.rates);
   if (o.latency.rates.some((r) => r.share !== undefined) && !o.scenarios.includes("keepalive")) {
@@ -200,11 +184,8 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
   return o;
 }
 
-function intList(flag: string, v: string): number[] {
-  const list = v.split(",").filter(Boolean).map(Number);
-  if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`${flag} wants integers >= 1, comma-separated`);
-  return [...new Set(list)].sort((a, b) => a - b);
-}
+/** --runtime bun@1.3.9 (a version from npm) rather than NAME=PATH. */
+const INSTALL = /^(bun|deno|node)@[^=/]+$/;
 
 /** "25%,50%" → shares 0.25, 0.5 (0 < share ≤ 1.5: above 100% is an overload test). */
 function shareList(flag: string, v: string): RateSpec[] {
@@ -235,7 +216,3 @@ function runtime(s: string): [string, string] {
   return [s.slice(0, eq), s.slice(eq + 1)];
 }
 
-function generator(s: string): CompareOptions["generator"] {
-  if (s === "wrk" || s === "load") return s;
-  throw new Error("--generator is wrk or load");
-}

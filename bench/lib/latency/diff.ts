@@ -6,10 +6,10 @@
  * per-run p99s, lower being better (one run per rate, the default, is
  * "too few runs": use --latency-runs 4 for a verdict). Pure.
  */
-import { judge, type Verdict } from "./diff.ts";
-import { formatMs, type LatencyRow } from "./latency.ts";
-import type { Report } from "./output.ts";
-import type { Table } from "./table.ts";
+import { judge, type Verdict } from "../report/diff.ts";
+import { formatMs, type LatencyRow } from "./summary.ts";
+import type { Report } from "../report/output.ts";
+import type { Table } from "../report/table.ts";
 
 export interface LatencyDiffRow {
   instance: string;

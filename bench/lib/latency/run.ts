@@ -6,11 +6,11 @@
  * A B C at 50%, …), so drift hits all alike.
  */
 import { join } from "node:path";
-import type { LatencyOptions } from "./args.ts";
-import type { LatencyRecord, Rate } from "./latency.ts";
-import { treeCpuUs } from "./proc.ts";
-import type { Running } from "./servers.ts";
-import { parseOpenLoopOutput } from "../openloop/result.ts";
+import type { LatencyOptions } from "../cli/compare-args.ts";
+import type { LatencyRecord, Rate } from "./summary.ts";
+import { treeCpuUs } from "../measure/proc.ts";
+import type { Running } from "../servers/kinds.ts";
+import { parseOpenLoopOutput } from "../../openloop/result.ts";
 
 export interface LatencyPassSetup {
   options: LatencyOptions;
@@ -56,7 +56,7 @@ export async function runLatencyPass(setup: LatencyPassSetup, running: readonly 
 
 async function measureLatency(setup: LatencyPassSetup, server: Running, rate: Rate, run: number): Promise<LatencyRecord> {
   const base = { instance: server.instance.key, rateLabel: rate.label, rate: rate.rps, run };
-  const argv = [...(setup.prefix ?? []), "taskset", "-c", setup.generatorCpus, setup.bun, join(import.meta.dir, "../openloop/openloop.ts"),
+  const argv = [...(setup.prefix ?? []), "taskset", "-c", setup.generatorCpus, setup.bun, join(import.meta.dir, "../../openloop/openloop.ts"),
     ...openLoopArgs(`http://127.0.0.1:${server.port}/`, rate.rps, setup.options, setup.body)];
   const before = treeCpuUs(server.pid);
   try {

@@ -7,12 +7,13 @@
  * run that could not hold its rate, or whose generator sent late, or that
  * saw errors or wrong bodies, is listed with its reasons instead. Pure.
  */
-import type { LatencyOptions, RateSpec } from "./args.ts";
-import type { SummaryRow } from "./summarize.ts";
-import type { Table } from "./table.ts";
-import type { InstanceInfo } from "./summarize.ts";
-import { decodeHistogram, newHistogram, percentiles, spectrum, type Percentiles } from "../openloop/histogram.ts";
-import type { OpenLoopResult } from "../openloop/result.ts";
+import type { LatencyOptions, RateSpec } from "../cli/compare-args.ts";
+import type { SummaryRow } from "../report/summarize.ts";
+import type { Table } from "../report/table.ts";
+import type { InstanceInfo } from "../report/summarize.ts";
+import { decodeHistogram, newHistogram, percentiles, spectrum, type Percentiles } from "../../openloop/histogram.ts";
+import type { OpenLoopResult } from "../../openloop/result.ts";
+import { median } from "../measure/stats.ts";
 
 /** A resolved rate of the pass. */
 export interface Rate {
@@ -111,23 +112,16 @@ export function summarizeLatency(instances: readonly InstanceInfo[], rates: read
       rows.push({
         instance: inst.key, label: inst.label, runtime: inst.runtime, kindId: inst.kindId,
         rateLabel: rate.label, rate: rate.rps, runs: mine.length, validRuns: valid.length,
-        achieved: medianOf(valid.map((r) => r.result!.achievedRate)),
+        achieved: median(valid.map((r) => r.result!.achievedRate)),
         latencyUs: percentiles(merged),
         spectrum: spectrum(merged),
         latenessP99Us: valid.length ? Math.max(...valid.map((r) => r.result!.latenessUs.p99)) : NaN,
-        serverCpu: medianOf(valid.map((r) => r.serverCpuUs / r.result!.wallUs)),
+        serverCpu: median(valid.map((r) => r.serverCpuUs / r.result!.wallUs)),
         invalid: [...new Set(mine.flatMap((r) => r.invalidReasons))],
       });
     }
   }
   return rows;
-}
-
-function medianOf(v: number[]): number {
-  if (v.length === 0) return NaN;
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 /** µs as ms with about three significant digits ("0.087", "1.23", "12.3", "1,002"). */

@@ -7,9 +7,9 @@
  * get equal room; the maximum at the right edge). Invalid rows are not
  * drawn: their latency is not the server's. Pure (string out).
  */
-import { formatMs, type LatencyRow, type Rate } from "./latency.ts";
-import { seriesColor, shortNumber, type Series } from "./svg.ts";
-import { escapeXml } from "./table.ts";
+import { formatMs, type LatencyRow, type Rate } from "./summary.ts";
+import { seriesColor, shortNumber, type Series } from "../report/svg.ts";
+import { escapeXml } from "../report/table.ts";
 
 export interface LatencyChartInput {
   title: string;

@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { treeCpuUs } from "./proc.ts";
-import type { GeneratorUsage, LoadResult } from "./types.ts";
+import type { GeneratorUsage, LoadResult } from "../types.ts";
 import { parseLoadOutput, wrkArgs, writeWrkScript, type LoadRequest } from "./wrk.ts";
 
 /** `prefix`: argv run before taskset (prlimit raising the open-file limit for sweeps). */
@@ -20,7 +20,7 @@ export async function runGenerator(tool: GeneratorTool, req: LoadRequest, cpus: 
   const argv =
     tool.kind === "wrk"
       ? [tool.path, ...wrkArgs(req, writeWrkScript(tmp, req.scenario, req.check))]
-      : [...tool.argv, join(import.meta.dir, "../load.ts"), ...loadArgs(req)];
+      : [...tool.argv, join(import.meta.dir, "../../load.ts"), ...loadArgs(req)];
   const started = performance.now();
   // The validation pass compares bodies with --body: wrk/check.lua reads it from the environment.
   const env = { ...process.env, HELLO_EXPECTED_BODY: req.body ?? "hello" };

@@ -4,7 +4,7 @@
  * Date that changes between two requests 3 s apart (a server must not
  * freeze the Date it caches: RFC 9110 §6.6.1). Pure.
  */
-import type { ProbeResult } from "./probe.ts";
+import type { ProbeResult } from "../servers/probe.ts";
 
 /** Seconds between the two requests of the Date check. */
 export const DATE_GAP_S = 3;

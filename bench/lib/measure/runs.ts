@@ -2,12 +2,12 @@
  * One measured (or validation) run of one server: server CPU from /proc
  * before and after, the generator run, and the verdict on the run.
  */
-import type { CpuPlan } from "./cpus.ts";
+import type { CpuPlan } from "../servers/cpus.ts";
 import { runGenerator, type GeneratorTool } from "./generator.ts";
 import { busyUs, cpuBusyTicks, cpuList, treeCpuUs } from "./proc.ts";
-import type { Running } from "./servers.ts";
+import type { Running } from "../servers/kinds.ts";
 import { attachStrace, threadCount, type SyscallCount } from "./strace.ts";
-import type { RunRecord, Scenario } from "./types.ts";
+import type { RunRecord, Scenario } from "../types.ts";
 import { isGeneratorBound, judgeRun } from "./validity.ts";
 import { processTree } from "./proc.ts";
 import { join } from "node:path";

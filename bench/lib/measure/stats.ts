@@ -17,9 +17,13 @@ export function median(values: readonly number[]): number {
 
 /** Nearest-rank percentile (p in 0..100) of unsorted values. NaN when empty. */
 export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return NaN;
+  return sortedPercentile([...values].sort((a, b) => a - b), p);
+}
+
+/** percentile() of values already sorted ascending: sort once, ask several times. */
+export function sortedPercentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return NaN;
   if (p < 0 || p > 100) throw new RangeError(`percentile out of range: ${p}`);
-  const sorted = [...values].sort((a, b) => a - b);
   const rank = Math.max(1, Math.ceil((p / 100) * sorted.length));
   return sorted[rank - 1]!;
 }

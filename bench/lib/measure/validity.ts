@@ -3,7 +3,7 @@
  * responses or wrong bodies is invalid: it measures a failure, not speed.
  * Pure, so the rules are unit-tested (test/bench/validity.test.ts).
  */
-import type { GeneratorUsage, LoadResult, Scenario } from "./types.ts";
+import type { GeneratorUsage, LoadResult, Scenario } from "../types.ts";
 
 export interface RunContext {
   scenario: Scenario;

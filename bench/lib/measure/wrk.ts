@@ -6,9 +6,9 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { LoadResult, Scenario } from "./types.ts";
+import type { LoadResult, Scenario } from "../types.ts";
 
-const BENCH = join(import.meta.dir, "..");
+const BENCH = join(import.meta.dir, "../..");
 export const RESULT_MARK = "HELLO_RESULT ";
 
 export interface LoadRequest {

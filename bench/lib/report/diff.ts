@@ -12,12 +12,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { htmlPage } from "./html.ts";
-import { diffLatency, latencyDiffTable, type LatencyDiffRow } from "./latency-diff.ts";
+import { diffLatency, latencyDiffTable, type LatencyDiffRow } from "../latency/diff.ts";
 import type { Report } from "./output.ts";
-import { mannWhitney, median, summarize, type Summary } from "./stats.ts";
+import { mannWhitney, median, summarize, type Summary } from "../measure/stats.ts";
 import { runCapacity, sawWrongAnswers } from "./summarize.ts";
 import { toHtml, toMarkdown, type Table } from "./table.ts";
-import type { RunRecord } from "./types.ts";
+import type { RunRecord } from "../types.ts";
 
 /** Significance level of the verdicts. */
 export const ALPHA = 0.05;

@@ -6,19 +6,19 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { CompareOptions } from "./args.ts";
-import type { CpuPlan } from "./cpus.ts";
-import type { Machine } from "./machine.ts";
-import type { StraceRecord } from "./measure.ts";
-import type { Runtime } from "./runtimes.ts";
+import type { CompareOptions } from "../cli/compare-args.ts";
+import type { CpuPlan } from "../servers/cpus.ts";
+import type { Machine } from "../servers/machine.ts";
+import type { StraceRecord } from "../measure/runs.ts";
+import type { Runtime } from "../servers/runtimes.ts";
 import type { InstanceInfo, SummaryRow } from "./summarize.ts";
-import { SERVER_KINDS } from "./servers.ts";
+import { SERVER_KINDS } from "../servers/kinds.ts";
 import { renderChart, renderSweepChart, type Series } from "./svg.ts";
 import { htmlPage } from "./html.ts";
-import { latencyTables, rateTitle, type LatencySection } from "./latency.ts";
-import { renderLatencyChart, renderSpectrumChart } from "./latency-svg.ts";
+import { latencyTables, rateTitle, type LatencySection } from "../latency/summary.ts";
+import { renderLatencyChart, renderSpectrumChart } from "../latency/svg.ts";
 import { scenarioTable, syscallTable, toHtml, toMarkdown, type Table } from "./table.ts";
-import { SCENARIOS, type RunRecord } from "./types.ts";
+import { SCENARIOS, type RunRecord } from "../types.ts";
 import { xmlProblems } from "./xml.ts";
 
 export interface Report {

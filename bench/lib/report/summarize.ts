@@ -3,16 +3,18 @@
  * valid measured runs only, and ratios against the runtime's native
  * server and nginx measured in the same session. Pure.
  */
-import type { StraceRecord } from "./measure.ts";
-import { capacityPerCore, coefficientOfVariation, median, NOISY_CV, ratio, summarize, type Summary } from "./stats.ts";
-import type { RunRecord, ScenarioId } from "./types.ts";
-import { unexpectedReadErrors } from "./validity.ts";
-import { runsOn, SCENARIOS } from "./types.ts";
+import type { StraceRecord } from "../measure/runs.ts";
+import { capacityPerCore, coefficientOfVariation, median, NOISY_CV, ratio, summarize, type Summary } from "../measure/stats.ts";
+import type { RunRecord, ScenarioId } from "../types.ts";
+import { unexpectedReadErrors } from "../measure/validity.ts";
+import { runsOn, SCENARIOS } from "../types.ts";
 
 export interface InstanceInfo {
   key: string;
   label: string;
   kindId: string;
+  /** Serves HTTPS only (its kind's `tls`): runs the TLS scenarios. */
+  tls?: boolean;
   runtime: string | undefined;
   native: boolean;
   startupMs: number[];
@@ -76,7 +78,7 @@ export function summarizeRuns(
   for (const scenario of scenarios) for (const connections of connectionCounts) {
     for (const inst of instances) {
       // The TLS scenarios run on the TLS kinds only, the others on the plain ones (types.ts runsOn).
-      if (!runsOn(scenario, inst.kindId)) continue;
+      if (!runsOn(scenario, inst)) continue;
       const mine = runs.filter((r) => r.instance === inst.key && r.scenario === scenario);
       // One warm-up per scenario (at the largest count) validates every count.
       const warm = mine.find((r) => r.run === 0);

@@ -6,10 +6,10 @@
  * core and p99 against connections, a line per server. Readable without
  * the tables: title, axes, values, legend. Pure (string out).
  */
-import type { Summary } from "./stats.ts";
+import type { Summary } from "../measure/stats.ts";
 import type { SummaryRow } from "./summarize.ts";
 import { escapeXml } from "./table.ts";
-import { SCENARIOS, type ScenarioId } from "./types.ts";
+import { SCENARIOS, type ScenarioId } from "../types.ts";
 
 export interface ChartInput {
   title: string;
@@ -131,13 +131,7 @@ export function renderChart(c: ChartInput): string {
     });
     out.push(`<line x1="${plotX}" x2="${px + panelW}" y1="${top + plotH}" y2="${top + plotH}" stroke="#111"/>`);
   });
-  const legendW = (W - left - right) / legendCols;
-  c.series.forEach((s, i) => {
-    const lx = left + (i % legendCols) * legendW;
-    const ly = top + plotH + 44 + Math.floor(i / legendCols) * legendRowH;
-    out.push(`<rect x="${lx}" y="${ly}" width="14" height="14" fill="${seriesColor(s.runtime, s.shade, i, s.variant)}"/>`);
-    out.push(`<text x="${lx + 20}" y="${ly + 11}">${escapeXml(s.label)}</text>`);
-  });
+  legend(out, c.series, { left, top: top + plotH + 44, width: W - left - right, cols: legendCols, rowH: legendRowH });
   const key = c.metric === "capacity"
     ? "whiskers: min–max of the runs · ~ = noisy (CV > 10%) · 1,000,000 / server CPU µs per request"
     : "whiskers: min–max of the runs · hatched, G = generator-bound (wrk was the limit) · ~ = noisy (CV > 10%)";
@@ -223,13 +217,18 @@ export function renderSweepChart(c: SweepInput): string {
       }
     });
   });
-  const legendW = (W - left - right) / legendCols;
-  c.series.forEach((s, i) => {
-    const lx = left + (i % legendCols) * legendW;
-    const ly = top + plotH + 50 + Math.floor(i / legendCols) * legendRowH;
+  legend(out, c.series, { left, top: top + plotH + 50, width: W - left - right, cols: legendCols, rowH: legendRowH });
+  out.push(`</svg>`);
+  return out.join("\n") + "\n";
+}
+
+/** The colour key under a chart: a swatch and a label per series, `cols` to a row. */
+function legend(out: string[], series: readonly Series[], at: { left: number; top: number; width: number; cols: number; rowH: number }): void {
+  const colW = at.width / at.cols;
+  series.forEach((s, i) => {
+    const lx = at.left + (i % at.cols) * colW;
+    const ly = at.top + Math.floor(i / at.cols) * at.rowH;
     out.push(`<rect x="${lx}" y="${ly}" width="14" height="14" fill="${seriesColor(s.runtime, s.shade, i, s.variant)}"/>`);
     out.push(`<text x="${lx + 20}" y="${ly + 11}">${escapeXml(s.label)}</text>`);
   });
-  out.push(`</svg>`);
-  return out.join("\n") + "\n";
 }

@@ -1,6 +1,6 @@
 /** Report tables as data, rendered to Markdown or HTML. Pure. */
 import type { SummaryRow } from "./summarize.ts";
-import { SCENARIOS, type ScenarioId } from "./types.ts";
+import { SCENARIOS, type ScenarioId } from "../types.ts";
 
 /** Above this share of the server's CPU used by others, a row is marked contended. */
 export const CONTENDED = 0.1;

@@ -17,7 +17,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync
 import { join } from "node:path";
 import { kindFromVersion, type Runtime, type RuntimeKind } from "./runtimes.ts";
 
-const ROOT = join(import.meta.dir, "../..");
+const ROOT = join(import.meta.dir, "../../..");
 export const RUNTIME_CACHE = join(ROOT, "node_modules/.cache/hello-server/runtimes");
 
 export interface RuntimeSpec {

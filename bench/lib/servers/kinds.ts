@@ -6,7 +6,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { nginxCommand, type TlsFiles } from "./nginx.ts";
-import { freePort, waitForResponse } from "./probe.ts";
+import { freePort } from "./host.ts";
+import { waitForResponse } from "./probe.ts";
 import { scriptCommand, type Runtime, type RuntimeKind } from "./runtimes.ts";
 
 export interface LaunchContext {
@@ -41,7 +42,7 @@ export interface ServerKind {
   needsBundle?: boolean;
   label(rt: Runtime | undefined): string;
   argv(ctx: LaunchContext): string[] | undefined;
-  /** Serves HTTPS only (the id ends in `-tls`; types.ts runsOn): the TLS scenarios run on these kinds. */
+  /** Serves HTTPS only (types.ts runsOn): the TLS scenarios run on these kinds. */
   tls?: boolean;
 }
 

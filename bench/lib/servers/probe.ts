@@ -4,6 +4,7 @@
  */
 import net from "node:net";
 import tls from "node:tls";
+import { responseLength, type ResponseHead } from "../measure/response.ts";
 
 export interface ProbeResult {
   status: number;
@@ -31,23 +32,29 @@ export function probe(port: number, opts: { close?: boolean; timeoutMs?: number;
     socket.on(opts.tls ? "secureConnect" : "connect", () => socket.write(request));
     socket.on("data", (chunk: Buffer) => {
       buf = Buffer.concat([buf, chunk]);
-      const res = parseResponse(buf);
-      if (res) finish(undefined, res);
+      try {
+        const res = parseResponse(buf);
+        if (res) finish(undefined, res);
+      } catch (e) {
+        finish(e as Error);
+      }
     });
     socket.on("end", () => finish(new Error("connection closed before a complete response")));
   });
 }
 
-/** A complete Content-Length framed response at the start of buf, or undefined. Pure. */
+/**
+ * A complete response at the start of buf, undefined while more bytes are
+ * needed; throws on framing the open-loop client would refuse too (no
+ * Content-Length, chunked, no status line): the same strict reader for
+ * every client in bench/. Pure.
+ */
 export function parseResponse(buf: Buffer): ProbeResult | undefined {
-  const end = buf.indexOf("\r\n\r\n");
-  if (end < 0) return undefined;
-  const head = buf.subarray(0, end).toString("latin1");
-  const status = Number(/^HTTP\/1\.[01] (\d{3})/.exec(head)?.[1] ?? NaN);
-  const length = Number(/\r\ncontent-length:\s*(\d+)/i.exec(head)?.[1] ?? 0);
-  const size = end + 4 + length;
-  if (buf.length < size) return undefined;
-  return { status, body: buf.subarray(end + 4, size).toString("utf8"), size, head };
+  const h: ResponseHead = { status: 0, bodyStart: 0, problem: "", close: false };
+  const size = responseLength(buf, buf.length, h);
+  if (size < 0) throw new Error(`malformed response: ${h.problem}`);
+  if (size === 0) return undefined;
+  return { status: h.status, body: buf.subarray(h.bodyStart, size).toString("utf8"), size, head: buf.subarray(0, h.bodyStart - 4).toString("latin1") };
 }
 
 /**
@@ -67,17 +74,4 @@ export async function waitForResponse(port: number, alive: () => boolean, deadli
     }
   }
   throw new Error(`no response on port ${port} within ${deadlineMs} ms`);
-}
-
-/** A port that was free a moment ago (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const addr = server.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

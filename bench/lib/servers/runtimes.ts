@@ -7,6 +7,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { which } from "./host.ts";
 
 export type RuntimeKind = "bun" | "deno" | "node";
 
@@ -18,7 +19,7 @@ export interface Runtime {
   version: string;
 }
 
-const ROOT = join(import.meta.dir, "../..");
+const ROOT = join(import.meta.dir, "../../..");
 
 /** Interprets the first line of `BIN --version`. Pure. */
 export function kindFromVersion(output: string): { kind: RuntimeKind; version: string } | undefined {
@@ -40,14 +41,6 @@ function probe(name: string, path: string): Runtime | undefined {
   } catch {
     return undefined;
   }
-}
-
-function which(cmd: string): string | undefined {
-  for (const dir of (process.env.PATH ?? "").split(":")) {
-    const p = join(dir, cmd);
-    if (dir && existsSync(p)) return p;
-  }
-  return undefined;
 }
 
 /** Default runtimes found on this machine, then the extra ones, deduplicated by name. */
