@@ -110,6 +110,14 @@ export interface Config {
   tlsPort: number | null;
   /** PEM CA bundle: client certificates are required and verified against it. */
   tlsClientCa: string | null;
+
+  // WebSocket (issue 25).
+  /** This path accepts WebSocket upgrades (RFC 6455) and echoes every message; null = none. */
+  wsEchoPath: string | null;
+  /** A message (all its fragments together) larger than this, bytes, closes the WebSocket with 1009. */
+  wsMaxMessage: number;
+  /** Seconds between the server's pings on each WebSocket; 0 = no pings. */
+  wsPingInterval: number;
 }
 
 /** What `hello-server admin ACTION` asks of a running server. */
@@ -166,6 +174,9 @@ export const DEFAULTS: Config = {
   tlsKey: null,
   tlsPort: null,
   tlsClientCa: null,
+  wsEchoPath: null,
+  wsMaxMessage: 1024 * 1024,
+  wsPingInterval: 0,
 };
 
 /**
@@ -207,6 +218,9 @@ const ENV = {
   "tls-key": "TLS_KEY",
   "tls-port": "TLS_PORT",
   "tls-client-ca": "TLS_CLIENT_CA",
+  "ws-echo-path": "WS_ECHO_PATH",
+  "ws-max-message": "WS_MAX_MESSAGE",
+  "ws-ping-interval": "WS_PING_INTERVAL",
 } as const;
 
 /** Boolean flags that a variable can switch on (`1`/`true`) or off (`0`/`false`). */
@@ -321,6 +335,9 @@ export function parseCommand(
     tlsKey,
     tlsPort: optionalInteger("tls-port", get("tls-port"), 0, 65535),
     tlsClientCa: get("tls-client-ca") ?? null,
+    wsEchoPath: path("ws-echo-path", get("ws-echo-path")),
+    wsMaxMessage: wsMaxMessage(get("ws-max-message")),
+    wsPingInterval: wsPingInterval(get("ws-ping-interval")),
   };
   checkCombinations(config);
   return values.healthcheck === true ? { kind: "healthcheck", config } : { kind: "serve", config };
@@ -349,6 +366,24 @@ function checkCombinations(c: Config): void {
     throw new UsageError(`--delay ${c.delay.max}s is above --max-delay ${c.maxDelay}s`);
   }
   if (c.echoPath !== null && c.echoPath === c.healthPath) throw new UsageError(`--echo-path and --health-path must differ (both ${c.echoPath})`);
+  // One path, one answer: the upgrade would shadow the echo or health answer for clients that send Upgrade, and only for them.
+  if (c.wsEchoPath !== null && (c.wsEchoPath === c.echoPath || c.wsEchoPath === c.healthPath)) {
+    throw new UsageError(`--ws-echo-path must differ from --${c.wsEchoPath === c.echoPath ? "echo-path" : "health-path"} (both ${c.wsEchoPath})`);
+  }
+}
+
+/** --ws-max-message: a size, at least 1 byte (0 would refuse every non-empty message). */
+function wsMaxMessage(raw: string | undefined): number {
+  const n = size("ws-max-message", raw, DEFAULTS.wsMaxMessage);
+  if (n < 1) throw new UsageError(`--ws-max-message must be at least 1 byte, got ${raw}`);
+  return n;
+}
+
+/** --ws-ping-interval: a duration, 0 = off; otherwise at least 50 ms (the core's clock ticks every 25 ms at its finest: shorter would not be kept). */
+function wsPingInterval(raw: string | undefined): number {
+  const s = duration("ws-ping-interval", raw, DEFAULTS.wsPingInterval);
+  if (s > 0 && s < 0.05) throw new UsageError(`--ws-ping-interval must be 0 (off) or at least 50ms, got ${raw}`);
+  return s;
 }
 
 function booleanEnv(name: string, raw: string | undefined): boolean {

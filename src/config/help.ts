@@ -67,6 +67,14 @@ HTTPS (socket back end only):
                          serves HTTPS only [TLS_PORT]
   --tls-client-ca FILE   require client certificates signed by this CA (mutual TLS) [TLS_CLIENT_CA]
 
+WebSocket (off by default; RFC 6455, no extension, no subprotocol):
+  --ws-echo-path PATH    this path accepts WebSocket upgrades and echoes every message
+                         (ws:// and, with --tls-cert, wss://) [WS_ECHO_PATH]
+  --ws-max-message N     largest message, k/M suffixes; over it close 1009 [WS_MAX_MESSAGE] (default 1M)
+  --ws-ping-interval D   the server pings every D (250ms, 30s); 0 = never; keeps proxies that cut
+                         silent connections from cutting this one [WS_PING_INTERVAL] (default 0)
+                         A WebSocket with no frame from its peer for --idle-timeout closes with 1001.
+
 Other commands:
   --healthcheck          request the local port once (the health path if set, else /);
                          exit 0 if it answers 200 (--status without a health path), else 1
