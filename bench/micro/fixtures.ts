@@ -75,7 +75,7 @@ export interface Bench {
  * every prebuilt response) stays the same for the whole run.
  */
 export function openConnection(nowMs = Date.UTC(2025, 0, 1)): Bench {
-  const core = createHttpCore({ ...DEFAULTS, quiet: true }, nowMs);
+  const core = createHttpCore(DEFAULTS, null, { now: nowMs });
   const transport = new SinkTransport();
   const conn = core.handler.open(transport);
   return { core, transport, conn };

@@ -26,7 +26,7 @@ import * as K from "../../src/io/constants.ts";
 import { loadClientLibc, sockaddrIn, type ClientLibc } from "./ffi.ts";
 import { encodeHistogram, newHistogram, percentiles, recordUs, spectrum, type Histogram } from "./histogram.ts";
 import { bytesEqual, responseLength, type ResponseHead } from "../lib/measure/response.ts";
-import { invalidReasons, MAX_LATENESS_P99_US, type OpenLoopErrors, type OpenLoopResult } from "./result.ts";
+import { invalidReasons, MAX_LATENESS_P99_US, type LatenessRule, type OpenLoopErrors, type OpenLoopResult } from "./result.ts";
 import { buildSchedule, type Arrivals } from "./schedule.ts";
 
 export interface OpenLoopOptions {
@@ -47,11 +47,21 @@ export interface OpenLoopOptions {
   /** Poll epoll without ever blocking (one core at 100%). */
   spin: boolean;
   maxLatenessP99Us: number;
+  /** Which lateness percentile the bound applies to (result.ts LATENESS_RULES). */
+  latenessRule: LatenessRule;
+  /**
+   * One of several generator processes on one schedule: this one sends
+   * requests index, index + count, index + 2·count, … of it (the rate stays
+   * the total), so their results merge exactly (merge.ts).
+   */
+  share?: { index: number; count: number };
+  /** Wall-clock time (ms since the epoch) the schedule starts, shared by the processes of a share. */
+  startAtEpochMs?: number;
 }
 
 export const DEFAULTS: Omit<OpenLoopOptions, "url" | "rate"> = {
   durationS: 10, connections: 64, close: false, arrivals: "constant", seed: 1, body: "hello", drainS: 5, warmupS: 0.5, spin: false,
-  maxLatenessP99Us: MAX_LATENESS_P99_US,
+  maxLatenessP99Us: MAX_LATENESS_P99_US, latenessRule: "held",
 };
 
 /** Poll instead of blocking when the next send is due within this many ms (epoll_wait's timeout is in whole ms). */
@@ -167,14 +177,16 @@ class OpenLoopClient {
   run(): OpenLoopResult {
     const o = this.o;
     const warmupMs = o.warmupS * 1000;
-    const schedule = buildSchedule({ rate: o.rate, durationS: o.warmupS + o.durationS, arrivals: o.arrivals, seed: o.seed });
+    const whole = buildSchedule({ rate: o.rate, durationS: o.warmupS + o.durationS, arrivals: o.arrivals, seed: o.seed });
+    const schedule = o.share ? whole.filter((_, i) => i % o.share!.count === o.share!.index) : whole;
     let firstCounted = 0;
     while (firstCounted < schedule.length && schedule[firstCounted]! < warmupMs) firstCounted++;
     const cpuBefore = process.cpuUsage();
     const wallStart = performance.now();
     if (o.close) for (let s = 0; s < this.n; s++) this.pushFree(s);
     else this.openAll();
-    const t0 = performance.now() + START_DELAY_MS;
+    // performance.timeOrigin is the process's start on the epoch clock: one start instant for every process of a share.
+    const t0 = o.startAtEpochMs !== undefined ? o.startAtEpochMs - performance.timeOrigin : performance.now() + START_DELAY_MS;
     this.windowStart = t0 + warmupMs;
     this.windowEnd = this.windowStart + o.durationS * 1000;
     const deadline = this.windowEnd + o.drainS * 1000;
@@ -217,7 +229,7 @@ class OpenLoopClient {
       targetRate: o.rate, durationS: o.durationS, scheduled: count - firstCounted, sent: this.sent, sentInWindow: this.sentInWindow,
       answered: this.answered, achievedRate: this.sentInWindow / o.durationS, unsent,
       errors: this.errors, checked: this.checked, bad: this.bad, waitedForConnection: this.waited, retried: this.resent, reconnects: this.closedByServer,
-      latencyUs: percentiles(this.latency), latenessUs: percentiles(this.lateness), maxLatenessP99Us: o.maxLatenessP99Us,
+      latencyUs: percentiles(this.latency), latenessUs: percentiles(this.lateness), maxLatenessP99Us: o.maxLatenessP99Us, latenessRule: o.latenessRule,
       spectrum: spectrum(this.latency),
       histograms: { latency: encodeHistogram(this.latency), lateness: encodeHistogram(this.lateness) },
       generatorCpuUs: cpu.user + cpu.system, wallUs,

@@ -56,8 +56,10 @@ export interface OpenLoopResult {
    * connection, which is the server's doing and counts as latency instead).
    */
   latenessUs: Percentiles;
-  /** The bound on latenessUs.p99 this run was judged against. */
+  /** The bound on the send lateness this run was judged against (µs), at the percentile its rule names. */
   maxLatenessP99Us: number;
+  /** Which lateness percentile the bound applies to (LATENESS_RULES); absent in results from before the rule existed: strict. */
+  latenessRule?: LatenessRule;
   /** Latency percentile spectrum: [percentile, µs]. */
   spectrum: Array<[number, number]>;
   /** HdrHistogram compressed base64 (µs). */
@@ -86,6 +88,31 @@ export interface OpenLoopResult {
  */
 export const MAX_LATENESS_P99_US = 200;
 
+/**
+ * Which send-lateness percentile must stay within the bound. Latency counts
+ * from the scheduled send, so lateness is never hidden: it is inside every
+ * latency figure, and the report prints its p99 beside the latency's. The
+ * rule only decides whether the schedule was held at all.
+ * - held (the default): the p90. A VM that preempts the generator's vCPU
+ *   for 2–7 ms a few times a second (this project's CI VM, and most cloud
+ *   VMs: measured 2026-12-02, even for a pinned C spin loop) delays the 1–3%
+ *   of sends inside those pauses, so the p99 of every run there is in
+ *   milliseconds (1.8–2.8 ms measured at 5,000–50,000 req/s) although the
+ *   schedule is kept; the p90 stays in µs. A generator that cannot keep up
+ *   (saturated, or sharing its CPU) is late on most sends and fails the p90
+ *   at once, and one that falls behind also fails the 99%-achieved rule.
+ * - strict: the p99, the generator's proof bound (validate.ts), for quiet
+ *   bare-metal machines where the 1% tail must be the server's too.
+ */
+export const LATENESS_RULES = { held: 90, strict: 99 } as const;
+export type LatenessRule = keyof typeof LATENESS_RULES;
+
+/** The lateness percentile (µs) the run's rule bounds. */
+export function ruledLateness(r: Pick<OpenLoopResult, "latenessUs" | "latenessRule">): { percentile: number; us: number } {
+  const percentile = LATENESS_RULES[r.latenessRule ?? "strict"];
+  return { percentile, us: percentile === 90 ? r.latenessUs.p90 : r.latenessUs.p99 };
+}
+
 /** Below this share of the scheduled requests sent within the window, the rate was not held. */
 export const MIN_ACHIEVED_SHARE = 0.99;
 
@@ -101,8 +128,9 @@ export function invalidReasons(r: Omit<OpenLoopResult, "valid" | "invalidReasons
       : "the generator fell behind its schedule";
     reasons.push(`achieved ${Math.round(r.achievedRate)} req/s of ${r.targetRate} (${share}% of the schedule sent in time): ${why}`);
   }
-  if (r.latenessUs.count > 0 && r.latenessUs.p99 > r.maxLatenessP99Us) {
-    reasons.push(`send lateness p99 ${Math.round(r.latenessUs.p99)} µs > ${r.maxLatenessP99Us} µs: the generator could not hold its schedule`);
+  const late = ruledLateness(r);
+  if (r.latenessUs.count > 0 && late.us > r.maxLatenessP99Us) {
+    reasons.push(`send lateness p${late.percentile} ${Math.round(late.us)} µs > ${r.maxLatenessP99Us} µs: the generator could not hold its schedule`);
   }
   if (e.connect > 0) reasons.push(`${e.connect} connect errors`);
   if (e.read > 0) reasons.push(`${e.read} read errors`);

@@ -28,10 +28,20 @@ test("below 99% of the schedule sent within the window: invalid, and it says who
   expect(invalidReasons(run({ sentInWindow: 5000, achievedRate: 500 }))[0]).toContain("the generator fell behind its schedule");
 });
 
-test("send lateness p99 above the bound: invalid; at the bound: valid", () => {
-  expect(invalidReasons(run({ latenessUs: pct(MAX_LATENESS_P99_US) }))).toEqual([]);
-  expect(invalidReasons(run({ latenessUs: pct(MAX_LATENESS_P99_US + 1) }))).toEqual([`send lateness p99 ${MAX_LATENESS_P99_US + 1} µs > ${MAX_LATENESS_P99_US} µs: the generator could not hold its schedule`]);
-  expect(invalidReasons(run({ latenessUs: pct(900), maxLatenessP99Us: 1000 }))).toEqual([]);
+test("strict rule: send lateness p99 above the bound: invalid; at the bound: valid", () => {
+  const strict = { latenessRule: "strict" as const };
+  expect(invalidReasons(run({ ...strict, latenessUs: pct(MAX_LATENESS_P99_US) }))).toEqual([]);
+  expect(invalidReasons(run({ ...strict, latenessUs: pct(MAX_LATENESS_P99_US + 1) }))).toEqual([`send lateness p99 ${MAX_LATENESS_P99_US + 1} µs > ${MAX_LATENESS_P99_US} µs: the generator could not hold its schedule`]);
+  expect(invalidReasons(run({ ...strict, latenessUs: pct(900), maxLatenessP99Us: 1000 }))).toEqual([]);
+  // A result from before the rule existed is judged strictly.
+  expect(invalidReasons(run({ latenessUs: pct(MAX_LATENESS_P99_US + 1) }))).toHaveLength(1);
+});
+
+test("held rule (the default): a VM's millisecond p99 passes while the p90 is on time; a generator late on most sends fails", () => {
+  const vm = { p50: 3, p90: 40, p99: 2_400, p999: 6_000, max: 7_000, mean: 30, count: 10_000 };
+  expect(invalidReasons(run({ latenessRule: "held", latenessUs: vm }))).toEqual([]);
+  const saturated = { ...vm, p50: 150, p90: 900 };
+  expect(invalidReasons(run({ latenessRule: "held", latenessUs: saturated }))).toEqual([`send lateness p90 900 µs > ${MAX_LATENESS_P99_US} µs: the generator could not hold its schedule`]);
 });
 
 test("errors, non-2xx, wrong bodies, timeouts and unsent requests invalidate a run", () => {
