@@ -41,9 +41,14 @@ export interface Session {
  * session owns the socket: the bytes that followed the request's head in the same read are its
  * first `onData`. The output must be flushed by then (a client that pipelined past its upgrade
  * without reading is closed instead), so the session's writes never pass the 101.
+ *
+ * A protocol may also refuse the switch this way, with no change to the core: `response` is then
+ * its complete error answer (a WebSocket handshake's 400 or 426, `Connection: close`), and the
+ * session `open` returns only half-closes, discards what still arrives and closes, as the core
+ * does after its own refusals (src/protocols/refusal.ts); its `refusedWith` names the refusal.
  */
 export interface Upgrade {
-  /** The complete 101 answer, framed by the protocol that takes over (its fields are its own). */
+  /** The complete 101 answer (or the refusal), framed by the protocol that takes over (its fields are its own). */
   readonly response: Uint8Array;
   /** The new session for this socket. */
   open(transport: Transport): Session;

@@ -1,0 +1,82 @@
+/**
+ * The WebSocket echo behind --ws-echo-path: a handshake checked by src/ws/handshake.ts becomes
+ * the core's `Upgrade` (the 101 and a WebSocketSession with the flags' limits), a bad one a
+ * refusal (400, or 426 naming version 13). Only the decision and the wiring live here; the
+ * protocol itself is src/ws/.
+ */
+import type { Config } from "../config.ts";
+import type { ExchangeRequest } from "../contract/exchange.ts";
+import type { Session, Upgrade } from "../contract/session.ts";
+import type { Transport } from "../contract/socket.ts";
+import { Limits as HttpLimits } from "../http/constants.ts";
+import { checkUpgrade, upgradeAnswer, VERSION_FIELD_LINE } from "../ws/handshake.ts";
+import { WebSocketSession, type SessionHooks, type SessionOptions } from "../ws/session.ts";
+import type { WebSocketCounters } from "./counters.ts";
+import { refusalAnswer, RefusedUpgrade } from "./refusal.ts";
+
+/** The flags the echo reads. */
+export type WebSocketConfig = Pick<Config, "wsMaxMessage" | "wsPingInterval" | "idleTimeout">;
+
+export interface WebSocketEchoOptions {
+  /** The core's coarse clock (ms since the epoch), read when a session arms a timer. */
+  readonly clock: { readonly now: number };
+  /** X-Served-By value (--served-by) for the 101 and the refusals, or null. */
+  readonly servedBy: string | null;
+  /** Where to count sessions and messages (--metrics-port), or null. */
+  readonly counters: WebSocketCounters | null;
+}
+
+/** A refusal's name as the core's refusal counter receives it (Session.refusedWith). */
+export const WebSocketRefusal = { 400: "WS_BAD_UPGRADE", 426: "WS_VERSION" } as const;
+
+/** A WebSocketSession is a core Session: it refuses no HTTP, so it has no refusal to report. */
+class WebSocketEchoSession extends WebSocketSession implements Session {
+  readonly refusedWith = null;
+}
+
+/**
+ * The echo's decision for a request already known to ask for `websocket` on the echo path:
+ * `Upgrade` with the 101 and the session, or with the refusal and a session that only closes.
+ */
+export function websocketEcho(config: WebSocketConfig, options: WebSocketEchoOptions): (request: ExchangeRequest) => Upgrade {
+  const { clock, counters } = options;
+  const servedBy = options.servedBy === null ? "" : `X-Served-By: ${options.servedBy}\r\n`;
+  const sessionOptions: SessionOptions = {
+    maxMessage: config.wsMaxMessage,
+    pingIntervalMs: Math.round(config.wsPingInterval * 1000),
+    // §7 leaves idling to the endpoint: --idle-timeout, as for a kept-alive HTTP connection.
+    idleTimeoutMs: Math.round(config.idleTimeout * 1000),
+    // The HTTP/1.1 connection's bound: a client that sends without reading never grows the process.
+    maxBufferedOutput: HttpLimits.PENDING_OUTPUT,
+  };
+  // One hooks object for every session: counters take no session, so none is allocated per socket.
+  const hooks: SessionHooks =
+    counters === null
+      ? {}
+      : {
+          messageIn: () => counters.messageReceived(),
+          messageOut: () => counters.messageSent(),
+          closed: (code) => counters.closed(code),
+        };
+  return (request) => {
+    const check = checkUpgrade(request.method, (name) => request.fields.get(name));
+    if ("accept" in check) {
+      return {
+        response: upgradeAnswer(check.accept, servedBy),
+        open(transport: Transport): Session {
+          counters?.opened();
+          return new WebSocketEchoSession(transport, sessionOptions, clock, hooks);
+        },
+      };
+    }
+    // RFC 6455 §4.2.2 item 4 / RFC 9110 §15.5.22: a 426 names the version spoken here and the
+    // protocol to upgrade to (RFC 9110 §7.8: Upgrade sent, so `upgrade` listed in Connection).
+    const fields =
+      check.status === 426 ? `Connection: upgrade, close\r\nUpgrade: websocket\r\n${VERSION_FIELD_LINE}${servedBy}` : `Connection: close\r\n${servedBy}`;
+    const refusedWith = WebSocketRefusal[check.status];
+    return {
+      response: refusalAnswer(check.status, check.reason, fields, clock.now, request.method === "HEAD"),
+      open: (transport: Transport): Session => new RefusedUpgrade(transport, clock, refusedWith),
+    };
+  };
+}
