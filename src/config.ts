@@ -118,7 +118,20 @@ export interface Config {
   wsMaxMessage: number;
   /** Seconds between the server's pings on each WebSocket; 0 = no pings. */
   wsPingInterval: number;
+
+  // HTTP/2 (RFC 9113).
+  /**
+   * on: HTTP/2 beside HTTP/1.1 (h2c by prior knowledge or Upgrade, h2 by ALPN); off: HTTP/1.1 only;
+   * only: HTTP/2 only (an HTTP/1.1 request is an invalid preface, ALPN offers h2 alone).
+   */
+  http2: Http2Mode;
+  /** SETTINGS_MAX_CONCURRENT_STREAMS of each HTTP/2 connection; a stream past it is refused (REFUSED_STREAM). */
+  http2MaxStreams: number;
 }
+
+/** The values of --http2. */
+export const HTTP2_MODES = ["on", "off", "only"] as const;
+export type Http2Mode = (typeof HTTP2_MODES)[number];
 
 /** What `hello-server admin ACTION` asks of a running server. */
 export const ADMIN_ACTIONS = ["ready", "unready", "sick", "state"] as const;
@@ -177,6 +190,8 @@ export const DEFAULTS: Config = {
   wsEchoPath: null,
   wsMaxMessage: 1024 * 1024,
   wsPingInterval: 0,
+  http2: "on",
+  http2MaxStreams: 100,
 };
 
 /**
@@ -221,6 +236,8 @@ const ENV = {
   "ws-echo-path": "WS_ECHO_PATH",
   "ws-max-message": "WS_MAX_MESSAGE",
   "ws-ping-interval": "WS_PING_INTERVAL",
+  http2: "HTTP2",
+  "http2-max-streams": "HTTP2_MAX_STREAMS",
 } as const;
 
 /** Boolean flags that a variable can switch on (`1`/`true`) or off (`0`/`false`). */
@@ -338,6 +355,9 @@ export function parseCommand(
     wsEchoPath: path("ws-echo-path", get("ws-echo-path")),
     wsMaxMessage: wsMaxMessage(get("ws-max-message")),
     wsPingInterval: wsPingInterval(get("ws-ping-interval")),
+    http2: http2Mode(get("http2")),
+    // RFC 9113 §6.5.2 advises no fewer than 100 (the default); 1 still lets a client work, one stream at a time.
+    http2MaxStreams: integer("http2-max-streams", get("http2-max-streams"), DEFAULTS.http2MaxStreams, 1, 1 << 16),
   };
   checkCombinations(config);
   return values.healthcheck === true ? { kind: "healthcheck", config } : { kind: "serve", config };
@@ -370,6 +390,15 @@ function checkCombinations(c: Config): void {
   if (c.wsEchoPath !== null && (c.wsEchoPath === c.echoPath || c.wsEchoPath === c.healthPath)) {
     throw new UsageError(`--ws-echo-path must differ from --${c.wsEchoPath === c.echoPath ? "echo-path" : "health-path"} (both ${c.wsEchoPath})`);
   }
+  // A WebSocket handshake is an HTTP/1.1 request, which `only` refuses (RFC 8441 over HTTP/2 is not served).
+  if (c.http2 === "only" && c.wsEchoPath !== null) throw new UsageError(`--ws-echo-path needs HTTP/1.1: it cannot go with --http2 only`);
+}
+
+/** --http2 on|off|only. */
+function http2Mode(raw: string | undefined): Http2Mode {
+  if (raw === undefined) return DEFAULTS.http2;
+  if ((HTTP2_MODES as readonly string[]).includes(raw)) return raw as Http2Mode;
+  throw new UsageError(`--http2 must be on, off or only, got '${raw}'`);
 }
 
 /** --ws-max-message: a size, at least 1 byte (0 would refuse every non-empty message). */

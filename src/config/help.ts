@@ -75,6 +75,13 @@ WebSocket (off by default; RFC 6455, no extension, no subprotocol):
                          silent connections from cutting this one [WS_PING_INTERVAL] (default 0)
                          A WebSocket with no frame from its peer for --idle-timeout closes with 1001.
 
+HTTP/2 (RFC 9113; every feature above answers per stream):
+  --http2 on|off|only    on = h2c (prior knowledge and Upgrade: h2c) and, with --tls-cert, h2 by
+                         ALPN beside HTTP/1.1; off = HTTP/1.1 only; only = HTTP/2 only, on every
+                         port (--healthcheck then speaks h2c) [HTTP2] (default on)
+  --http2-max-streams N  concurrent streams per connection (SETTINGS_MAX_CONCURRENT_STREAMS);
+                         more are refused with REFUSED_STREAM [HTTP2_MAX_STREAMS] (default 100)
+
 Other commands:
   --healthcheck          request the local port once (the health path if set, else /);
                          exit 0 if it answers 200 (--status without a health path), else 1
