@@ -74,10 +74,21 @@ export class MessageReader {
   private pos = 0;
 
   constructor(
-    private readonly body: Uint8Array,
-    private readonly encoding: string | null,
-    private readonly maxSize: number,
+    private body: Uint8Array,
+    private encoding: string | null,
+    private maxSize: number,
   ) {}
+
+  /** Reads another body from its start: one reader serves every call of a worker. */
+  reset(body: Uint8Array, encoding: string | null, maxSize: number): this {
+    this.body = body;
+    this.encoding = encoding;
+    this.maxSize = maxSize;
+    this.pos = 0;
+    this.start = 0;
+    this.end = 0;
+    return this;
+  }
 
   next(): FramingResultCode {
     const { body } = this;
