@@ -45,7 +45,7 @@ describe("MessageReader", () => {
         if (result === FramingResult.MESSAGE) messages.push(toHex(body.subarray(reader.start, reader.end)));
       }
       expect({ messages, result }).toEqual({ messages: c.messages, result: c.result });
-      if (c.status !== undefined) expect(FRAMING_STATUS[result]).toBe(c.status);
+      if (c.status !== undefined) expect(FRAMING_STATUS[result] as number).toBe(c.status);
     });
   }
 
