@@ -1,5 +1,9 @@
 /** Shared by the gRPC unit tests: hex in and out, and request fields from a list. */
 import type { RequestFields } from "../../src/contract/exchange.ts";
+import type { Identity } from "../../src/respond/echo-identity.ts";
+
+/** A worker's identity with one default (pod, node) left unset. */
+export const IDENTITY: Identity = { hostname: "h", pod: null, namespace: "ns", node: null, pid: 300, runtime: "bun", io: "syscall" };
 
 export function hex(s: string): Uint8Array {
   const clean = s.replace(/\s+/g, "");
