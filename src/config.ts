@@ -6,6 +6,7 @@
  * Deno and Node: checked on all three), strict, no short forms; each value
  * is then checked here, with a message that names its flag.
  */
+import { IO_CHOICES, isIoChoice, type IoChoice } from "./backends.ts";
 import { parseArgs } from "node:util";
 import { parseDuration, parseProbability, parseSize } from "./units.ts";
 import { VERSION } from "./config/version.ts";
@@ -64,7 +65,7 @@ export interface Config {
   /** Length of the kernel's accept queue. */
   backlog: number;
   /** I/O back end: runtime sockets, direct system calls, or the fastest available. */
-  io: "auto" | "socket" | "syscall" | "uring";
+  io: IoChoice;
   /** syscall back end only: read/write at once instead of waiting for readiness first. */
   eager: boolean;
   /** No lifecycle lines on stderr. */
@@ -523,8 +524,8 @@ function anyStatus(name: string, raw: string | undefined, fallback: number): num
 
 function io(raw: string | undefined): Config["io"] {
   if (raw === undefined) return DEFAULTS.io;
-  if (raw === "auto" || raw === "socket" || raw === "syscall" || raw === "uring") return raw;
-  throw new UsageError(`--io must be auto, socket, syscall or uring, got '${raw}'`);
+  if (isIoChoice(raw)) return raw;
+  throw new UsageError(`--io must be ${IO_CHOICES.slice(0, -1).join(", ")} or ${IO_CHOICES[IO_CHOICES.length - 1]}, got '${raw}'`);
 }
 
 function host(raw: string): string {

@@ -8,12 +8,11 @@
  * or, with --workers 1, in the one serving process.
  */
 import type { Config } from "../config.ts";
-import { startControlListener, type ControlListener } from "../control-listener.ts";
-import { Method, targetPathIs } from "../http/head.ts";
-import type { Answer, Responder, RequestView } from "../http/responder.ts";
-import type { ResponseCache } from "../http/response.ts";
+import { hostPort } from "../contract/address.ts";
+import type { Reply, Responder } from "../contract/exchange.ts";
+import type { RuntimeName } from "../contract/runtime.ts";
+import { controlReply, pathOf, startControlListener, type ControlListener } from "../control-listener.ts";
 import { RUN_STATES, type RunState } from "../respond/state.ts";
-import type { RuntimeName } from "../runtime.ts";
 import { lifecycle } from "../spawner/log.ts";
 
 /** Who owns the state: the supervisor, or the single serving process. */
@@ -29,20 +28,17 @@ export type AdminListener = ControlListener;
 /** A path the listener knows: a state to switch to (POST), or `state` to read it (GET/HEAD). */
 type Action = RunState | "state";
 const ACTIONS: readonly Action[] = [...RUN_STATES, "state"];
-const PATHS = ACTIONS.map((a) => new TextEncoder().encode(`/${a}`));
 const JSON_TYPE = "application/json";
-/** The admin API's answers are never cached (a stale state would mislead). */
-const NO_STORE = "Cache-Control: no-store\r\n";
 
-/** Which action the target names (the path, up to a `?`), or null. */
-function actionOf(r: RequestView): Action | null {
-  const i = PATHS.findIndex((path) => targetPathIs(r.buf, r.head, path));
+/** Which action the path names, or null. */
+function actionOf(path: string): Action | null {
+  const i = ACTIONS.findIndex((a) => path === `/${a}`);
   return i === -1 ? null : ACTIONS[i]!;
 }
 
 interface AdminPlan {
   readonly action: Action;
-  readonly method: number;
+  readonly method: string;
 }
 
 export async function startAdminListener(
@@ -52,34 +48,29 @@ export async function startAdminListener(
 ): Promise<AdminListener> {
   const listener = await startControlListener(
     { host: config.adminHost, port: config.adminPort!, runtime: options.runtime, warn: options.warn, notFound: `not found: POST /ready /unready /sick, GET /state\n` },
-    (responses) => adminResponder(owner, responses),
+    adminResponder(owner),
   );
-  const host = config.adminHost;
-  lifecycle(config.quiet, { event: "admin_listening", message: `admin on http://${host.includes(":") ? `[${host}]` : host}:${listener.port}` });
+  lifecycle(config.quiet, { event: "admin_listening", message: `admin on http://${hostPort(config.adminHost, listener.port)}` });
   return listener;
 }
 
-/** The table of the admin API: an action's path with its method, and the state as JSON. */
-function adminResponder(owner: StateOwner, responses: ResponseCache): Responder<AdminPlan> {
-  const encoder = new TextEncoder();
+/** The table of the admin API: an action's path with its method, and the state as JSON (never cached: a stale state would mislead). */
+function adminResponder(owner: StateOwner): Responder<AdminPlan> {
   return {
     plan: (request) => {
-      const action = actionOf(request);
-      return action === null ? null : { action, method: request.head.method };
+      const action = actionOf(pathOf(request));
+      return action === null ? null : { action, method: request.method };
     },
-    answer({ action, method }, persist, isHead): Answer {
+    answer({ action, method }): Reply {
       const reads = action === "state";
-      const allowed = reads ? method === Method.GET || method === Method.HEAD : method === Method.POST;
+      const allowed = reads ? method === "GET" || method === "HEAD" : method === "POST";
       if (!allowed) {
-        const body = encoder.encode(`method not allowed: ${reads ? "GET" : "POST"} /${action}\n`);
-        const head = responses.encodeAnswer(405, "text/plain; charset=utf-8", body, persist, isHead, `Allow: ${reads ? "GET, HEAD" : "POST"}\r\n`);
-        return { head, body: null, delayMs: 0, close: false, reset: false };
+        return controlReply(405, "text/plain; charset=utf-8", `method not allowed: ${reads ? "GET" : "POST"} /${action}\n`, [["Allow", reads ? "GET, HEAD" : "POST"]]);
       }
       if (!reads && owner.get() !== action) owner.set(action);
       // `pending`: workers still to confirm; the CLI client polls GET /state until it is gone.
       const pending = owner.pending?.() ?? 0;
-      const body = encoder.encode(`${JSON.stringify(pending > 0 ? { state: owner.get(), pending } : { state: owner.get() })}\n`);
-      return { head: responses.encodeAnswer(200, JSON_TYPE, body, persist, isHead, NO_STORE), body: null, delayMs: 0, close: false, reset: false };
+      return controlReply(200, JSON_TYPE, `${JSON.stringify(pending > 0 ? { state: owner.get(), pending } : { state: owner.get() })}\n`);
     },
   };
 }

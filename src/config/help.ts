@@ -1,4 +1,5 @@
 /** `--help`: every flag, its variable and its default. test/core/config.test.ts checks each flag is listed. */
+import { IO_CHOICES } from "../backends.ts";
 import { VERSION } from "./version.ts";
 
 export const HELP = `hello-server ${VERSION} — a very fast HTTP/1.1 server that answers every request with one configured response.
@@ -28,7 +29,7 @@ Flags (environment variable in brackets; a flag wins over its variable):
   --log-format text|json lifecycle lines as text or one JSON object per line [LOG_FORMAT] (default text)
   --backlog N            accept queue length (Node and --io syscall; Bun.listen and
                          Deno.listen have no such option) [BACKLOG] (default 4096)
-  --io auto|socket|syscall|uring  I/O back end: socket = the runtime's sockets; syscall = direct
+  --io ${IO_CHOICES.join("|")}  I/O back end: socket = the runtime's sockets; syscall = direct
                          system calls through FFI (Linux x86_64; Bun, Deno with --allow-ffi,
                          Node with the optional koffi package); uring = io_uring rings
                          (Linux 6.0+; Bun, Deno and Node with koffi; falls back to syscall

@@ -17,9 +17,9 @@ import { Byte, Limits, ParseError, type ParseErrorKind } from "./constants.ts";
 import { parseHead, RequestHead, Method, targetPathIs } from "./head.ts";
 import { HeadReader, HeadStatus } from "./head-reader.ts";
 import { Persist, type ResponseCache } from "./response.ts";
-import type { Answer, Responder, RequestView } from "./responder.ts";
+import { frameReply } from "./reply.ts";
 import type { Session, Upgrade } from "../contract/session.ts";
-import type { ExchangeRequest } from "../contract/exchange.ts";
+import type { ExchangeRequest, Finished, Reply, Responder } from "../contract/exchange.ts";
 import type { Transport } from "../contract/socket.ts";
 import { Http1Request } from "./exchange-request.ts";
 import type { Due } from "./deferred.ts";
@@ -53,7 +53,7 @@ export interface ConnectionContext {
   readonly healthPath: Uint8Array | null;
   /**
    * Decides the answer of every request but the health path's; null = the prebuilt answer
-   * for all (the fast path: one null check per request). See responder.ts.
+   * for all (the fast path: one null check per request). See src/contract/exchange.ts.
    */
   responder: Responder | null;
   /** Arms a deferred answer's timer on the core's one clock (server.ts). */
@@ -80,11 +80,14 @@ const COPY_BODY_MAX = 16 * 1024;
 /** Reused by every connection: a head is parsed and acted on before the next is read. */
 const head = new RequestHead();
 
-/** What a responder sees of the head just parsed; reused like `head`. */
-const view: { buf: Uint8Array; start: number; end: number; head: RequestHead } = { buf: new Uint8Array(0), start: 0, end: 0, head };
-
-/** The same head as a protocol-neutral request, for a protocol switch; reused like `head`. */
+/** The same head as a protocol-neutral request, for a responder or a protocol switch; reused like `head`. */
 const neutral = new Http1Request(head);
+
+/**
+ * What a responder learns once a request is read, reused by every answer: `answer` is called
+ * synchronously and keeps nothing of it, and a planned request costs no allocation for it.
+ */
+const finished: { bodyLength: number; body: Uint8Array | null; isHead: boolean } = { bodyLength: 0, body: null, isHead: false };
 
 export class Connection implements Session {
   /** One of {@link Phase}. */
@@ -100,6 +103,7 @@ export class Connection implements Session {
   private requestKeepAlive10 = false;
   private requestIsHead = false;
   private requestIsHealth = false;
+  private requestIs10 = false;
   /** The responder's plan for the request in progress; null = the prebuilt answer. */
   private plan: object | null = null;
   /** The responder that made `plan`: it may be replaced at run time (admin state) while the body arrives. */
@@ -108,6 +112,9 @@ export class Connection implements Session {
   private waiting: Deferred | null = null;
   /** Body bytes of the request in progress, for the responder. */
   private bodyLength = 0;
+  /** The body of the request in progress when the responder asked for it (wantsBody), filled up to `bodyFilled`; else null. */
+  private body: Uint8Array | null = null;
+  private bodyFilled = 0;
   /** Output batch of this read: `first` repeated `count` times, or `parts` when the answers differ. */
   private first: Uint8Array | null = null;
   private count = 0;
@@ -192,6 +199,10 @@ export class Connection implements Session {
         if (!this.startRequest(end - pos)) break;
       } else if (this.phase === Phase.BODY_LENGTH) {
         const n = Math.min(this.bodyRemaining, end - pos);
+        if (this.body !== null) {
+          this.body.set(bytes.subarray(pos, pos + n), this.bodyFilled);
+          this.bodyFilled += n;
+        }
         pos += n;
         this.bodyRemaining -= n;
         if (this.bodyRemaining === 0 && !this.finishRequest(end - pos)) break;
@@ -216,6 +227,7 @@ export class Connection implements Session {
     this.requestCloses = !head.keepAlive;
     this.requestKeepAlive10 = head.keepAlive10;
     this.requestIsHead = head.method === Method.HEAD;
+    this.requestIs10 = head.minor === 0;
     this.requestIsHealth = this.ctx.healthPath !== null && targetPathIs(this.reader.buf, head, this.ctx.healthPath);
     // Its own method, so that this one stays small enough for V8 to inline into onData.
     if (this.ctx.responder !== null && !this.requestIsHealth) this.planRequest(this.ctx.responder);
@@ -289,13 +301,14 @@ export class Connection implements Session {
   /** Asks the responder to plan the request whose head was just parsed (off the fast path). */
   private planRequest(responder: Responder): void {
     const r = this.reader;
-    view.buf = r.buf;
-    view.start = r.start;
-    view.end = r.end;
-    this.plan = responder.plan(view as RequestView, this);
+    const plan = responder.plan(neutral.point(r.buf, r.start, r.end, this.transport));
+    this.plan = plan;
     this.planner = responder;
     // -1: chunked, known once the decoder has read the last chunk (finishPlanned).
     this.bodyLength = head.chunked ? -1 : head.contentLength;
+    // A chunked body is skipped by the decoder, which keeps no data: such a responder gets null.
+    this.body = plan !== null && head.contentLength > 0 && responder.wantsBody?.(plan) === true ? new Uint8Array(head.contentLength) : null;
+    this.bodyFilled = 0;
   }
 
   /** The request (and its body) is fully read: queue its answer. Returns false when the connection ends after it. */
@@ -320,19 +333,22 @@ export class Connection implements Session {
     this.plan = null;
     this.planner = null;
     if (this.bodyLength < 0) this.bodyLength = this.chunked!.bodyLength;
-    const answer: Answer = responder.answer(plan, persist, this.requestIsHead, this.bodyLength);
-    if (answer.delayMs > 0) return this.defer(answer.delayMs, responder, plan, closes);
-    return this.sendAnswer(answer, closes, unread);
+    const body = this.body;
+    this.body = null;
+    const reply = responder.answer(plan, finishedOf(this.bodyLength, body, this.requestIsHead));
+    if (reply.delayMs > 0) return this.defer(reply.delayMs, responder, plan, closes, body);
+    return this.sendReply(reply, persist, this.requestIsHead, this.requestIs10, closes, unread);
   }
 
-  /** Queues a responder's answer (or resets the connection). Returns false when the connection ends after it. */
-  private sendAnswer(answer: Answer, closes: boolean, unread: number): boolean {
-    if (answer.reset) {
+  /** Frames and queues a responder's reply (or resets the connection). Returns false when the connection ends after it. */
+  private sendReply(reply: Reply, persist: number, isHead: boolean, is10: boolean, closes: boolean, unread: number): boolean {
+    if (reply.reset) {
       this.reset();
       return false;
     }
-    this.queue(answer.head);
-    const body = answer.body;
+    const framed = frameReply(reply, persist, isHead, is10, this.ctx.responses);
+    const body = framed.body;
+    this.queue(framed.head);
     if (body !== null) {
       if (body.length <= COPY_BODY_MAX) this.queue(body);
       else {
@@ -340,7 +356,7 @@ export class Connection implements Session {
         this.send(body, false);
       }
     }
-    if (closes || answer.close) return this.endAfterAnswer(unread);
+    if (closes || reply.close) return this.endAfterAnswer(unread);
     return true;
   }
 
@@ -348,8 +364,8 @@ export class Connection implements Session {
    * Holds the answer `delayMs` on the core's clock: reading stops (the transport is paused, what
    * was already read is held), so later requests wait behind it. Returns false: parse no further.
    */
-  private defer(delayMs: number, responder: Responder, plan: object, closes: boolean): boolean {
-    const w = new Deferred(performance.now() + delayMs, this, responder, plan, closes, this.requestKeepAlive10, this.requestIsHead, this.bodyLength);
+  private defer(delayMs: number, responder: Responder, plan: object, closes: boolean, body: Uint8Array | null): boolean {
+    const w = new Deferred(performance.now() + delayMs, this, responder, plan, closes, this.requestKeepAlive10, this.requestIsHead, this.requestIs10, this.bodyLength, body);
     this.waiting = w;
     this.phase = Phase.WAITING;
     // Neither the header nor the idle timeout runs while the server is the one keeping the client waiting.
@@ -387,7 +403,8 @@ export class Connection implements Session {
     const closes = w.closes || ctx.stopping;
     const persist = closes ? Persist.CLOSE : w.keepAlive10 ? Persist.KEEP_10 : Persist.KEEP;
     const held = w.held;
-    const goOn = this.sendAnswer(w.responder.answer(w.plan, persist, w.isHead, w.bodyLength), closes, held === null ? 0 : held.length);
+    const reply = w.responder.answer(w.plan, finishedOf(w.bodyLength, w.body, w.isHead));
+    const goOn = this.sendReply(reply, persist, w.isHead, w.is10, closes, held === null ? 0 : held.length);
     if (goOn && !this.paused) this.transport.resume();
     if (goOn && held !== null) this.onData(held);
     else {
@@ -567,7 +584,7 @@ export class Connection implements Session {
    * client may have sent its next request already, or be about to, and closing now would lose it
    * (RFC 9112 §9.3.1 lets clients retry, but many do not retry a POST); its next request is
    * answered with `Connection: close` instead, as during --shutdown-delay. A connection that sent
-   * nothing yet gets the same grace (Go's Server.Shutdown, issue 22682: its request is likely in flight).
+   * nothing yet gets the same grace (Go's Server.Shutdown, golang/go#22682: its request is likely in flight).
    */
   onShutdown(graceMs: number): void {
     if (this.idle && graceMs > 0) this.deadline = Math.min(this.deadline, this.ctx.now + graceMs);
@@ -613,6 +630,13 @@ export class Connection implements Session {
   }
 }
 
+function finishedOf(bodyLength: number, body: Uint8Array | null, isHead: boolean): Finished {
+  finished.bodyLength = bodyLength;
+  finished.body = body;
+  finished.isHead = isHead;
+  return finished;
+}
+
 function concat(parts: Uint8Array[]): Uint8Array {
   let n = 0;
   for (const p of parts) n += p.length;
@@ -641,7 +665,9 @@ class Deferred implements Due {
     readonly closes: boolean,
     readonly keepAlive10: boolean,
     readonly isHead: boolean,
+    readonly is10: boolean,
     readonly bodyLength: number,
+    readonly body: Uint8Array | null,
   ) {}
   fire(): void {
     this.conn.answerDeferred(this);

@@ -9,7 +9,7 @@ import type { ExchangeRequest, Protocol, RequestFields } from "../contract/excha
 import type { Transport } from "../contract/socket.ts";
 import { Byte } from "./constants.ts";
 import { fieldNameIs, forEachField } from "./fields.ts";
-import type { RequestHead } from "./head.ts";
+import { targetPathIs, type RequestHead } from "./head.ts";
 
 const latin1 = new TextDecoder("latin1");
 
@@ -31,6 +31,11 @@ export class Http1Request implements ExchangeRequest, RequestFields {
     this.end = end;
     this.transport = transport;
     return this;
+  }
+
+  /** The target's path (up to a `?`) is `path`, compared in the head's bytes: a specialised check for HTTP/1.1, which decodes nothing. */
+  pathIs(path: Uint8Array): boolean {
+    return targetPathIs(this.buf, this.head, path);
   }
 
   get protocol(): Protocol {

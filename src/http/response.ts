@@ -63,7 +63,11 @@ export class ResponseCache {
     this.bodyBytes = encoder.encode(spec.body);
     this.fixedHeaders = spec.headers.map(([n, v]) => `${n}: ${v}\r\n`).join("");
     this.identity = servedBy === null ? "" : `X-Served-By: ${servedBy}\r\n`;
+    this.configured = { body: this.bodyBytes, contentType: spec.contentType, fields: this.fixedHeaders };
   }
+
+  /** The configured answer's content, type and -H fields (as field lines), for a reply that adds to them. */
+  readonly configured: { readonly body: Uint8Array; readonly contentType: string; readonly fields: string };
 
   /** Refreshes the Date field; a new second invalidates every prebuilt buffer. */
   setTime(nowMs: number): void {
@@ -119,12 +123,12 @@ export class ResponseCache {
   }
 
   /**
-   * Run-time state `unready` (src/respond/state.ts): the health path answers 503 `unready`, so
-   * readiness probes fail while every other answer stays as it is. Set by HttpCore.setState.
+   * Run-time state `unready`: the health path answers 503 `unready`, so readiness probes fail
+   * while every other answer stays as it is. Set by HttpCore.setUnready.
    */
   unready = false;
 
-  // Steered answers (src/respond/): made on demand, the repeatable ones cached until the Date changes.
+  // Variants of the configured answer a reply asks for (status=, a reason): made on demand, the repeatable ones cached until the Date changes.
   private steered = new Map<number, Uint8Array>();
 
   /** The configured answer under another status (`status=`); 204 and 304 go without content. */
@@ -158,21 +162,30 @@ export class ResponseCache {
     return r;
   }
 
-  /** The head alone of an answer whose `body` is written after it (`size=`, from one shared pattern). */
-  headFor(status: number, contentType: string, body: Uint8Array, persist: number): Uint8Array {
-    if (noContent(status)) return this.encodeNoContent(status, persist);
-    return this.encode(status, contentType, this.fixedHeaders, CONNECTION_LINE[persist as 0 | 1 | 2], body, true);
+  /** The configured status (--status): a reply's status 0. */
+  get status(): number {
+    return this.spec.status;
+  }
+
+
+  /**
+   * The head alone of an answer a responder built, its content written after it: `length` bytes
+   * of `contentType`, or chunked (`length` -1: a reply with trailers, RFC 9112 §7.1); `fields` are
+   * whole field lines. Not cached. A 204 or 304 gets the head of no content whatever is asked.
+   */
+  replyHead(status: number, contentType: string, length: number, persist: number, fields: string): Uint8Array {
+    if (noContent(status)) return this.encodeNoContent(status, persist, fields);
+    const framing = length < 0 ? "Transfer-Encoding: chunked\r\n" : `Content-Length: ${length}\r\n`;
+    return encoder.encode(this.statusAndDate(status) + `Content-Type: ${contentType}\r\n` + framing + CONNECTION_LINE[persist as 0 | 1 | 2] + fields + this.identity + `\r\n`);
+  }
+
+  private statusAndDate(status: number): string {
+    return `HTTP/1.1 ${status} ${REASON[status] ?? "Unknown"}\r\nServer: hello-server\r\nDate: ${this.date}\r\n`;
   }
 
   /** A 204 or 304: no Content-Type, no Content-Length (RFC 9110 §8.6), nothing after the head. */
-  private encodeNoContent(status: number, persist: number): Uint8Array {
-    return encoder.encode(
-      `HTTP/1.1 ${status} ${REASON[status] ?? "Unknown"}\r\nServer: hello-server\r\nDate: ${this.date}\r\n` +
-        CONNECTION_LINE[persist as 0 | 1 | 2] +
-        this.fixedHeaders +
-        this.identity +
-        `\r\n`,
-    );
+  private encodeNoContent(status: number, persist: number, fields = this.fixedHeaders): Uint8Array {
+    return encoder.encode(this.statusAndDate(status) + CONNECTION_LINE[persist as 0 | 1 | 2] + fields + this.identity + `\r\n`);
   }
 
   /** An error response: always `Connection: close`, the reason phrase as body. */
@@ -186,14 +199,6 @@ export class ResponseCache {
     return r;
   }
 
-  /**
-   * An answer a responder built (echo, metrics, steer): the same Server, Date, Content-Length,
-   * Connection and X-Served-By fields as the prebuilt ones, not cached.
-   */
-  encodeAnswer(status: number, contentType: string, body: Uint8Array, persist: number, isHead: boolean, fields = ""): Uint8Array {
-    return this.encode(status, contentType, fields, CONNECTION_LINE[persist as 0 | 1 | 2], body, isHead);
-  }
-
   private build(persist: number, isHead: boolean): Uint8Array {
     const { status, contentType } = this.spec;
     return this.encode(status, contentType, this.fixedHeaders, CONNECTION_LINE[persist as 0 | 1 | 2], this.bodyBytes, isHead);
@@ -202,9 +207,7 @@ export class ResponseCache {
   private encode(status: number, contentType: string, extra: string, connection: string, body: Uint8Array, isHead: boolean): Uint8Array {
     // RFC 9110 §9.3.2: HEAD gets the same header fields as GET, Content-Length included, and no content.
     const head =
-      `HTTP/1.1 ${status} ${REASON[status] ?? "Unknown"}\r\n` +
-      `Server: hello-server\r\n` +
-      `Date: ${this.date}\r\n` +
+      this.statusAndDate(status) +
       `Content-Type: ${contentType}\r\n` +
       `Content-Length: ${body.length}\r\n` +
       connection +

@@ -2,32 +2,48 @@
  * The HTTP core as one object a back end drives: a ConnectionHandler, a
  * tick for the clock and timeouts, and graceful shutdown. Imports no
  * runtime API, so every back end (Bun, Deno, Node sockets, direct system
- * calls) serves exactly the same bytes.
+ * calls) serves exactly the same bytes; and no feature: what to answer
+ * arrives as a {@link Responder} (src/contract/exchange.ts), counting as a
+ * {@link ConnectionCounter}, both made by the caller (src/worker.ts).
  */
+import type { Responder } from "../contract/exchange.ts";
 import type { ProtocolSwitch, Session } from "../contract/session.ts";
 import type { ConnectionHandler, Transport } from "../contract/socket.ts";
-import type { Config } from "../config.ts";
 import { Connection, type ConnectionContext } from "./connection.ts";
-import { ResponseCache } from "./response.ts";
-import type { Responder } from "./responder.ts";
+import { ResponseCache, type ResponseSpec } from "./response.ts";
 import { DueHeap, type Due } from "./deferred.ts";
-import { composeResponder, createSteering, type RunState } from "../respond/index.ts";
-import { countingHandler, countRelease } from "../metrics/counting.ts";
-import type { WorkerCounters } from "../metrics/counters.ts";
 
-/** What a core serves besides the prebuilt answer, all off by default. */
-export interface CoreWatch {
+/** What the core needs to know: the configured answer, sizes and timeouts (seconds, as the flags give them). Config is one. */
+export interface CoreLimits extends ResponseSpec {
+  readonly maxHeaderSize: number;
+  readonly maxBodySize: number;
+  readonly headerTimeout: number;
+  readonly idleTimeout: number;
+  readonly shutdownTimeout: number;
+  /** --health-path, or null for none. */
+  readonly healthPath: string | null;
+}
+
+/** Counts what the core does with its sockets (--metrics-port); src/metrics/counting.ts makes one. */
+export interface ConnectionCounter {
+  /** A socket was accepted: the transport the core is to write to (one that counts what it takes). */
+  opened(transport: Transport): Transport;
+  /** `bytes` arrived on a socket. */
+  received(bytes: number): void;
+  /** A session was released (once per socket): closed, and refused if `refusedWith` says so. */
+  released(session: Session): void;
+}
+
+/** What a core does besides serving HTTP/1.1, all off by default. */
+export interface CoreHooks {
+  /** The core's clock at start (ms since epoch); default Date.now(). */
+  readonly now?: number;
   /** How another protocol takes a socket over (src/contract/session.ts); absent = HTTP/1.1 only. */
   readonly protocols?: ProtocolSwitch;
   /** X-Served-By value of every answer (--served-by), or null. */
   readonly servedBy?: string | null;
-  /** Count connections, bytes and refusals here (--metrics-port), or null: the uncounted handler. */
-  readonly counters?: WorkerCounters | null;
-  /**
-   * Wraps every responder the core composes, at start and on each state change (echo first,
-   * counting around all: src/respond/echo-compose.ts); absent = the composed one as it is.
-   */
-  readonly wrap?: (composed: Responder | null, state: RunState, responses: ResponseCache) => Responder | null;
+  /** Counts connections, bytes and refusals (--metrics-port); absent or null = the uncounted handler. */
+  readonly counter?: ConnectionCounter | null;
 }
 
 export interface HttpCore {
@@ -65,44 +81,36 @@ export interface HttpCore {
   shutdown(now?: number): Promise<void>;
   /** Cut every connection now, unflushed output dropped (the shutdown timeout passed). */
   closeAll(): void;
-  /** The prebuilt answers, for responders that fall back to them. */
-  readonly responses: ResponseCache;
-  /** Who answers requests other than the health path's; null (the default) = the prebuilt answer. */
+  /** Who answers requests other than the health path's; null = the prebuilt answer (the fast path). */
   setResponder(responder: Responder | null): void;
-  /**
-   * Run-time state (src/respond/state.ts), from the admin listener: `unready` fails the health
-   * path, `sick` answers 500 to everything else. The responder is composed again for it, so
-   * `ready` with every feature off is the prebuilt fast path again.
-   */
-  setState(state: RunState): void;
+  /** The health path answers 503 `unready` (the run-time state `unready`), or 200 again. */
+  setUnready(unready: boolean): void;
 }
 
 /** The longest an idle connection stays open after shutdown begins, waiting for a request already sent. */
 const DRAIN_GRACE_MS = 1000;
 
-export function createHttpCore(config: Config, now: number = Date.now(), watch: CoreWatch = {}): HttpCore {
+/** `responder`: who answers (null = the prebuilt answer for every request, the fast path). */
+export function createHttpCore(limits: CoreLimits, responder: Responder | null = null, hooks: CoreHooks = {}): HttpCore {
+  const now = hooks.now ?? Date.now();
   /** Every open socket's session: an HTTP/1.1 Connection, or the session that took its socket over. */
   const connections = new Set<Session>();
   let whenEmpty: (() => void) | null = null;
-  const responses = new ResponseCache(config, watch.servedBy ?? null);
+  const responses = new ResponseCache(limits, hooks.servedBy ?? null);
   responses.setTime(now);
   // Deferred answers (a responder's delay), due on performance.now(); see deferred.ts.
   const deferred = new DueHeap();
-  const steering = createSteering(config, responses);
-  const wrap = watch.wrap;
-  const compose = (state: RunState): Responder | null =>
-    wrap === undefined ? composeResponder(steering, state) : wrap(composeResponder(steering, state) as Responder | null, state, responses);
   const ctx: ConnectionContext = {
     responses,
-    maxHeaderSize: config.maxHeaderSize,
-    maxBodySize: config.maxBodySize,
-    headerTimeoutMs: config.headerTimeout * 1000,
-    idleTimeoutMs: config.idleTimeout * 1000,
+    maxHeaderSize: limits.maxHeaderSize,
+    maxBodySize: limits.maxBodySize,
+    headerTimeoutMs: limits.headerTimeout * 1000,
+    idleTimeoutMs: limits.idleTimeout * 1000,
     now,
     draining: false,
     stopping: false,
-    healthPath: config.healthPath === null ? null : new TextEncoder().encode(config.healthPath),
-    responder: compose("ready"),
+    healthPath: limits.healthPath === null ? null : new TextEncoder().encode(limits.healthPath),
+    responder,
     defer(due: Due) {
       // Sooner than any timer armed so far: the back end may be waiting longer than this.
       if (deferred.push(due)) core.onWake?.(untilDue(due.at));
@@ -112,8 +120,8 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
       released(session);
       if (whenEmpty !== null && connections.size === 0) whenEmpty();
     },
-    h2Preface: watch.protocols?.h2Preface ?? null,
-    upgrade: watch.protocols?.upgrade ?? null,
+    h2Preface: hooks.protocols?.h2Preface ?? null,
+    upgrade: hooks.protocols?.upgrade ?? null,
     takeover(from, to) {
       connections.delete(from);
       connections.add(to);
@@ -122,9 +130,9 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
     },
   };
 
-  const counters = watch.counters ?? null;
+  const counter = hooks.counter ?? null;
   // Chosen once: without metrics nothing is counted as a session is released.
-  const released: (session: Session) => void = counters === null ? () => {} : (session) => countRelease(session, counters);
+  const released: (session: Session) => void = counter === null ? () => {} : (session) => counter.released(session);
 
   const plain: ConnectionHandler<Connection> = {
     open(transport: Transport) {
@@ -138,14 +146,26 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
     end: (conn) => conn.onEnd(),
     close: (conn) => conn.onClosed(),
   };
-  const handler = counters === null ? plain : countingHandler(plain, counters);
+  const handler: ConnectionHandler<Connection> =
+    counter === null
+      ? plain
+      : {
+          open: (transport) => plain.open(counter.opened(transport)),
+          data(conn, bytes) {
+            counter.received(bytes.length);
+            conn.onData(bytes);
+          },
+          drain: plain.drain,
+          end: plain.end,
+          close: plain.close,
+        };
 
   // How long an idle connection stays open once shutdown begins (Connection.onShutdown says why):
   // long enough for a request already sent, never so long the restart slows or --shutdown-timeout cuts it.
-  const drainGraceMs = Math.min(DRAIN_GRACE_MS, Math.floor((config.shutdownTimeout * 1000) / 2));
+  const drainGraceMs = Math.min(DRAIN_GRACE_MS, Math.floor((limits.shutdownTimeout * 1000) / 2));
   /** When the drain grace of the connections open at shutdown ends (0: no shutdown yet). */
   let graceEndsAt = 0;
-  const shortest = Math.min(config.headerTimeout, config.idleTimeout) * 1000;
+  const shortest = Math.min(limits.headerTimeout, limits.idleTimeout) * 1000;
   const tickMs = Math.max(25, Math.min(1000, Math.floor(shortest / 4)));
   /** When tick last scanned every connection's deadline. */
   let scannedAt = -Infinity;
@@ -199,13 +219,11 @@ export function createHttpCore(config: Config, now: number = Date.now(), watch: 
       // A session that took a socket over is released when its back end reports the close; forget it now.
       for (const session of connections) ctx.release(session);
     },
-    responses,
-    setResponder(responder) {
-      ctx.responder = responder;
+    setResponder(next) {
+      ctx.responder = next;
     },
-    setState(state) {
-      responses.unready = state === "unready";
-      ctx.responder = compose(state);
+    setUnready(unready) {
+      responses.unready = unready;
     },
   };
   return core;

@@ -2,7 +2,8 @@
  * One worker's counters (--metrics-port), in plain number fields and typed arrays indexed by
  * small integers: counting a request is an array increment, never a Map lookup or a string.
  * With metrics off none of this exists and nothing calls it (the core's handler and responder
- * are the uncounted ones, chosen once at start: see src/http/server.ts and counting.ts).
+ * are the uncounted ones, chosen once at start by src/worker.ts: see counting.ts). One object
+ * per worker, made by src/worker.ts and passed to whatever counts: no module keeps one.
  *
  * A worker under a supervisor sends {@link CounterSnapshot}s up its stdout pipe
  * (src/spawner/protocol.ts); the supervisor sums them (aggregate.ts).
@@ -18,12 +19,12 @@ export const STATUS_SLOTS = 1000;
 export const REFUSAL_KINDS = Object.keys(ParseError) as ParseErrorKind[];
 
 /**
- * Kinds of injected faults (the steer responders call {@link countFault}). A closed list, so
+ * Kinds of injected faults (counted by the fault stage, src/respond/faults.ts). A closed list, so
  * the label's values stay bounded: add a kind here before counting it.
  */
 export const FAULT_KINDS = ["error", "delay", "reset"] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
-/** Indexes into {@link WorkerCounters.faults}: `countFault(Fault.reset)`. */
+/** Indexes into {@link WorkerCounters.faults}: `faults[Fault.reset]++`. */
 export const Fault = Object.fromEntries(FAULT_KINDS.map((k, i) => [k, i])) as { readonly [K in FaultKind]: number };
 
 const REFUSAL_INDEX = Object.fromEntries(REFUSAL_KINDS.map((k, i) => [k, i])) as Record<ParseErrorKind, number>;
@@ -84,25 +85,4 @@ function nonZero(values: Float64Array, labels: readonly string[]): Record<string
   const out: Record<string, number> = {};
   for (let i = 0; i < values.length; i++) if (values[i] !== 0) out[labels[i]!] = values[i]!;
   return out;
-}
-
-/** This process's counters while metrics are on; null (the default) = nothing counts. */
-let current: WorkerCounters | null = null;
-
-/** Metrics are on in this process: create its counters (once). */
-export function startCounting(): WorkerCounters {
-  return (current ??= new WorkerCounters());
-}
-
-/** This process's counters, or null when metrics are off. */
-export function workerCounters(): WorkerCounters | null {
-  return current;
-}
-
-/**
- * The steer responders' counter: one injected fault of `kind` (an index from {@link Fault}).
- * With metrics off it is one null check.
- */
-export function countFault(kind: number): void {
-  if (current !== null) current.faults[kind]!++;
 }

@@ -1,23 +1,16 @@
 /**
- * Counting, wrapped around the core only when --metrics-port is on (chosen once at start):
- * the handler counts connections and bytes, the responder counts answered requests by method
- * and status. With metrics off neither exists, and the core runs exactly as before.
+ * Counting, wrapped around the core only when --metrics-port is on (chosen once at start by
+ * src/worker.ts): the connection counter counts connections, bytes and refusals, the responder
+ * counts answered requests by method and status. With metrics off neither exists, and the core
+ * runs exactly as before.
  */
-import type { ConnectionHandler, Transport } from "../contract/socket.ts";
-import type { Connection } from "../http/connection.ts";
+import { BodyKind, type ExchangeRequest, type Finished, type Reply, type Responder } from "../contract/exchange.ts";
 import type { Session } from "../contract/session.ts";
-import type { ResponseCache } from "../http/response.ts";
-import type { Answer, ConnectionInfo, Responder, RequestView } from "../http/responder.ts";
+import type { SocketAddress } from "../contract/address.ts";
+import type { Transport } from "../contract/socket.ts";
+import { Http1Request } from "../http/exchange-request.ts";
+import type { ConnectionCounter } from "../http/server.ts";
 import { METHOD_LABELS, STATUS_SLOTS, type WorkerCounters } from "./counters.ts";
-
-/** Bytes 9..11 of `HTTP/1.1 NNN ...`: the status, read from the answer itself. */
-const STATUS_AT = 9;
-const ZERO = 0x30;
-
-function statusOf(head: Uint8Array): number {
-  if (head.length < STATUS_AT + 3) return 0;
-  return (head[STATUS_AT]! - ZERO) * 100 + (head[STATUS_AT + 1]! - ZERO) * 10 + (head[STATUS_AT + 2]! - ZERO);
-}
 
 /** A transport that adds what the back end took to `sent`. */
 class CountingTransport implements Transport {
@@ -25,6 +18,9 @@ class CountingTransport implements Transport {
     private readonly inner: Transport,
     private readonly counters: WorkerCounters,
   ) {}
+  get tls(): boolean | undefined {
+    return this.inner.tls;
+  }
   write(data: Uint8Array, last?: boolean): number {
     const n = this.inner.write(data, last);
     this.counters.sent += n;
@@ -48,91 +44,92 @@ class CountingTransport implements Transport {
   reset(): void {
     this.inner.reset();
   }
-  remoteAddress(): { readonly address: string; readonly port: number } | null {
+  remoteAddress(): SocketAddress | null {
     return this.inner.remoteAddress?.() ?? null;
   }
-  localAddress(): { readonly address: string; readonly port: number } | null {
+  localAddress(): SocketAddress | null {
     return this.inner.localAddress?.() ?? null;
+  }
+  alpnProtocol(): string | null {
+    return this.inner.alpnProtocol?.() ?? null;
   }
   peerCertificateSubject(): string | null {
     return this.inner.peerCertificateSubject?.() ?? null;
   }
 }
 
-/** `handler` with connections accepted and bytes received and sent counted. */
-export function countingHandler(handler: ConnectionHandler<Connection>, counters: WorkerCounters): ConnectionHandler<Connection> {
+/** The core's hook (src/http/server.ts): connections accepted and released, bytes received and sent, refusals by kind. */
+export function connectionCounter(counters: WorkerCounters): ConnectionCounter {
   return {
-    open(transport) {
+    opened(transport) {
       counters.accepted++;
-      return handler.open(new CountingTransport(transport, counters));
+      return new CountingTransport(transport, counters);
     },
-    data(conn, bytes) {
-      counters.received += bytes.length;
-      handler.data(conn, bytes);
+    received(bytes) {
+      counters.received += bytes;
     },
-    drain: handler.drain,
-    end: handler.end,
-    close: handler.close,
+    released(session: Session) {
+      counters.closed++;
+      if (session.refusedWith !== null) counters.refuse(session.refusedWith);
+    },
   };
 }
 
-/** Called once per connection as it is released: closed connections, and why it was refused if it was. */
-export function countRelease(session: Session, counters: WorkerCounters): void {
-  counters.closed++;
-  if (session.refusedWith !== null) counters.refuse(session.refusedWith);
-}
-
 interface CountedPlan {
-  /** head.ts's Method number. */
+  /** The index of the method in METHOD_LABELS. */
   readonly method: number;
-  /** The inner responder's plan; null = the prebuilt answer. */
+  /** The inner responder's plan; null = the configured answer. */
   readonly inner: object | null;
   /**
    * Already counted: a deferred answer (`delay=`) is asked for twice, once to learn its delay
-   * and again when it is due (connection.ts), and is one request.
+   * and again when it is due, and is one request.
    */
   counted: boolean;
 }
 
-/** One constant plan per method for the prebuilt answer: counting allocates nothing per request. */
+/** One constant plan per method for the configured answer: counting allocates nothing per request. */
 const PREBUILT: readonly CountedPlan[] = METHOD_LABELS.map((_, method) => ({ method, inner: null, counted: false }));
+
+/** The configured answer, as a reply: the framing turns it into the same prebuilt bytes the fast path sends. */
+const CONFIGURED: Reply = { status: 0, fields: null, body: { kind: BodyKind.CONFIGURED }, trailers: null, delayMs: 0, close: false, reset: false };
+
+/** METHOD_LABELS' index of a method token; 0 (OTHER) for one not listed. */
+function methodIndex(method: string): number {
+  const i = (METHOD_LABELS as readonly string[]).indexOf(method);
+  return i < 0 ? 0 : i;
+}
 
 /**
  * Counts every answered request (the health path's excepted: it never reaches a responder) by
- * method and status. `inner` answers (echo, steer), or null: then the answer is the prebuilt
- * one, the same bytes the fast path sends, so pipelined batches stay one cached buffer.
+ * method and status. `inner` answers (echo, steering), or null: then the answer is the configured
+ * one, framed as the same bytes the fast path sends, so pipelined batches stay one cached buffer.
+ * `configuredStatus` (--status) is what a reply's status 0 means.
  */
-export function countingResponder(counters: WorkerCounters, responses: ResponseCache, inner: Responder | null): Responder<CountedPlan> {
+export function countingResponder(counters: WorkerCounters, configuredStatus: number, inner: Responder | null): Responder<CountedPlan> {
   const requests = counters.requests;
-  /** The last prebuilt answer per (persist, HEAD) variant: rebuilt only when the cache's buffer changes (once a second). */
-  const answers: (Answer | undefined)[] = [];
   return {
-    plan(request: RequestView, conn: ConnectionInfo): CountedPlan {
-      const method = request.head.method;
+    plan(request: ExchangeRequest): CountedPlan {
+      // head.ts's Method numbers are METHOD_LABELS' indexes: on HTTP/1.1 no method string is decoded.
+      const method = request instanceof Http1Request ? request.head.method : methodIndex(request.method);
       if (inner !== null) {
-        const plan = inner.plan(request, conn);
+        const plan = inner.plan(request);
         if (plan !== null) return { method, inner: plan, counted: false };
       }
       return PREBUILT[method] ?? PREBUILT[0]!;
     },
-    answer(plan, persist, isHead, bodyLength): Answer {
-      let answer: Answer;
-      if (plan.inner === null) {
-        const head = responses.get(persist, isHead);
-        const i = persist * 2 + (isHead ? 1 : 0);
-        let cached = answers[i];
-        if (cached === undefined || cached.head !== head) {
-          cached = { head, body: null, delayMs: 0, close: false, reset: false };
-          answers[i] = cached;
-        }
-        answer = cached;
-      } else {
-        answer = inner!.answer(plan.inner, persist, isHead, bodyLength);
-        if (answer.reset || plan.counted) return answer;
+    wantsBody(plan) {
+      return plan.inner !== null && inner!.wantsBody?.(plan.inner) === true;
+    },
+    answer(plan, finished: Finished): Reply {
+      let reply: Reply;
+      if (plan.inner === null) reply = CONFIGURED;
+      else {
+        reply = inner!.answer(plan.inner, finished);
+        if (reply.reset || plan.counted) return reply;
         plan.counted = true;
       }
-      requests[plan.method * STATUS_SLOTS + statusOf(answer.head)]!++;
-      return answer;
+      requests[plan.method * STATUS_SLOTS + (reply.status === 0 ? configuredStatus : reply.status)]!++;
+      return reply;
     },
   };
 }

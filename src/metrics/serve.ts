@@ -12,9 +12,9 @@ import { VERSION, type Config } from "../config.ts";
 import { detectRuntime } from "../runtime.ts";
 import { lifecycle } from "../spawner/log.ts";
 import type { WorkerMessage } from "../spawner/protocol.ts";
-import { resolveIo } from "../worker.ts";
+import { resolveIo } from "../backends.ts";
 import { Aggregator } from "./aggregate.ts";
-import { workerCounters } from "./counters.ts";
+import type { WorkerCounters } from "./counters.ts";
 import { renderMetrics, type BuildInfo } from "./exposition.ts";
 import { startMetricsListener, type MetricsListener } from "./listener.ts";
 
@@ -44,9 +44,7 @@ async function listen(config: Config, render: () => string, warn: (line: string)
  * A worker under a supervisor: report the counters every second, and once more as the
  * process exits (synchronously, so the last requests are not lost to a replacement).
  */
-export function reportCounters(send: (m: WorkerMessage) => void): void {
-  const counters = workerCounters();
-  if (counters === null) return;
+export function reportCounters(counters: WorkerCounters, send: (m: WorkerMessage) => void): void {
   const report = () => send({ kind: "metrics", counters: counters.snapshot() });
   const timer = setInterval(report, REPORT_INTERVAL_MS);
   // Never what keeps a draining worker alive.
@@ -54,15 +52,14 @@ export function reportCounters(send: (m: WorkerMessage) => void): void {
   process.on("exit", report);
 }
 
-/** `--workers 1`: this process is the pod; it serves its own counters. */
-export async function serveOwnMetrics(config: Config, warn: (line: string) => void): Promise<MetricsListener> {
+/** `--workers 1`: this process is the pod; it serves its own counters (null: it counts nothing yet). */
+export async function serveOwnMetrics(config: Config, own: WorkerCounters | null, warn: (line: string) => void): Promise<MetricsListener> {
   const pod = new Aggregator();
   pod.started(process.pid);
   const info = buildInfo(config);
   return listen(
     config,
     () => {
-      const own = workerCounters();
       if (own !== null) pod.update(process.pid, own.snapshot());
       return renderMetrics(pod.totals(), info);
     },

@@ -1,41 +1,28 @@
-/** Turns a {@link SteerPlan} into the bytes of its answer (responder.ts's {@link Answer}). */
-import { Persist, type ResponseCache } from "../http/response.ts";
-import type { Answer } from "../http/responder.ts";
+/** Turns a {@link SteerPlan} into its {@link Reply}: what to answer, framed by the protocol that asked. */
+import { BodyKind, type Reply } from "../contract/exchange.ts";
 import type { Pattern } from "./pattern.ts";
 import type { SteerPlan } from "./plan.ts";
 
-const NOTHING = new Uint8Array(0);
 const PATTERN_TYPE = "text/plain; charset=utf-8";
-
-/** Persist the plan asks for: `close=1` closes whatever the request said. */
-function persistOf(plan: SteerPlan, persist: number): number {
-  return plan.close || plan.error !== null ? Persist.CLOSE : persist;
-}
+const CONFIGURED = { kind: BodyKind.CONFIGURED } as const;
+const REASON = { kind: BodyKind.REASON, text: null } as const;
 
 /**
- * The answer of a steered request. Pure in `plan` (every random choice was made when planning):
- * the connection asks again when a deferred answer is due, to send the Date and Connection of then.
+ * The reply of a steered request. Pure in `plan` (every random choice was made when planning):
+ * a protocol asks again when a deferred answer is due, to send the Date and Connection of then.
+ * `configuredFields`: the -H fields of the configured answer, which a `size=` body keeps (it is
+ * the configured answer with another content); null when there are none.
  */
-export function answerOf(plan: SteerPlan, persist: number, isHead: boolean, responses: ResponseCache, pattern: Pattern, configuredStatus: number): Answer {
-  if (plan.reset) return { head: NOTHING, body: null, delayMs: plan.delayMs, close: true, reset: true };
-  const p = persistOf(plan, persist);
-  const close = p === Persist.CLOSE;
+export function replyOf(plan: SteerPlan, pattern: Pattern, configuredFields: Reply["fields"]): Reply {
+  if (plan.reset) return { status: 0, fields: null, body: CONFIGURED, trailers: null, delayMs: plan.delayMs, close: true, reset: true };
   if (plan.error !== null) {
     // RFC 9110 §15.5.1. Closing is not required after a well-framed request, but it is the plain thing for a refusal.
-    return { head: responses.reasonAnswer(400, p, isHead, `${plan.error}\n`), body: null, delayMs: 0, close, reset: false };
+    return { status: 400, fields: null, body: { kind: BodyKind.REASON, text: `${plan.error}\n` }, trailers: null, delayMs: 0, close: true, reset: false };
   }
-  const status = plan.status === 0 ? configuredStatus : plan.status;
-  let head: Uint8Array;
-  let body: Uint8Array | null = null;
-  if (plan.reason) head = responses.reasonAnswer(status, p, isHead);
-  else if (plan.body !== null) {
-    head = responses.headFor(status, plan.contentType ?? PATTERN_TYPE, plan.body, p);
-    if (!isHead && status !== 204 && status !== 304) body = plan.body;
-  } else if (plan.size >= 0) {
-    const bytes = pattern.slice(plan.size);
-    head = responses.headFor(status, PATTERN_TYPE, bytes, p);
-    if (!isHead && status !== 204 && status !== 304 && bytes.length > 0) body = bytes;
-  } else if (plan.status !== 0) head = responses.withStatus(status, p, isHead);
-  else head = responses.get(p, isHead);
-  return { head, body, delayMs: plan.delayMs, close, reset: false };
+  if (plan.reason) return { status: plan.status, fields: null, body: REASON, trailers: null, delayMs: plan.delayMs, close: plan.close, reset: false };
+  if (plan.size >= 0) {
+    const body = { kind: BodyKind.BYTES, bytes: pattern.slice(plan.size), contentType: PATTERN_TYPE } as const;
+    return { status: plan.status, fields: configuredFields, body, trailers: null, delayMs: plan.delayMs, close: plan.close, reset: false };
+  }
+  return { status: plan.status, fields: null, body: CONFIGURED, trailers: null, delayMs: plan.delayMs, close: plan.close, reset: false };
 }

@@ -4,22 +4,20 @@
  * People put it behind proxies and load balancers to see what they changed: the header
  * fields in the order and spelling received, the client's and local addresses, the pod.
  *
- * The head's bytes are read in `plan` (its buffer is reused afterwards); the answer is built
- * once the body has been read, so the body's length is known. Every limit of the core
- * applies unchanged: the core reads and frames the request before echo sees it.
+ * It reads the protocol-neutral request (src/contract/exchange.ts), so an HTTP/2 stream is
+ * echoed like an HTTP/1.1 request (with its stream id). The request is read in `plan` (valid
+ * only then); the answer is built once the body has been read, so the body's length is known.
+ * Every limit of the core applies unchanged: the protocol reads and frames the request first.
  */
-import { formatAddress } from "../contract/address.ts";
-import { forEachField, fieldNameIs } from "../http/fields.ts";
-import { Byte } from "../http/constants.ts";
-import { targetPathIs } from "../http/head.ts";
-import type { ResponseCache } from "../http/response.ts";
-import type { Answer, ConnectionInfo, Responder, RequestView, SocketAddress } from "../http/responder.ts";
+import { formatAddress, type SocketAddress } from "../contract/address.ts";
+import { BodyKind, type ExchangeRequest, type Protocol, type Reply, type Responder } from "../contract/exchange.ts";
+import { Http1Request } from "../http/exchange-request.ts";
 import type { Identity } from "./echo-identity.ts";
 
 const JSON_TYPE = "application/json";
 const TEXT_TYPE = "text/plain; charset=utf-8";
 /** What arrived is not for caches to keep. */
-const FIELDS = "Cache-Control: no-store\r\n";
+const FIELDS = [["Cache-Control", "no-store"]] as const;
 
 export interface EchoPlan {
   readonly method: string;
@@ -28,6 +26,8 @@ export interface EchoPlan {
   /** After the `?`, or null when there is none. */
   readonly query: string | null;
   readonly version: string;
+  /** The HTTP/2 stream; 0 on HTTP/1.x (then not shown). */
+  readonly streamId: number;
   /** [name, value] in the order and spelling received. */
   readonly headers: ReadonlyArray<readonly [string, string]>;
   readonly client: SocketAddress | null;
@@ -42,6 +42,8 @@ export interface EchoReport {
   path: string;
   query: string | null;
   version: string;
+  /** Only on HTTP/2. */
+  streamId?: number;
   headers: Array<[string, string]>;
   bodyLength: number;
   client: SocketAddress | null;
@@ -54,21 +56,28 @@ export interface EchoReport {
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-const latin1 = new TextDecoder("latin1");
 
-/** Field bytes as text: UTF-8 when they are valid UTF-8, else one character per byte (obs-text, RFC 9110 §5.5). */
-function decode(buf: Uint8Array, start: number, end: number): string {
-  const bytes = buf.subarray(start, end);
-  for (let i = 0; i < bytes.length; i++) {
-    if (bytes[i]! >= 0x80) {
-      try {
-        return utf8.decode(bytes);
-      } catch {
-        return latin1.decode(bytes);
-      }
-    }
+/**
+ * Field text as a protocol hands it over (one character per octet) shown as UTF-8 where its
+ * octets are valid UTF-8, else as it is (obs-text, RFC 9110 §5.5).
+ */
+function decode(octets: string): string {
+  let high = false;
+  for (let i = 0; i < octets.length && !high; i++) high = octets.charCodeAt(i) >= 0x80;
+  if (!high) return octets;
+  try {
+    return utf8.decode(Uint8Array.from(octets, (c) => c.charCodeAt(0)));
+  } catch {
+    return octets;
   }
-  return latin1.decode(bytes);
+}
+
+const VERSIONS: Record<Protocol, string> = { "http/1.0": "HTTP/1.0", "http/1.1": "HTTP/1.1", h2: "HTTP/2" };
+
+/** The path of a target: up to its `?`. */
+function pathOf(target: string): string {
+  const q = target.indexOf("?");
+  return q < 0 ? target : target.slice(0, q);
 }
 
 /** A two-string array (a header field) as JSON.stringify indents it: put back on one line. */
@@ -81,7 +90,7 @@ export function asciiJson(value: unknown): string {
     .replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-function hostPort(a: SocketAddress | null): string {
+function shownAddress(a: SocketAddress | null): string {
   return a === null ? "unknown" : formatAddress(a);
 }
 
@@ -92,55 +101,56 @@ export function echoText(report: EchoReport): string {
   if (report.namespace !== undefined) lines.push(`Namespace: ${report.namespace}`);
   if (report.node !== undefined) lines.push(`Node: ${report.node}`);
   lines.push(`Worker: ${report.worker.pid} (${report.worker.runtime}, io ${report.worker.io})`);
-  lines.push(`RemoteAddr: ${hostPort(report.client)}`, `LocalAddr: ${hostPort(report.local)}`);
+  lines.push(`RemoteAddr: ${shownAddress(report.client)}`, `LocalAddr: ${shownAddress(report.local)}`);
   lines.push(`${report.method} ${report.target} ${report.version}`);
+  if (report.streamId !== undefined) lines.push(`Stream: ${report.streamId}`);
   for (const [name, value] of report.headers) lines.push(`${name}: ${value}`);
   lines.push("", `Body-Length: ${report.bodyLength}`);
   return lines.join("\n") + "\n";
 }
 
-export function echoResponder(echoPath: string, responses: ResponseCache, identity: Identity): Responder<EchoPlan> {
+export function echoResponder(echoPath: string, identity: Identity): Responder<EchoPlan> {
   const path = new TextEncoder().encode(echoPath);
   const encoder = new TextEncoder();
 
   return {
-    plan(request: RequestView, conn: ConnectionInfo): EchoPlan | null {
-      const { buf, start, end, head } = request;
-      if (!targetPathIs(buf, head, path)) return null;
-      let sp = start;
-      while (sp < end && buf[sp] !== Byte.SP) sp++;
-      const target = decode(buf, head.targetStart, head.targetEnd);
+    plan(request: ExchangeRequest): EchoPlan | null {
+      // On HTTP/1.1 the path is compared in the head's bytes: every other request costs no decoding.
+      if (request instanceof Http1Request ? !request.pathIs(path) : pathOf(request.target) !== echoPath) return null;
+      const target = decode(request.target);
       const q = target.indexOf("?");
       const query = q < 0 ? null : target.slice(q + 1);
       const headers: Array<readonly [string, string]> = [];
       let acceptsText = false;
-      forEachField(buf, start, end, (ns, ne, vs, ve) => {
-        headers.push([decode(buf, ns, ne), decode(buf, vs, ve)]);
-        if (fieldNameIs(buf, ns, ne, "accept") && /(^|,)\s*text\/plain/i.test(decode(buf, vs, ve))) acceptsText = true;
+      request.fields.forEach((name, value) => {
+        headers.push([decode(name), decode(value)]);
+        if (name.length === 6 && name.toLowerCase() === "accept" && /(^|,)\s*text\/plain/i.test(value)) acceptsText = true;
       });
       const text = acceptsText || (query !== null && /(^|&)format=text(&|$)/.test(query));
       return {
-        method: decode(buf, start, sp),
+        method: request.method,
         target,
         path: q < 0 ? target : target.slice(0, q),
         query,
-        version: `HTTP/1.${head.minor}`,
+        version: VERSIONS[request.protocol],
+        streamId: request.streamId,
         headers,
-        client: conn.transport.remoteAddress?.() ?? null,
-        local: conn.transport.localAddress?.() ?? null,
+        client: request.peer,
+        local: request.local,
         text,
       };
     },
 
-    answer(plan, persist, isHead, bodyLength): Answer {
+    answer(plan, finished): Reply {
       const report: EchoReport = {
         method: plan.method,
         target: plan.target,
         path: plan.path,
         query: plan.query,
         version: plan.version,
+        ...(plan.streamId === 0 ? {} : { streamId: plan.streamId }),
         headers: plan.headers.map(([n, v]) => [n, v]),
-        bodyLength,
+        bodyLength: finished.bodyLength,
         client: plan.client,
         local: plan.local,
         hostname: identity.hostname,
@@ -151,9 +161,9 @@ export function echoResponder(echoPath: string, responses: ResponseCache, identi
       if (identity.node !== null) report.node = identity.node;
       // Key order as EchoReport declares it (the pod fields after hostname).
       const ordered = plan.text ? null : orderReport(report);
-      const body = encoder.encode(plan.text ? echoText(report) : asciiJson(ordered) + "\n");
-      const head = responses.encodeAnswer(200, plan.text ? TEXT_TYPE : JSON_TYPE, body, persist, isHead, FIELDS);
-      return { head, body: null, delayMs: 0, close: false, reset: false };
+      const bytes = encoder.encode(plan.text ? echoText(report) : asciiJson(ordered) + "\n");
+      const body = { kind: BodyKind.BYTES, bytes, contentType: plan.text ? TEXT_TYPE : JSON_TYPE } as const;
+      return { status: 200, fields: FIELDS, body, trailers: null, delayMs: 0, close: false, reset: false };
     },
   };
 }

@@ -3,7 +3,7 @@
  * one small object per steered request, none for a request no stage touches (that one takes
  * the prebuilt answer).
  */
-import type { ConnectionInfo, RequestView } from "../http/responder.ts";
+import type { ExchangeRequest } from "../contract/exchange.ts";
 
 export interface SteerPlan {
   /** The status to answer with; 0 = the configured one. */
@@ -20,16 +20,10 @@ export interface SteerPlan {
   reason: boolean;
   /** Refuse the request with 400 and this one-line reason (a malformed or over-cap control value); null = not refused. */
   error: string | null;
-  /**
-   * A body decided at plan time, with its content type (echo: the head's bytes are gone by
-   * answer time); null = decided by the fields above.
-   */
-  body: Uint8Array | null;
-  contentType: string | null;
 }
 
 export function emptyPlan(): SteerPlan {
-  return { status: 0, delayMs: 0, size: -1, close: false, reset: false, reason: false, error: null, body: null, contentType: null };
+  return { status: 0, delayMs: 0, size: -1, close: false, reset: false, reason: false, error: null };
 }
 
 /**
@@ -37,4 +31,4 @@ export function emptyPlan(): SteerPlan {
  * it from `emptyPlan()` when `plan` is null), or `plan` unchanged when it has nothing to say.
  * Stages run in the order src/respond/index.ts lists them; a later one overrides an earlier one.
  */
-export type Stage = (request: RequestView, conn: ConnectionInfo, plan: SteerPlan | null) => SteerPlan | null;
+export type Stage = (request: ExchangeRequest, plan: SteerPlan | null) => SteerPlan | null;

@@ -11,7 +11,8 @@
 import { UsageError, type Config } from "../config.ts";
 import { detectRuntime, runtimeVersion } from "../runtime.ts";
 import { tlsProblem } from "../tls/files.ts";
-import { resolveIo, startWorker } from "../worker.ts";
+import { resolveIo } from "../backends.ts";
+import { startWorker } from "../worker.ts";
 import { currentPortSharing, currentProcessFacts, workerCommand } from "./command.ts";
 import { availableCpus } from "./cpus.ts";
 import { setLogFormat } from "./log.ts";

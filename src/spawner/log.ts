@@ -9,6 +9,7 @@
  * follows it (Bun and Deno buffer process.stderr writes to pipes).
  */
 import { writeSync } from "node:fs";
+import { hostPort } from "../contract/address.ts";
 
 export type LogFormat = "text" | "json";
 export type LogLevel = "info" | "warn" | "error";
@@ -97,3 +98,35 @@ export const events = {
   signalIgnored: (text: string): LogEvent => ({ event: "signal_ignored", message: text }),
   notice: (text: string): LogEvent => ({ event: "notice", level: "warn", message: text }),
 } as const;
+
+/** `http://HOST:PORT`, with IPv6 addresses in brackets (RFC 3986 §3.2.2). */
+export function origin(host: string, port: number, scheme: "http" | "https" = "http"): string {
+  return `${scheme}://${hostPort(host, port)}`;
+}
+
+/** What a bind to `host` reaches: `::` is one socket for IPv6 and IPv4 (IPV6_V6ONLY off). */
+export function addressNote(host: string): string {
+  if (host === "::") return "dual-stack, ";
+  if (host === "0.0.0.0") return "IPv4 only, ";
+  return "";
+}
+
+/**
+ * `runtime` ("bun 1.4.5, io uring", as resolved before any worker started) naming the back end
+ * that a worker reported serving, where it differs: --io uring falls back to syscall in the
+ * worker, where the kernel refuses io_uring, and the listening line must say what serves.
+ */
+export function withServedIo(runtime: string, io: string | undefined): string {
+  return io === undefined ? runtime : runtime.replace(/, io \w+$/, `, io ${io}`);
+}
+
+/** The text after `hello-server ` (the listening event). `tls`: null for plain HTTP; else `port` serves HTTPS (tlsPort null), or HTTPS is on tlsPort beside plain HTTP. */
+export function listeningLine(host: string, port: number, runtime: string, details: string, tls: { readonly tlsPort: number | null } | null = null): string {
+  const where = tls === null ? origin(host, port) : tls.tlsPort === null ? origin(host, port, "https") : `${origin(host, port)} and ${origin(host, tls.tlsPort, "https")}`;
+  return `listening on ${where} (${addressNote(host)}${runtime}, ${details})`;
+}
+
+/** What the listening line says of TLS: null for plain HTTP. */
+export function tlsListening(config: { readonly tlsCert: string | null; readonly tlsPort: number | null }, tlsPort: number | null | undefined): { tlsPort: number | null } | null {
+  return config.tlsCert === null ? null : { tlsPort: config.tlsPort === null ? null : (tlsPort ?? config.tlsPort) };
+}

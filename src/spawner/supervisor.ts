@@ -9,13 +9,13 @@ import cluster from "node:cluster";
 import { readFileSync } from "node:fs";
 import type { Config } from "../config.ts";
 import type { Command, Sharing } from "./command.ts";
-import { events, lifecycle, say, warn } from "./log.ts";
+import { events, lifecycle, listeningLine, say, tlsListening, warn, withServedIo } from "./log.ts";
 import { PodMetrics } from "../metrics/serve.ts";
 import { encodeSupervisorMessage, EXIT, MessageReader, WORKER_ENV, WORKER_INDEX_ENV, WORKER_PORT_ENV, WORKER_STATE_ENV } from "./protocol.ts";
 import type { RunState } from "../respond/state.ts";
 import { detectRuntime } from "../runtime.ts";
 import { checkSpread } from "./spread.ts";
-import { delayFor, listeningLine, STOP_SIGNALS, type StopSignal, tlsListening, withServedIo } from "./worker-process.ts";
+import { delayFor, STOP_SIGNALS, type StopSignal } from "./worker-process.ts";
 import { tlsProblem } from "../tls/files.ts";
 
 /** A worker that lived this long before dying was healthy: its slot's backoff starts over. */

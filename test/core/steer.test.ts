@@ -331,9 +331,9 @@ describe("faults", () => {
 describe("run-time state", () => {
   test("unready: the health path answers 503 unready, everything else as before; ready again restores it", () => {
     const h = new CoreHarness(testConfig({ healthPath: "/healthz" }));
-    h.core.setState("unready");
+    h.setState("unready");
     h.feed(get("/healthz") + get("/"));
-    h.core.setState("ready");
+    h.setState("ready");
     h.feed(get("/healthz"));
     const rs = answers(h);
     expect(rs.map((r) => r.status)).toEqual([503, 200, 200]);
@@ -342,9 +342,9 @@ describe("run-time state", () => {
 
   test("sick: every answer but the health path's is 500, control included; ready again is the prebuilt answer", () => {
     const h = harness({ healthPath: "/healthz" });
-    h.core.setState("sick");
+    h.setState("sick");
     h.feed(get("/") + get("/?status=200&delay=5s") + get("/healthz"));
-    h.core.setState("ready");
+    h.setState("ready");
     h.feed(get("/"));
     const rs = answers(h);
     expect(rs.map((r) => r.status)).toEqual([500, 500, 200, 200]);
@@ -354,8 +354,8 @@ describe("run-time state", () => {
   test("a state change while a body is arriving: the request is answered by the responder that planned it", () => {
     const h = harness();
     h.feed("POST /?status=201 HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\n\r\nab");
-    h.core.setState("sick");
-    h.core.setState("ready");
+    h.setState("sick");
+    h.setState("ready");
     h.core.setResponder(null);
     h.feed("cd");
     expect(answers(h).map((r) => r.status)).toEqual([201]);

@@ -58,7 +58,7 @@ describe("header timeout", () => {
   });
 
   test("the tick period honours the shortest timeout", () => {
-    const core = createHttpCore(testConfig({ headerTimeout: 1, idleTimeout: 60 }), 0);
+    const core = createHttpCore(testConfig({ headerTimeout: 1, idleTimeout: 60 }), null, { now: 0 });
     expect(core.tickMs).toBeLessThanOrEqual(250);
     expect(core.tickMs).toBeGreaterThan(0);
   });

@@ -7,7 +7,20 @@ import type { Transport } from "../../src/contract/socket.ts";
 import type { Config } from "../../src/config.ts";
 import { DEFAULTS } from "../../src/config.ts";
 import type { Connection } from "../../src/http/connection.ts";
-import { createHttpCore, type CoreWatch, type HttpCore } from "../../src/http/server.ts";
+import { createHttpCore, type CoreHooks, type HttpCore } from "../../src/http/server.ts";
+import { connectionCounter } from "../../src/metrics/counting.ts";
+import type { WorkerCounters } from "../../src/metrics/counters.ts";
+import type { Identity } from "../../src/respond/echo-identity.ts";
+import { composeResponder, createSteering, type RunState, type Steering } from "../../src/respond/index.ts";
+
+/** Who answers, as echo shows it: fixed, so an in-process echo is the same on every machine. */
+export const TEST_IDENTITY: Identity = { hostname: "test-host", pod: null, namespace: null, node: null, pid: 4242, runtime: "bun", io: "socket" };
+
+/** The core's hooks, plus what src/worker.ts composes from: the counters and who answers. */
+export interface HarnessHooks extends Omit<CoreHooks, "now" | "counter"> {
+  readonly counters?: WorkerCounters | null;
+  readonly identity?: Identity;
+}
 
 export class FakeTransport implements Transport {
   /** Each write's bytes as offered (before the `accept` cut). */
@@ -118,10 +131,26 @@ export class CoreHarness {
   readonly client: FakeClient;
   now: number;
 
-  constructor(config: Config = testConfig(), now = 1_700_000_000_000, watch: CoreWatch = {}) {
+  private readonly steering: Steering;
+  private readonly counters: WorkerCounters | null;
+  private readonly identity: Identity;
+
+  /** A core composed as src/worker.ts composes one: the responder from `config`, counting when `hooks.counters` is given. */
+  constructor(config: Config = testConfig(), now = 1_700_000_000_000, hooks: HarnessHooks = {}) {
     this.now = now;
-    this.core = createHttpCore(config, now, watch);
+    this.steering = createSteering(config);
+    this.counters = hooks.counters ?? null;
+    this.identity = hooks.identity ?? TEST_IDENTITY;
+    const { counters: _c, identity: _i, ...coreHooks } = hooks;
+    const counter = this.counters === null ? null : connectionCounter(this.counters);
+    this.core = createHttpCore(config, composeResponder(this.steering, "ready", this.counters, this.identity), { ...coreHooks, now, counter });
     this.client = new FakeClient(this.core);
+  }
+
+  /** A run-time state change, as src/worker.ts's setState applies it. */
+  setState(state: RunState): void {
+    this.core.setUnready(state === "unready");
+    this.core.setResponder(composeResponder(this.steering, state, this.counters, this.identity));
   }
 
   get transport(): FakeTransport {

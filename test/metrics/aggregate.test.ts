@@ -6,7 +6,7 @@
 import { expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
 import { Aggregator } from "../../src/metrics/aggregate.ts";
-import { Fault, WorkerCounters, countFault, startCounting, workerCounters } from "../../src/metrics/counters.ts";
+import { Fault, WorkerCounters } from "../../src/metrics/counters.ts";
 import { renderMetrics } from "../../src/metrics/exposition.ts";
 import { MessageReader, encodeMessage } from "../../src/spawner/protocol.ts";
 import { promtool } from "./tools.ts";
@@ -55,15 +55,6 @@ test("a worker's report goes up the pipe and comes back as the same snapshot", (
   expect(c.snapshot().faults).toEqual({ reset: 1 });
 });
 
-test("countFault: nothing when metrics are off, one more of its kind when on", () => {
-  expect(workerCounters()).toBeNull();
-  countFault(Fault.error);
-  const c = startCounting();
-  countFault(Fault.error);
-  countFault(Fault.delay);
-  expect(c.snapshot().faults).toEqual({ error: 1, delay: 1 });
-});
-
 test("exposition: every family with HELP and TYPE, counters end in _total, promtool accepts it", () => {
   const pod = new Aggregator();
   pod.started(1);
@@ -78,17 +69,17 @@ test("exposition: every family with HELP and TYPE, counters end in _total, promt
   else expect(execFileSync(tool, ["check", "metrics"], { input: text, encoding: "utf8" })).toBe("");
 });
 
-test("faults are counted by kind as they are drawn (--reset-rate, --fail-rate, --delay)", async () => {
+test("faults are counted by kind as they are drawn, in the counters passed in (--reset-rate, --fail-rate, --delay)", async () => {
   const { faultStage } = await import("../../src/respond/faults.ts");
-  const counters = startCounting(); // on already: the test above turned it on in this process
-  const before = counters.snapshot().faults;
+  const counters = new WorkerCounters();
   // A random source that always draws 0: every configured fault fires.
-  const always = faultStage({ failRate: 1, failStatus: 503, delay: { min: 0.01, max: 0.01 }, resetRate: 0 }, () => 0);
-  for (let i = 0; i < 3; i++) always(null as never, null as never, null);
-  const reset = faultStage({ failRate: 0, failStatus: 503, delay: null, resetRate: 1 }, () => 0);
-  reset(null as never, null as never, null);
-  const after = counters.snapshot().faults;
-  expect((after.error ?? 0) - (before.error ?? 0)).toBe(3);
-  expect((after.delay ?? 0) - (before.delay ?? 0)).toBe(3);
-  expect((after.reset ?? 0) - (before.reset ?? 0)).toBe(1);
+  const always = faultStage({ failRate: 1, failStatus: 503, delay: { min: 0.01, max: 0.01 }, resetRate: 0 }, () => 0, counters);
+  for (let i = 0; i < 3; i++) always(null as never, null);
+  const reset = faultStage({ failRate: 0, failStatus: 503, delay: null, resetRate: 1 }, () => 0, counters);
+  reset(null as never, null);
+  expect(counters.snapshot().faults).toEqual({ error: 3, delay: 3, reset: 1 });
+  // Without metrics the stage draws the same and counts nowhere.
+  const uncounted = faultStage({ failRate: 1, failStatus: 503, delay: null, resetRate: 0 }, () => 0, null);
+  expect(uncounted(null as never, null)?.status).toBe(503);
+  expect(counters.snapshot().faults).toEqual({ error: 3, delay: 3, reset: 1 });
 });

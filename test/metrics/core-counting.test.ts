@@ -6,13 +6,12 @@
 import { expect, test } from "bun:test";
 import { WorkerCounters } from "../../src/metrics/counters.ts";
 import { createHttpCore } from "../../src/http/server.ts";
-import { watchResponder } from "../../src/respond/echo-compose.ts";
-import type { Identity } from "../../src/respond/echo-identity.ts";
-import { FakeClient, testConfig } from "../helpers/fake-transport.ts";
+import { connectionCounter } from "../../src/metrics/counting.ts";
+import { composeResponder, createSteering } from "../../src/respond/index.ts";
+import { FakeClient, TEST_IDENTITY as ID, testConfig } from "../helpers/fake-transport.ts";
 
 const NOW = 1_700_000_000_000;
 const GET = "GET / HTTP/1.1\r\nHost: a\r\n\r\n";
-const ID: Identity = { hostname: "h", pod: null, namespace: null, node: null, pid: 42, runtime: "bun", io: "socket" };
 
 function run(core: ReturnType<typeof createHttpCore>, reads: string[]): { writes: number; bytes: string } {
   const c = new FakeClient(core);
@@ -20,27 +19,28 @@ function run(core: ReturnType<typeof createHttpCore>, reads: string[]): { writes
   return { writes: c.transport.writes.length, bytes: new TextDecoder().decode(c.transport.received()) };
 }
 
-test("all off: the same bytes and writes as a core without watch options; no responder composed", () => {
-  const plain = createHttpCore(testConfig(), NOW);
-  const watched = createHttpCore(testConfig(), NOW, { servedBy: null, counters: null });
+test("all off: the same bytes and writes as a core without hooks; no responder composed", () => {
+  const plain = createHttpCore(testConfig(), null, { now: NOW });
+  const watched = createHttpCore(testConfig(), null, { now: NOW, servedBy: null, counter: null });
   const reads = [GET.repeat(16), GET, "HEAD / HTTP/1.0\r\n\r\n"];
   expect(run(watched, reads)).toEqual(run(plain, reads));
   expect(run(plain, reads).bytes).not.toContain("X-Served-By");
-  expect(watchResponder({ echoPath: null }, plain.responses, ID, null, null)).toBeNull();
+  expect(composeResponder(createSteering(testConfig()), "ready", null, ID)).toBeNull();
 });
 
 test("--served-by: one more line in every prebuilt answer, nothing else changes", () => {
-  const plain = run(createHttpCore(testConfig(), NOW), [GET, "GET / HTTP/1.1\r\n\r\n"]);
-  const served = run(createHttpCore(testConfig(), NOW, { servedBy: "pod-a/42" }), [GET, "GET / HTTP/1.1\r\n\r\n"]);
+  const plain = run(createHttpCore(testConfig(), null, { now: NOW }), [GET, "GET / HTTP/1.1\r\n\r\n"]);
+  const served = run(createHttpCore(testConfig(), null, { now: NOW, servedBy: "pod-a/42" }), [GET, "GET / HTTP/1.1\r\n\r\n"]);
   expect(served.bytes.replaceAll("X-Served-By: pod-a/42\r\n", "")).toBe(plain.bytes);
   expect(served.bytes.split("X-Served-By: pod-a/42\r\n")).toHaveLength(3); // the answer and the 400
 });
 
 test("counting on: the same bytes in the same writes, and the counts of what was sent", () => {
   const reads = [GET.repeat(16), "HEAD / HTTP/1.1\r\nHost: a\r\n\r\n", GET];
-  const plain = run(createHttpCore(testConfig(), NOW), reads);
+  const plain = run(createHttpCore(testConfig(), null, { now: NOW }), reads);
   const counters = new WorkerCounters();
-  const core = createHttpCore(testConfig(), NOW, { counters, wrap: (composed, state, responses) => watchResponder({ echoPath: null }, responses, ID, counters, composed, state) });
+  const responder = composeResponder(createSteering(testConfig()), "ready", counters, ID);
+  const core = createHttpCore(testConfig(), responder, { now: NOW, counter: connectionCounter(counters) });
   const counted = run(core, reads);
   expect(counted).toEqual(plain);
   expect(counted.writes).toBe(3);
