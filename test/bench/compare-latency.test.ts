@@ -57,8 +57,8 @@ test("compare --quick --rates 5% --rate 1000: every server at every rate in the 
   }
   expect(report.method.join("\n")).toContain("scheduled send time");
 
-  for (const title of ["### latency at 5% of the slowest capacity", "### latency at 1,000 req/s"]) expect(stdout).toContain(title);
-  expect(stdout).toContain("| server | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms |");
+  for (const title of ["### latency at 5% of the slowest keep-alive capacity", "### latency at 1,000 req/s"]) expect(stdout).toContain(title);
+  expect(stdout).toContain("| server | target req/s | achieved req/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | server CPU | generator CPU | send lateness p99 µs | verdict |");
   expect(stdout.split("\n").filter((x) => x.startsWith("| Bun.serve (bun) |")).length).toBe(4); // keep-alive, two rates, start-up
   for (const file of ["latency.svg", "spectrum.svg"]) {
     const svg = readFileSync(join(out, file), "utf8");

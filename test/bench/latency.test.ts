@@ -33,14 +33,30 @@ test("--rates refuses what it cannot mean", () => {
   expect(() => parseCompareArgs(["--preset", "fast"])).toThrow("techempower or latency");
 });
 
-test("--preset latency: keep-alive capacities, then 25–90% of the slowest, 10 s each; flags still win", () => {
+test("--preset latency: keep-alive and connection-close capacities, then 50/75/90% of each server's own, both passes, 10 s each; flags still win", () => {
   const o = parseCompareArgs(["--preset", "latency"]);
-  expect(o.scenarios).toEqual(["keepalive"]);
-  expect(o.latency.rates.map((r) => r.label)).toEqual(["25%", "50%", "75%", "90%"]);
+  expect(o.scenarios).toEqual(["keepalive", "close"]);
+  expect(o.latency.rates).toEqual([{ label: "50% own", share: 0.5, own: true }, { label: "75% own", share: 0.75, own: true }, { label: "90% own", share: 0.9, own: true }]);
+  expect(o.latency.modes).toEqual(["keepalive", "close"]);
+  expect(o.latency.latenessRule).toBe("held");
   expect(o.latency).toMatchObject({ durationS: 10, runs: 1, connections: 64, arrivals: "constant" });
   expect(o.runs).toBe(3);
   expect(parseCompareArgs(["--preset", "latency", "--rate", "1000"]).latency.rates).toEqual([{ label: "1,000 req/s", rps: 1000 }]);
   expect(parseCompareArgs(["--preset", "latency", "--scenarios", "keepalive,close"]).scenarios).toEqual(["keepalive", "close"]);
+  expect(parseCompareArgs(["--own-rates", "50%", "--strict-lateness", "--generator-cpus", "1-3"]).latency).toMatchObject({ latenessRule: "strict", generatorCpus: [1, 2, 3], modes: ["keepalive"] });
+  // A close pass with shares needs the close capacities.
+  expect(() => parseCompareArgs(["--own-rates", "50%", "--latency-modes", "keepalive,close", "--scenarios", "keepalive"])).toThrow("close scenario");
+  expect(() => parseCompareArgs(["--latency-modes", "pipelined"])).toThrow("keepalive or close");
+});
+
+test("resolveRates --own-rates: each server at a share of its own capacity in each pass's scenario; a server without one is absent", () => {
+  const rows = [row("fast", 100_000), row("slow", 20_000), row("fast", 10_000, 3, "close"), row("broken", 50_000, 0)];
+  const { rates, notes } = resolveRates([{ label: "50% own", share: 0.5, own: true }], rows, 2, ["keepalive", "close"]);
+  expect(rates).toEqual([
+    { label: "50% own", mode: "keepalive", rps: 100_000, share: 0.5, perInstance: { fast: 100_000, slow: 20_000 } },
+    { label: "50% own · close", mode: "close", rps: 10_000, share: 0.5, perInstance: { fast: 10_000 } },
+  ]);
+  expect(notes).toEqual([]);
 });
 
 function row(instance: string, capacity: number, valid = 3, scenario: SummaryRow["scenario"] = "keepalive", connections = 64): SummaryRow {
@@ -56,10 +72,10 @@ test("resolveRates: shares of the slowest valid keep-alive capacity × server CP
   const rows = [row("a", 120_000), row("b", 40_000), row("c", 10_000, 0), row("d", 5_000, 3, "close"), row("e", 1_000, 3, "keepalive", 1024)];
   const { rates, basis, notes } = resolveRates([{ label: "25%", share: 0.25 }, { label: "3,000 req/s", rps: 3000 }], rows, 2);
   expect(basis).toEqual({ instance: "b", label: "label b", capacityPerCore: 40_000, serverCores: 2, rps: 80_000 });
-  expect(rates).toEqual([{ label: "25%", rps: 20_000, share: 0.25 }, { label: "3,000 req/s", rps: 3000 }]);
+  expect(rates).toEqual([{ label: "25%", mode: "keepalive", rps: 20_000, share: 0.25 }, { label: "3,000 req/s", mode: "keepalive", rps: 3000 }]);
   expect(notes).toEqual([]);
   const none = resolveRates([{ label: "25%", share: 0.25 }, { label: "3,000 req/s", rps: 3000 }], [row("c", 10_000, 0)], 1);
-  expect(none.rates).toEqual([{ label: "3,000 req/s", rps: 3000 }]);
+  expect(none.rates).toEqual([{ label: "3,000 req/s", mode: "keepalive", rps: 3000 }]);
   expect(none.notes[0]).toContain("skipped");
 });
 
@@ -86,7 +102,7 @@ function section(): LatencySection {
     record("a", "50%", 20_000, range(150, 1149)),
     record("b", "50%", 20_000, range(1, 1000), false),
   ];
-  const options = { rates: [], durationS: 10, runs: 1, connections: 64, arrivals: "constant" as const, maxLatenessP99Us: 200 };
+  const options = { rates: [], durationS: 10, runs: 1, connections: 64, arrivals: "constant" as const, maxLatenessP99Us: 200, latenessRule: "held" as const, modes: ["keepalive" as const], generatorCpus: [] };
   return { options, rates, records, summary: summarizeLatency([inst("a"), inst("b")], rates, records) };
 }
 
@@ -110,13 +126,17 @@ test("summarizeLatency: runs merged into one histogram; invalid runs give no lat
 test("latencyTables: one per rate, percentiles in ms, invalid rows say why", () => {
   const tables = latencyTables(section());
   expect(tables.map((t) => t.title)).toEqual([
-    "latency at 25% of the slowest capacity (10,000 req/s) · keep-alive, 64 connections, open-loop (constant), 10 s",
-    "latency at 50% of the slowest capacity (20,000 req/s) · keep-alive, 64 connections, open-loop (constant), 10 s",
+    "latency at 25% of the slowest keep-alive capacity (10,000 req/s) · keep-alive, 64 connections, open-loop (constant), 10 s",
+    "latency at 50% of the slowest keep-alive capacity (20,000 req/s) · keep-alive, 64 connections, open-loop (constant), 10 s",
   ]);
-  expect(tables[0]!.head).toEqual(["server", "achieved req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "server CPU", "send lateness p99 µs", "notes"]);
-  expect(tables[0]!.rows[0]!.slice(0, 3)).toEqual(["label a", "10,000", "1.10"]);
-  expect(tables[1]!.rows[1]!.slice(0, 3)).toEqual(["label b", "invalid", "—"]);
-  expect(tables[1]!.rows[1]![9]).toContain("send lateness");
+  expect(tables[0]!.head).toEqual(["server", "target req/s", "achieved req/s", "p50 ms", "p90 ms", "p99 ms", "p99.9 ms", "max ms", "server CPU", "generator CPU", "send lateness p99 µs", "verdict"]);
+  expect(tables[0]!.rows[0]!.slice(0, 4)).toEqual(["label a", "10,000", "10,000", "1.10"]);
+  expect(tables[0]!.rows[0]![11]).toBe("valid");
+  // No latency for a run that did not count; its CPU and lateness are still shown, and the verdict says why.
+  expect(tables[1]!.rows[1]!.slice(0, 4)).toEqual(["label b", "20,000", "—", "—"]);
+  expect(tables[1]!.rows[1]![8]).toBe("25%");
+  expect(tables[1]!.rows[1]![10]).toBe("10");
+  expect(tables[1]!.rows[1]![11]).toStartWith("invalid: send lateness");
 });
 
 test("formatMs keeps about three significant digits", () => {

@@ -1,9 +1,16 @@
 /** Command line of bench/compare.ts. Pure. */
 import { isTls, SCENARIOS, type ScenarioId } from "../types.ts";
+import { cpuList } from "../measure/proc.ts";
 import { integer, integerList, oneOf, readFlags } from "./flags.ts";
 
-/** One fixed rate of the latency pass: a share of the slowest server's capacity, or req/s. */
-export type RateSpec = { label: string; share: number; rps?: undefined } | { label: string; rps: number; share?: undefined };
+/**
+ * One fixed rate of the latency pass: a share of the slowest server's
+ * capacity (--rates), a share of each server's own (--own-rates, `own`), or req/s.
+ */
+export type RateSpec = { label: string; share: number; own?: boolean; rps?: undefined } | { label: string; rps: number; share?: undefined; own?: undefined };
+
+/** The latency passes: keep-alive, and one request per connection (its shares of the connection-close capacities). */
+export type LatencyMode = "keepalive" | "close";
 
 /** How the latency pass (open-loop, bench/openloop/) runs; no rates = no latency pass. */
 export interface LatencyOptions {
@@ -14,8 +21,14 @@ export interface LatencyOptions {
   runs: number;
   connections: number;
   arrivals: "constant" | "poisson";
-  /** Bound on the generator's send-lateness p99 (µs) for a valid run. */
+  /** Bound on the generator's send lateness (µs) for a valid run, at the rule's percentile. */
   maxLatenessP99Us: number;
+  /** held: the bound at the lateness p90 (the default, fits a VM); strict: at the p99 (bench/openloop/result.ts). */
+  latenessRule: "held" | "strict";
+  /** Keep-alive and/or connection-close passes. */
+  modes: LatencyMode[];
+  /** --generator-cpus: one generator process per CPU on a shared schedule; empty = one process on the plan's generator CPUs. */
+  generatorCpus: number[];
 }
 
 export interface CompareOptions {
@@ -84,10 +97,17 @@ send, HdrHistogram, p50/p90/p99/p99.9/max; keep-alive):
   --latency-runs N    open-loop runs per server and rate (default 1)
   --latency-connections N  connections of the open-loop generator (default 64)
   --poisson           Poisson arrivals instead of evenly spaced
-  --max-lateness-us N bound on the generator's send-lateness p99 (default 200)
-  --preset latency    keep-alive throughput (3 runs of 5 s, for the capacities),
-                      then every server at 25%,50%,75%,90% of the slowest one's
-                      capacity, 10 s each, 64 connections, 1 run per rate
+  --own-rates 50%,90% rates as shares of each server's OWN capacity (× server CPUs)
+                      measured in this session: where each server's tail bends
+  --latency-modes keepalive,close  the passes (default keepalive); close = one request
+                      per connection, its shares of the connection-close capacities
+  --max-lateness-us N bound on the generator's send lateness at its p90 (default 200)
+  --strict-lateness   the bound at the p99 instead (quiet bare-metal machines)
+  --generator-cpus 1,2,3  one generator process per CPU on one shared schedule,
+                      histograms merged exactly (for rates one core cannot send)
+  --preset latency    keep-alive and connection-close throughput (3 runs of 5 s, for
+                      the capacities), then every server at 50%,75%,90% of its own
+                      capacity, keep-alive and connection-close, 10 s each
   --diff A B          compare two results directories (capacity per core, req/s,
                       Mann–Whitney U over the runs; latency percentiles per rate
                       when both have them); writes diff.md, diff.html
@@ -102,7 +122,8 @@ const FLAGS = {
   quick: { type: "boolean" }, only: { type: "string" }, scenarios: { type: "string" }, runtime: { type: "string", multiple: true },
   body: { type: "string" }, preset: { type: "string" }, rates: { type: "string", multiple: true }, rate: { type: "string", multiple: true },
   "latency-duration": { type: "string" }, "latency-runs": { type: "string" }, "latency-connections": { type: "string" },
-  poisson: { type: "boolean" }, "max-lateness-us": { type: "string" }, diff: { type: "boolean" }, force: { type: "boolean" },
+  poisson: { type: "boolean" }, "max-lateness-us": { type: "string" }, "own-rates": { type: "string", multiple: true },
+  "latency-modes": { type: "string" }, "strict-lateness": { type: "boolean" }, "generator-cpus": { type: "string" }, diff: { type: "boolean" }, force: { type: "boolean" },
   strace: { type: "boolean" }, "no-strace": { type: "boolean" }, generator: { type: "string" }, out: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -130,12 +151,15 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
     diff: v.diff === true ? [positionals[0]!, positionals[1]!] : undefined,
     force: v.force === true,
     latency: {
-      rates: [...(v.rates ?? []).flatMap((x) => shareList("--rates", x)), ...(v.rate ?? []).flatMap((x) => integerList("rate", x).map((rps) => ({ label: `${rps.toLocaleString("en-US")} req/s`, rps })))],
+      rates: [...(v.rates ?? []).flatMap((x) => shareList("--rates", x)), ...(v["own-rates"] ?? []).flatMap((x) => shareList("--own-rates", x, true)), ...(v.rate ?? []).flatMap((x) => integerList("rate", x).map((rps) => ({ label: `${rps.toLocaleString("en-US")} req/s`, rps })))],
       durationS: integer("latency-duration", v["latency-duration"], 10),
       runs: integer("latency-runs", v["latency-runs"], 1),
       connections: integer("latency-connections", v["latency-connections"], 64),
       arrivals: v.poisson === true ? "poisson" : "constant",
       maxLatenessP99Us: integer("max-lateness-us", v["max-lateness-us"], 200),
+      latenessRule: v["strict-lateness"] === true ? "strict" : "held",
+      modes: v["latency-modes"] === undefined ? ["keepalive"] : [...new Set(v["latency-modes"].split(",").map((m) => oneOf("latency-modes", m, ["keepalive", "close"] as const, "keepalive")))],
+      generatorCpus: v["generator-cpus"] === undefined ? [] : cpuList(v["generator-cpus"]),
     },
     strace: v.strace === true ? "on" : v["no-strace"] === true ? "off" : "auto",
     straceS: 2,
@@ -157,11 +181,13 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
     o.primer = true;
   }
   if (o.preset === "latency") {
-    // Capacities first (keep-alive, the median of 3 runs), then the rates:
-    // 25–90% of the slowest server's capacity, where every server still keeps
-    // up and the tail shows how each one queues as it nears its limit.
-    if (!given("scenarios")) o.scenarios = ["keepalive"];
-    if (!given("rates") && !given("rate")) o.latency.rates = shareList("--rates", "25%,50%,75%,90%");
+    // Capacities first (keep-alive and connection-close, the median of 3
+    // runs), then every server at 50/75/90% of its own capacity in both
+    // modes: a share of the slowest server's capacity never loads the fast
+    // ones, and servers differ where their own tails bend.
+    if (!given("scenarios")) o.scenarios = ["keepalive", "close"];
+    if (!given("rates") && !given("rate") && !given("own-rates")) o.latency.rates = shareList("--own-rates", "50%,75%,90%", true);
+    if (!given("latency-modes")) o.latency.modes = ["keepalive", "close"];
   }
   if (o.quick) {
     // ~1 minute for 7 servers × 3 scenarios: wrk's shortest run is 1 s. The TLS scenarios (7 more
@@ -175,8 +201,10 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
     if (!given("latency-duration")) o.latency.durationS = 1;
   }
   o.latency.rates = uniqueRates(o.latency.rates);
-  if (o.latency.rates.some((r) => r.share !== undefined) && !o.scenarios.includes("keepalive")) {
-    throw new Error("--rates N% needs the keepalive scenario (the capacities it is a share of)");
+  for (const mode of o.latency.modes) {
+    if (o.latency.rates.some((r) => r.share !== undefined) && !o.scenarios.includes(mode)) {
+      throw new Error(`--rates/--own-rates N% in the ${mode} pass need the ${mode} scenario (the capacities they are shares of)`);
+    }
   }
   o.warmupS = Math.min(o.warmupS, o.durationS);
   if (o.connections.some((c) => c < o.workers)) throw new Error("--connections must be at least --workers");
@@ -188,12 +216,12 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
 const INSTALL = /^(bun|deno|node)@[^=/]+$/;
 
 /** "25%,50%" → shares 0.25, 0.5 (0 < share ≤ 1.5: above 100% is an overload test). */
-function shareList(flag: string, v: string): RateSpec[] {
+function shareList(flag: string, v: string, own = false): RateSpec[] {
   return v.split(",").filter(Boolean).map((x) => {
     const m = /^(\d+(?:\.\d+)?)%$/.exec(x.trim());
     const share = m ? Number(m[1]) / 100 : NaN;
     if (!(share > 0 && share <= 1.5)) throw new Error(`${flag} wants shares like 25%,50% (above 0, at most 150%), got ${x}`);
-    return { label: `${m![1]}%`, share };
+    return own ? { label: `${m![1]}% own`, share, own } : { label: `${m![1]}%`, share };
   });
 }
 

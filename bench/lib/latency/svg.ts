@@ -77,26 +77,29 @@ export function renderLatencyChart(c: LatencyChartInput): string {
   const panelW = (W - LEFT - RIGHT - 2 * GAP) / 3;
   const valid = c.rows.filter((r) => r.validRuns > 0);
   const { y, ticks } = logAxis(valid.flatMap((r) => PANELS.map((p) => p.pick(r) / 1000)), TOP, PLOT_H);
-  const maxRate = Math.max(1, ...c.rates.map((r) => r.rps));
+  // --own-rates: each server has its own req/s, so the x axis is the share of its own capacity.
+  const byShare = c.rates.length > 0 && c.rates.every((r) => r.perInstance !== undefined);
+  const at = (r: Rate) => (byShare ? r.share! : r.rps);
+  const maxRate = Math.max(byShare ? 0 : 1, ...c.rates.map(at));
   PANELS.forEach((p, g) => {
     const px = LEFT + g * (panelW + GAP) + AXIS_W;
     const w = panelW - AXIS_W;
-    const x = (rps: number) => px + 8 + (rps / maxRate) * (w - 16);
+    const x = (v: number) => px + 8 + (v / maxRate) * (w - 16);
     for (const t of ticks) {
       out.push(`<line x1="${px}" x2="${px + w}" y1="${y(t).toFixed(1)}" y2="${y(t).toFixed(1)}" stroke="#e5e7eb"/>`);
       out.push(`<text x="${px - 5}" y="${(y(t) + 4).toFixed(1)}" text-anchor="end" fill="#444" font-size="11">${msLabel(t)}</text>`);
     }
     for (const r of c.rates) {
-      out.push(`<text x="${x(r.rps).toFixed(1)}" y="${TOP + PLOT_H + 16}" text-anchor="middle" fill="#444" font-size="11">${escapeXml(shortNumber(r.rps))}</text>`);
-      if (r.share !== undefined) out.push(`<text x="${x(r.rps).toFixed(1)}" y="${TOP + PLOT_H + 29}" text-anchor="middle" fill="#888" font-size="10">${escapeXml(r.label)}</text>`);
+      out.push(`<text x="${x(at(r)).toFixed(1)}" y="${TOP + PLOT_H + 16}" text-anchor="middle" fill="#444" font-size="11">${escapeXml(byShare ? `${Math.round(r.share! * 100)}%` : shortNumber(r.rps))}</text>`);
+      if (r.share !== undefined && !byShare) out.push(`<text x="${x(r.rps).toFixed(1)}" y="${TOP + PLOT_H + 29}" text-anchor="middle" fill="#888" font-size="10">${escapeXml(r.label)}</text>`);
     }
     out.push(`<line x1="${px}" x2="${px + w}" y1="${TOP + PLOT_H}" y2="${TOP + PLOT_H}" stroke="#111"/>`);
-    out.push(`<text x="${px + w / 2}" y="${TOP + PLOT_H + 46}" text-anchor="middle" font-weight="bold">${p.name} latency (ms, log) vs target req/s</text>`);
+    out.push(`<text x="${px + w / 2}" y="${TOP + PLOT_H + 46}" text-anchor="middle" font-weight="bold">${p.name} latency (ms, log) vs ${byShare ? "share of own capacity" : "target req/s"}</text>`);
     c.series.forEach((s, i) => {
       const pts = c.rates.map((rate) => {
         const row = valid.find((r) => r.instance === s.key && r.rateLabel === rate.label);
         const v = row ? p.pick(row) : NaN;
-        return Number.isFinite(v) && v > 0 ? { x: x(rate.rps), y: y(v / 1000), tip: `${s.label}, ${rate.label} (${rate.rps} req/s): ${p.name} ${formatMs(v)} ms` } : undefined;
+        return Number.isFinite(v) && v > 0 ? { x: x(at(rate)), y: y(v / 1000), tip: `${s.label}, ${rate.label} (${row!.rate} req/s): ${p.name} ${formatMs(v)} ms` } : undefined;
       });
       out.push(...line(pts, seriesColor(s.runtime, s.shade, i, s.variant)));
     });

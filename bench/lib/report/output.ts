@@ -114,9 +114,15 @@ function latencyCharts(r: Report, series: ReturnType<typeof chartSeries>): Array
   const o = l.options;
   const where = `${r.machine.cpuModel} · bench/openloop, ${o.connections} keep-alive connections, ${o.arrivals} arrivals, ${o.durationS} s per rate · ${r.startedAt.slice(0, 10)}`;
   const at = [...l.rates].reverse().find((rate) => l.summary.some((x) => x.rateLabel === rate.label && x.validRuns > 0))!;
+  // One chart per pass: keep-alive is latency.svg (its name since before the connection-close pass), connection-close latency-close.svg.
+  const passes = (["keepalive", "close"] as const).map((mode) => ({ mode, rates: l.rates.filter((x) => (x.mode ?? "keepalive") === mode) }))
+    .filter((p) => l.summary.some((x) => x.validRuns > 0 && p.rates.some((rate) => rate.label === x.rateLabel)));
   return [
-    { file: "latency.svg", alt: "p50, p99 and p99.9 latency (log scale) against the target rate, a line per server (open-loop, from the scheduled send)",
-      svg: renderLatencyChart({ title: "Latency at fixed rates (open-loop, from the scheduled send time)", subtitle: where, rows: l.summary, rates: l.rates, series }) },
+    ...passes.map((p) => ({
+      file: p.mode === "close" ? "latency-close.svg" : "latency.svg",
+      alt: `p50, p99 and p99.9 latency (log scale) against the rate, a line per server (open-loop, ${p.mode === "close" ? "connection-close" : "keep-alive"}, from the scheduled send)`,
+      svg: renderLatencyChart({ title: `Latency at fixed rates, ${p.mode === "close" ? "connection-close" : "keep-alive"} (open-loop, from the scheduled send time)`, subtitle: where, rows: l.summary, rates: p.rates, series }),
+    })),
     { file: "spectrum.svg", alt: `latency percentile spectrum at ${rateTitle(at)}, a line per server`,
       svg: renderSpectrumChart({ title: `Latency percentile spectrum at ${rateTitle(at)}`, subtitle: where, rows: l.summary.filter((x) => x.rateLabel === at.label), series }) },
   ];
