@@ -69,6 +69,14 @@ export interface ProtocolSwitch {
    */
   readonly h2Preface?: (transport: Transport, bytes: Uint8Array) => Session | null;
   /**
+   * Asked once per connection, at its first read and before its bytes are parsed: a session that
+   * owns the socket from its first byte (TLS whose ALPN chose `h2`, RFC 9113 §3.2; a server that
+   * speaks HTTP/2 only, which refuses HTTP/1.1 as an invalid preface, §3.4), or null for HTTP/1.1.
+   * At the first read rather than at open: a back end may open a TLS socket before its handshake
+   * (Bun, Deno), and ALPN is known only after it. Absent: no connection pays for the question.
+   */
+  readonly firstRead?: (transport: Transport) => Session | null;
+  /**
    * A request carried `Connection: upgrade` and an `Upgrade` field (the WebSocket handshake,
    * RFC 6455 §4.2; h2c, RFC 7540 §3.2). Returns the switch, or null to answer the request as
    * HTTP/1.1 (RFC 9110 §7.8: a server may ignore Upgrade). The request is the neutral

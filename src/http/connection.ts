@@ -62,6 +62,8 @@ export interface ConnectionContext {
   release(session: Session): void;
   /** The HTTP/2 prior-knowledge switch (ProtocolSwitch.h2Preface), or null: then the preface is refused like any bad request. */
   readonly h2Preface: ((transport: Transport, bytes: Uint8Array) => Session | null) | null;
+  /** The first-read switch (ProtocolSwitch.firstRead), or null: then every connection starts as HTTP/1.1. */
+  readonly firstRead: ((transport: Transport) => Session | null) | null;
   /** The Upgrade switch (ProtocolSwitch.upgrade), or null: then `Connection: upgrade` is ignored (RFC 9110 §7.8). */
   readonly upgrade: ((request: ExchangeRequest) => Upgrade | null) | null;
   /** `to` now owns the socket `from` was serving: the core's set, clock and shutdown see `to`. */
@@ -133,6 +135,8 @@ export class Connection implements Session {
   private fresh = true;
   /** The session that took the socket over (phase TAKEN), else null. */
   private taken: Session | null = null;
+  /** The first read has not come yet and the first-read switch is set: it is asked then, once. */
+  private beforeFirstRead: boolean;
   /** Why the connection was refused, counted by --metrics-port (and read by the differential fuzzer); null while it is not. */
   refusedWith: ParseErrorKind | null = null;
 
@@ -141,6 +145,7 @@ export class Connection implements Session {
     private readonly ctx: ConnectionContext,
   ) {
     this.reader = new HeadReader(ctx.maxHeaderSize);
+    this.beforeFirstRead = ctx.firstRead !== null;
     // The first request must arrive within the header timeout, like any other head.
     this.deadline = ctx.now + ctx.headerTimeoutMs;
   }
@@ -151,6 +156,12 @@ export class Connection implements Session {
   }
 
   onData(bytes: Uint8Array): void {
+    // Asked at the first read, not at open: Bun and Deno open a TLS socket before its handshake, whose ALPN is known by now.
+    if (this.beforeFirstRead) {
+      this.beforeFirstRead = false;
+      const session = this.ctx.firstRead!(this.transport);
+      if (session !== null) return this.handOver(session, bytes);
+    }
     // WAITING: keep what arrives for after the deferred answer; CLOSING: discard what a closing client still sends;
     // TAKEN: the new protocol's bytes.
     if (this.phase >= Phase.WAITING) return this.phase === Phase.WAITING ? this.hold(bytes, 0) : this.phase === Phase.TAKEN ? this.taken!.onData(bytes) : undefined;

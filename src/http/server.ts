@@ -67,6 +67,10 @@ export interface HttpCore {
   onWake: ((ms: number) => void) | null;
   /** Open connections. */
   readonly size: number;
+  /** The core's coarse clock (ms since the epoch), as tick and clock set it: what a session that takes a socket over times itself by. */
+  readonly now: number;
+  /** Arms a timer on the core's heap (deferred.ts), fired by tick: a session's deferred answer (an HTTP/2 stream's delay). */
+  defer(due: Due): void;
   /**
    * Shutdown has begun but connections are still accepted and served (--shutdown-delay):
    * every answer from now on closes its connection, and the health path answers 503.
@@ -121,6 +125,7 @@ export function createHttpCore(limits: CoreLimits, responder: Responder | null =
       if (whenEmpty !== null && connections.size === 0) whenEmpty();
     },
     h2Preface: hooks.protocols?.h2Preface ?? null,
+    firstRead: hooks.protocols?.firstRead ?? null,
     upgrade: hooks.protocols?.upgrade ?? null,
     takeover(from, to) {
       connections.delete(from);
@@ -180,6 +185,12 @@ export function createHttpCore(limits: CoreLimits, responder: Responder | null =
     onWake: null,
     get size() {
       return connections.size;
+    },
+    get now() {
+      return ctx.now;
+    },
+    defer(due) {
+      ctx.defer(due);
     },
     clock(t: number) {
       ctx.now = t;
