@@ -71,7 +71,7 @@ export interface Config {
   /** No lifecycle lines on stderr. */
   quiet: boolean;
 
-  // Steer (issue 17): every one off by default, so the prebuilt answer stays the only path.
+  // Steering: every one off by default, so the prebuilt answer stays the only path.
   /** Per-request control through `status= delay= size= close=` and their X-Hello-* headers. */
   requestControl: boolean;
   /** Largest delay a request may ask for, seconds; over it: 400. */
@@ -93,7 +93,7 @@ export interface Config {
   /** Address of the admin listener: loopback unless asked, as it changes what the server answers. */
   adminHost: string;
 
-  // Watch (issue 18).
+  // Watching: echo, X-Served-By, metrics.
   /** This path answers with the request as it arrived (JSON, or text); null = none. */
   echoPath: string | null;
   /** Every answer carries `X-Served-By: host/pid`, prebuilt per worker. */
@@ -103,7 +103,7 @@ export interface Config {
   /** Address of the metrics listener; null = as `host`. */
   metricsHost: string | null;
 
-  // HTTPS (issue 19).
+  // HTTPS.
   /** PEM certificate chain and key file paths; both or neither. */
   tlsCert: string | null;
   tlsKey: string | null;
@@ -112,7 +112,7 @@ export interface Config {
   /** PEM CA bundle: client certificates are required and verified against it. */
   tlsClientCa: string | null;
 
-  // WebSocket (issue 25).
+  // WebSocket.
   /** This path accepts WebSocket upgrades (RFC 6455) and echoes every message; null = none. */
   wsEchoPath: string | null;
   /** A message (all its fragments together) larger than this, bytes, closes the WebSocket with 1009. */

@@ -11,6 +11,7 @@
  * proxy instead of this server.
  */
 
+import { hostPort } from "./contract/address.ts";
 import { connect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import process from "node:process";
@@ -49,7 +50,7 @@ export function healthcheck(
   // With TLS the HTTPS listener is probed (--tls-port, or --port when it serves HTTPS only).
   const tls = config.tlsCert != null;
   const port = tls ? (config.tlsPort ?? config.port) : config.port;
-  const url = `${tls ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${port}${path}`;
+  const url = `${tls ? "https" : "http"}://${hostPort(host, port)}${path}`;
   if (port === 0) {
     return Promise.resolve(fail(`unhealthy: --port 0 names no port to probe`));
   }
@@ -70,7 +71,7 @@ export function healthcheck(
     socket.setEncoding("latin1");
     socket.on(tls ? "secureConnect" : "connect", () => {
       // RFC 9112 §3.2: Host is required in HTTP/1.1; `Connection: close` so the server does not keep us.
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${host.includes(":") ? `[${host}]` : host}:${port}\r\nConnection: close\r\n\r\n`);
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostPort(host, port)}\r\nConnection: close\r\n\r\n`);
     });
     socket.on("data", (chunk: string) => {
       head += chunk;

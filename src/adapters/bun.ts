@@ -3,6 +3,7 @@
  * bytes the kernel took and buffers nothing, which is exactly the contract:
  * the core keeps the rest and Bun calls `drain` when writable again.
  */
+import type { SocketAddress } from "../contract/address.ts";
 import type { Socket } from "bun";
 import { socketBackend } from "./socket.ts";
 import { ALPN_HTTP1, formatSubject, NO_TLS10_NO_TLS11, TLS12_CIPHERS } from "../tls/profile.ts";
@@ -36,11 +37,11 @@ class BunTransport implements Transport {
     this.socket.terminate();
   }
   // Read only when echo asks (Bun 1.4.5 fills these per call, not per connection).
-  remoteAddress(): { address: string; port: number } | null {
+  remoteAddress(): SocketAddress | null {
     const s = this.socket;
     return s.remoteAddress ? { address: s.remoteAddress, port: s.remotePort } : null;
   }
-  localAddress(): { address: string; port: number } | null {
+  localAddress(): SocketAddress | null {
     const s = this.socket;
     return s.localAddress ? { address: s.localAddress, port: s.localPort } : null;
   }

@@ -4,6 +4,7 @@
  * read at once and keeps at most one write in flight (the core queues the
  * rest and is told to `drain` when that write completes).
  */
+import type { SocketAddress } from "../contract/address.ts";
 import { readFileSync } from "node:fs";
 import { socketBackend } from "./socket.ts";
 import { ALPN_HTTP1 } from "../tls/profile.ts";
@@ -20,7 +21,7 @@ const pool: Uint8Array[] = [];
 const POOL_MAX = 1024;
 
 /** A TCP address as echo shows it; null for a Unix socket. */
-function netAddress(addr: Deno.NetAddr): { address: string; port: number } | null {
+function netAddress(addr: Deno.NetAddr): SocketAddress | null {
   return addr.transport === "tcp" ? { address: addr.hostname, port: addr.port } : null;
 }
 
@@ -35,10 +36,10 @@ class DenoTransport implements Transport {
 
   constructor(private readonly conn: Deno.Conn) {}
 
-  remoteAddress(): { address: string; port: number } | null {
+  remoteAddress(): SocketAddress | null {
     return netAddress(this.conn.remoteAddr);
   }
-  localAddress(): { address: string; port: number } | null {
+  localAddress(): SocketAddress | null {
     return netAddress(this.conn.localAddr);
   }
 

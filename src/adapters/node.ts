@@ -4,6 +4,7 @@
  * its high-water mark; the core then queues the rest and Node's `drain`
  * event resumes it.
  */
+import type { SocketAddress } from "../contract/address.ts";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { ALPN_HTTP1, formatSubject, TLS12_CIPHERS } from "../tls/profile.ts";
@@ -46,11 +47,11 @@ class NodeTransport implements Transport {
       this.socket.destroy();
     }
   }
-  remoteAddress(): { address: string; port: number } | null {
+  remoteAddress(): SocketAddress | null {
     const s = this.socket;
     return s.remoteAddress === undefined ? null : { address: s.remoteAddress, port: s.remotePort ?? 0 };
   }
-  localAddress(): { address: string; port: number } | null {
+  localAddress(): SocketAddress | null {
     const s = this.socket;
     return s.localAddress === undefined ? null : { address: s.localAddress, port: s.localPort ?? 0 };
   }

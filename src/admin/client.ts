@@ -8,6 +8,7 @@
  * exits every worker answers in the new state (a probe right after it sees the change).
  * node:net, not fetch, for the reason healthcheck.ts gives (fetch would follow HTTP_PROXY).
  */
+import { hostPort } from "../contract/address.ts";
 import { connect } from "node:net";
 import process from "node:process";
 import type { AdminAction } from "../config.ts";
@@ -60,7 +61,7 @@ function pending(body: string): number {
 }
 
 export async function adminRequest(action: AdminAction, host: string, port: number): Promise<number> {
-  const where = `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const where = hostPort(host, port);
   const deadline = Date.now() + TIMEOUT_MS;
   try {
     let reply = await ask(action === "state" ? "GET" : "POST", `/${action}`, host, port, where, deadline);

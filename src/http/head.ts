@@ -120,7 +120,7 @@ let badContentLength = false;
 
 /**
  * Parses buf[start, end), which must be one complete head ending in CRLF
- * CRLF (the scanner guarantees the line endings are CRLF). Fills `out`;
+ * CRLF (head-reader.ts refuses a bare LF, head-prefix.ts a bare CR, so every line ends in CRLF). Fills `out`;
  * on failure sets `out.error`. `maxHeaderSize` bounds the field lines.
  */
 export function parseHead(buf: Uint8Array, start: number, end: number, out: RequestHead, maxHeaderSize: number, maxBodySize: number): void {

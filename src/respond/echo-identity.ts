@@ -4,6 +4,8 @@
  * and NODE_NAME come from the chart's Downward API variables when set.
  */
 import { hostname } from "node:os";
+import type { IoName } from "../backends.ts";
+import type { RuntimeName } from "../contract/runtime.ts";
 
 export interface Identity {
   readonly hostname: string;
@@ -13,10 +15,9 @@ export interface Identity {
   readonly node: string | null;
   /** This worker's process id. */
   readonly pid: number;
-  /** "bun", "deno" or "node". */
-  readonly runtime: string;
-  /** The I/O back end serving: "socket", "syscall" or "uring". */
-  readonly io: string;
+  readonly runtime: RuntimeName;
+  /** The I/O back end serving. */
+  readonly io: IoName;
 }
 
 function env(name: string, from: Record<string, string | undefined>): string | null {
@@ -33,7 +34,7 @@ function hostName(from: Record<string, string | undefined>): string {
   }
 }
 
-export function readIdentity(runtime: string, io: string, from: Record<string, string | undefined> = process.env): Identity {
+export function readIdentity(runtime: RuntimeName, io: IoName, from: Record<string, string | undefined> = process.env): Identity {
   return {
     hostname: hostName(from),
     pod: env("POD_NAME", from),

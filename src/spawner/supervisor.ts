@@ -35,7 +35,8 @@ interface Exit {
   readonly signal: string | null;
 }
 
-interface Worker {
+/** The supervisor's record of one worker process it started (not the serving handle, src/worker.ts's ServingWorker). */
+interface WorkerChild {
   readonly child: ChildProcess;
   readonly pid: number;
   readonly startedAt: number;
@@ -76,10 +77,10 @@ export class Supervisor {
   readonly #quiet: boolean;
   #state: State = "starting";
   /** The worker serving in each slot. */
-  readonly #slots: (Worker | undefined)[];
+  readonly #slots: (WorkerChild | undefined)[];
   readonly #quickDeaths: number[];
   /** Every worker process alive, in a slot or not (starting, retiring). */
-  readonly #live = new Set<Worker>();
+  readonly #live = new Set<WorkerChild>();
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   /** --metrics-port: the workers' reports summed and served here; null when off. */
   readonly #metrics: PodMetrics | null;
@@ -95,7 +96,7 @@ export class Supervisor {
   constructor(options: SupervisorOptions) {
     this.#o = options;
     this.#quiet = options.config.quiet;
-    this.#slots = new Array<Worker | undefined>(options.workers).fill(undefined);
+    this.#slots = new Array<WorkerChild | undefined>(options.workers).fill(undefined);
     this.#quickDeaths = new Array<number>(options.workers).fill(0);
     this.#port = options.config.port;
     this.#metrics = options.config.metricsPort === null ? null : new PodMetrics(options.config);
@@ -168,7 +169,7 @@ export class Supervisor {
     return { port };
   }
 
-  #spawn(slot: number): Worker {
+  #spawn(slot: number): WorkerChild {
     const env: Record<string, string | undefined> = { ...process.env, [WORKER_ENV]: "1", [WORKER_INDEX_ENV]: String(slot), [WORKER_STATE_ENV]: this.#runState };
     // Set or removed, never inherited: only this supervisor may assign a worker its port.
     if (this.#port !== 0 && this.#o.sharing === "reuseport") env[WORKER_PORT_ENV] = String(this.#port);
@@ -185,7 +186,7 @@ export class Supervisor {
         if (child.pid === undefined) resolve({ code: EXIT.failure, signal: null });
       });
     });
-    const worker: Worker = { child, pid: child.pid ?? 0, startedAt: Date.now(), ready: false, retiring: false, fatal: undefined, exited, applied: this.#runState };
+    const worker: WorkerChild = { child, pid: child.pid ?? 0, startedAt: Date.now(), ready: false, retiring: false, fatal: undefined, exited, applied: this.#runState };
     // A worker that dies before reading it closes the pipe: EPIPE here is that death, reported by "exit".
     child.stdin?.on("error", () => {});
     this.#live.add(worker);
@@ -195,7 +196,7 @@ export class Supervisor {
     return worker;
   }
 
-  #whenListening(worker: Worker): Promise<number> {
+  #whenListening(worker: WorkerChild): Promise<number> {
     return new Promise((resolve, reject) => {
       const reader = new MessageReader();
       const timer = setTimeout(() => {
@@ -231,7 +232,7 @@ export class Supervisor {
     });
   }
 
-  #onExit(slot: number, worker: Worker, exit: Exit): void {
+  #onExit(slot: number, worker: WorkerChild, exit: Exit): void {
     lifecycle(this.#quiet, events.workerExited(worker.pid, exit.code, exit.signal));
     if (this.#state === "stopping" || worker.retiring || this.#slots[slot] !== worker) return;
     this.#slots[slot] = undefined;
@@ -265,7 +266,7 @@ export class Supervisor {
    * Asks `worker` to stop: SIGTERM waits out --shutdown-delay in the worker (it serves on
    * meanwhile), SIGINT drains at once (see worker-process.ts). SIGKILL if it outlives both.
    */
-  #retire(worker: Worker, how: StopSignal = "SIGINT"): void {
+  #retire(worker: WorkerChild, how: StopSignal = "SIGINT"): void {
     worker.retiring = true;
     signal(worker, how);
     const { config } = this.#o;
@@ -331,7 +332,7 @@ export class Supervisor {
     return n;
   }
 
-  #tell(worker: Worker, state: RunState): void {
+  #tell(worker: WorkerChild, state: RunState): void {
     worker.child.stdin?.write(encodeSupervisorMessage({ kind: "state", state }));
   }
 
@@ -385,7 +386,7 @@ function readMigrateReq(): string | undefined {
  * process.kill, not child.kill: Deno 2.9's child.kill() makes the exit
  * report the signal even when the worker caught it and exited 0.
  */
-function signal(worker: Worker, name: NodeJS.Signals): void {
+function signal(worker: WorkerChild, name: NodeJS.Signals): void {
   try {
     process.kill(worker.pid, name);
   } catch {

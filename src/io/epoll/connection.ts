@@ -12,14 +12,14 @@ export interface ConnectionOwner {
   /** epoll_ctl on the loop's set; false (errno set) on failure. */
   watch(fd: number, op: number, events: number): boolean;
   /** The fd was closed: forget it, and call the handler's `close` once the current callback returns. */
-  released(conn: Connection<unknown>): void;
+  released(conn: EpollConnection<unknown>): void;
 }
 
 /**
  * States, in order: open (reading) → [paused ⇄ reading] → [read ended] →
  * [close wanted while output is pending] → closed. `closed` is final.
  */
-export class Connection<C> implements Transport {
+export class EpollConnection<C> implements Transport {
   /** The core's state for this connection; set right after `handler.open`. */
   state!: C;
   /**

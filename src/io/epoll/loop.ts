@@ -20,7 +20,7 @@
  */
 import type { ConnectionHandler, ListenOptions, Listener } from "../../contract/socket.ts";
 import { syscallUnavailableReason, type Runtime } from "../available.ts";
-import { Connection, type ConnectionOwner } from "./connection.ts";
+import { EpollConnection, type ConnectionOwner } from "./connection.ts";
 import { SyscallError, describeErrno } from "../errno.ts";
 import { loadLibc, type Libc } from "../ffi/libc.ts";
 import { openListener } from "../listen.ts";
@@ -88,10 +88,10 @@ export async function runSyscallServer<C>(
 
 class SyscallLoop<C> implements ConnectionOwner {
   /** Open connections by fd (fds are small integers, so an array beats a Map). */
-  private readonly conns: (Connection<C> | undefined)[] = [];
+  private readonly conns: (EpollConnection<C> | undefined)[] = [];
   private openCount = 0;
   /** Connections closed inside a callback; the handler's `close` runs once that callback returns. */
-  private readonly closedQueue: Connection<C>[] = [];
+  private readonly closedQueue: EpollConnection<C>[] = [];
   private readonly events = new Uint8Array(MAX_EVENTS * K.EPOLL_EVENT_SIZE);
   /** 12-byte packed events are 4-byte aligned: [3i] = events, [3i+1] = low half of data (the fd). */
   private readonly eventWords = new Uint32Array(this.events.buffer);
@@ -136,10 +136,10 @@ class SyscallLoop<C> implements ConnectionOwner {
     return this.libc.epollCtl(this.epfd, op, fd, this.eventCell) === 0;
   }
 
-  released(conn: Connection<unknown>): void {
+  released(conn: EpollConnection<unknown>): void {
     this.conns[conn.fd] = undefined;
     this.openCount--;
-    this.closedQueue.push(conn as Connection<C>);
+    this.closedQueue.push(conn as EpollConnection<C>);
   }
 
   private readonly batch = (): void => {
@@ -210,7 +210,7 @@ class SyscallLoop<C> implements ConnectionOwner {
         if (TRANSIENT_ACCEPT_ERRORS.has(errno)) continue;
         return this.backOffAccepting(errno);
       }
-      const conn = new Connection<C>(fd, this);
+      const conn = new EpollConnection<C>(fd, this);
       this.conns[fd] = conn;
       this.openCount++;
       try {
@@ -234,7 +234,7 @@ class SyscallLoop<C> implements ConnectionOwner {
     this.acceptWarning.warn(Date.now(), `accept4 failed: ${describeErrno(errno)}; not accepting for ${ACCEPT_BACKOFF_MS} ms`);
   }
 
-  private read(conn: Connection<C>): void {
+  private read(conn: EpollConnection<C>): void {
     const n = this.libc.recv(conn.fd, this.recvBuffer, RECV_BUFFER_SIZE, 0);
     if (n > 0) this.handler.data(conn.state, this.view(n));
     else if (n === 0) {
@@ -264,7 +264,7 @@ class SyscallLoop<C> implements ConnectionOwner {
   private readonly warnLine = (line: string): void => this.warn(line);
 
   /** A handler callback threw: drop that connection, keep the worker. */
-  private contain(conn: Connection<C>, error: unknown): void {
+  private contain(conn: EpollConnection<C>, error: unknown): void {
     this.warn(handlerFailed(error));
     if (!conn.closed) conn.fail();
   }
