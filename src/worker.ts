@@ -7,13 +7,15 @@
 import type { Config } from "./config.ts";
 import type { TlsOptions } from "./contract/socket.ts";
 import { loadBackend, resolveIo, type IoName } from "./backends.ts";
-import { createHttpCore } from "./http/server.ts";
+import { createHttpCore, type HttpCore } from "./http/server.ts";
 import { raiseOpenFileLimitAtStart } from "./io/rlimit.ts";
 import { connectionCounter } from "./metrics/counting.ts";
 import { WorkerCounters } from "./metrics/counters.ts";
 import { readIdentity, servedByValue } from "./respond/echo-identity.ts";
 import { composeResponder, createSteering } from "./respond/index.ts";
 import type { RunState } from "./respond/state.ts";
+import { Http2Service } from "./protocols/h2-switch.ts";
+import { protocolSwitch } from "./protocols/upgrade.ts";
 import { detectRuntime } from "./runtime.ts";
 import { warn } from "./spawner/log.ts";
 import { readTlsFiles } from "./tls/files.ts";
@@ -58,9 +60,22 @@ export async function startWorker(config: Config, opts: { reusePort: boolean; in
   const identity = readIdentity(runtime, io);
   const counters = config.metricsPort !== null ? new WorkerCounters() : null;
   const steering = createSteering(config, opts.index ?? 0);
-  const core = createHttpCore(config, composeResponder(steering, "ready", counters, identity), {
-    servedBy: config.servedBy ? servedByValue(identity) : null,
+  const responder = composeResponder(steering, "ready", counters, identity);
+  const servedBy = config.servedBy ? servedByValue(identity) : null;
+  // The protocols a socket may switch to read the core's clock and timers, which exist once the core does.
+  let core: HttpCore | null = null;
+  const coreView = {
+    get now() {
+      return core === null ? Date.now() : core.now;
+    },
+    defer: (due: Parameters<HttpCore["defer"]>[0]) => core!.defer(due),
+  };
+  const h2 = config.http2 === "off" ? null : new Http2Service(config, coreView, responder, servedBy);
+  const protocols = { ...protocolSwitch(config, { clock: coreView, servedBy, h2c: h2?.h2c() ?? null }), ...(h2?.switches() ?? {}) };
+  core = createHttpCore(config, responder, {
+    servedBy,
     counter: counters === null ? null : connectionCounter(counters),
+    protocols,
   });
   const served = await serve(
     { host: config.host, port: config.port, backlog: config.backlog, reusePort: opts.reusePort, eager: config.eager, runtime, tls: tlsOptions(config), warn },
@@ -70,6 +85,8 @@ export async function startWorker(config: Config, opts: { reusePort: boolean; in
   let stopping: Promise<ShutdownResult> | null = null;
   let endDelay: (() => void) | null = null;
   const stop = async (delaySeconds: number, timeoutSeconds: number): Promise<ShutdownResult> => {
+    // HTTP/2's first GOAWAY (RFC 9113 §6.8) and its health path's 503, at the delay's start or the drain's.
+    h2?.beginShutdown();
     if (delaySeconds > 0) {
       core.beginShutdown();
       await new Promise<void>((resolve) => {
@@ -109,8 +126,11 @@ export async function startWorker(config: Config, opts: { reusePort: boolean; in
     tlsPort: served.tlsPort,
     counters,
     setState(state) {
+      const next = composeResponder(steering, state, counters, identity);
       core.setUnready(state === "unready");
-      core.setResponder(composeResponder(steering, state, counters, identity));
+      core.setResponder(next);
+      h2?.setUnready(state === "unready");
+      h2?.setResponder(next);
     },
     shutdown(delaySeconds, timeoutSeconds) {
       if (stopping !== null) {
