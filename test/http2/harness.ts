@@ -58,7 +58,7 @@ export async function startH2Server(options: Partial<Http2Options> = {}): Promis
     socket.setNoDelay(true);
     const session = new Http2Session(new SocketTransport(socket), { ...DEFAULT_HTTP2_OPTIONS, ...options }, app, clock);
     sessions.add(session);
-    socket.on("data", (b) => {
+    socket.on("data", (b: Buffer) => {
       clock.now = Date.now();
       session.onData(b);
     });

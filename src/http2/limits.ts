@@ -1,0 +1,42 @@
+/**
+ * The abuse budgets of one connection, each named after the attack it stops.
+ * The numbers are Http2Options (defaults and their reasons in constants.ts);
+ * this file holds what each budget counts and when it runs out.
+ */
+import { TokenBucket } from "./budget.ts";
+import type { Output } from "./output.ts";
+import type { Http2Options } from "./types.ts";
+
+export class Limits {
+  private readonly resets: TokenBucket;
+
+  constructor(
+    private readonly options: Http2Options,
+    now: number,
+  ) {
+    this.resets = new TokenBucket(options.resetBudget.burst, options.resetBudget.perSecond, now);
+  }
+
+  /**
+   * One stream reset, the client's or one it provoked; false when the budget is spent.
+   * CVE-2023-44487 (Rapid Reset): every RST_STREAM the client sends counts, open stream or not.
+   * CVE-2025-8671 (MadeYouReset): so does every reset a bad frame of the client's makes us send,
+   * REFUSED_STREAM included: nghttp2 1.66 counts its refusals past the un-acknowledged
+   * SETTINGS_MAX_CONCURRENT_STREAMS (session_handle_invalid_stream2) in its glitch budget, and a
+   * client honouring our SETTINGS meets at most one first flight of them, far below the burst.
+   */
+  takeReset(now: number): boolean {
+    return this.resets.take(now);
+  }
+
+  /**
+   * Counts a SETTINGS or PING acknowledgement the peer made us owe; false past the cap
+   * (CVE-2019-9512, -9515). Owed means produced since the transport last took everything, so
+   * the count spans one read at least: nghttp2 counts the same way (obq_flood_counter_ grows
+   * while nghttp2_session_mem_recv runs over a whole read and shrinks only as frames are sent),
+   * and a thousand acknowledgements in one read is no client's honest traffic.
+   */
+  oweAck(out: Output): boolean {
+    return ++out.controlOwed <= this.options.maxQueuedControl;
+  }
+}
