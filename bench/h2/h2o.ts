@@ -7,14 +7,15 @@
  * with prior knowledge on a plain port by default; with PEM files the port
  * is h2 by ALPN (http/1.1 still offered).
  *
- * h2o started as root drops to `nobody` before serving (it did so here
- * with no `user` line), so the body file and its folder are made readable
- * by everyone; the pid file is left out because h2o writes it after
- * dropping and `nobody` cannot write into a root-owned folder.
+ * h2o started as root drops to `nobody` before serving unless `user`
+ * names another (it did so here with no `user` line), and `nobody` cannot
+ * read a body file inside a private temp folder (mkdtemp's 0700): so as
+ * root the config names root, the owner of the files. No pid file: the
+ * caller holds the process.
  *
  * Usage: const argv = h2oCommand("/usr/bin/h2o", dir, port); spawn(argv[0], argv.slice(1))
  */
-import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { H2TlsFiles } from "./nginx.ts";
 
@@ -29,7 +30,8 @@ export function h2oConfig(dir: string, port: number, tls: H2TlsFiles | null = nu
     certificate-file: ${yamlString(tls.cert)}
     key-file: ${yamlString(tls.key)}
     minimum-version: TLSv1.2`;
-  return `num-threads: ${threads}
+  const user = process.getuid?.() === 0 ? "user: root\n" : "";
+  return `${user}num-threads: ${threads}
 error-log: ${yamlString(join(dir, "h2o-error.log"))}
 server-name: hello-server
 listen:
@@ -52,10 +54,7 @@ hosts:
 /** Writes the body file and the config into dir; returns the h2o argv (foreground). */
 export function h2oCommand(bin: string, dir: string, port: number, body = "hello", tls: H2TlsFiles | null = null, threads = 1): string[] {
   mkdirSync(dir, { recursive: true });
-  chmodSync(dir, 0o755);
-  const file = join(dir, "hello.txt");
-  writeFileSync(file, body);
-  chmodSync(file, 0o644);
+  writeFileSync(join(dir, "hello.txt"), body);
   const conf = join(dir, "h2o.conf");
   writeFileSync(conf, h2oConfig(dir, port, tls, threads));
   return [bin, "-c", conf];

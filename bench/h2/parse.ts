@@ -61,7 +61,9 @@ export function h2loadProblems(c: H2loadCounts, protocol: "h2" | "h2c"): string[
   if (c.timeout > 0) out.push(`${c.timeout} timed out`);
   const other = c.status["3xx"] + c.status["4xx"] + c.status["5xx"];
   if (other > 0) out.push(`${other} answers not 2xx`);
-  // Every done request has a status class; a gap means answers h2load could not classify.
-  if (c.status["2xx"] + other !== c.done) out.push(`${c.done} done but ${c.status["2xx"] + other} with a status`);
+  // Every done request has a status class; fewer means answers h2load could not classify. More is
+  // normal in a timed run: a stream whose fields arrived before the stop but not its end is counted
+  // in its class and not as done (seen with nginx and h2o, nghttp2 1.52).
+  if (c.status["2xx"] + other < c.done) out.push(`${c.done} done but ${c.status["2xx"] + other} with a status`);
   return out;
 }
