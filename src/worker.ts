@@ -14,7 +14,7 @@ import { WorkerCounters } from "./metrics/counters.ts";
 import { readIdentity, servedByValue } from "./respond/echo-identity.ts";
 import { composeResponder, createSteering } from "./respond/index.ts";
 import type { RunState } from "./respond/state.ts";
-import { Http2Service } from "./protocols/h2-switch.ts";
+import { alpnProtocols, Http2Service } from "./protocols/h2-switch.ts";
 import { protocolSwitch } from "./protocols/upgrade.ts";
 import { detectRuntime } from "./runtime.ts";
 import { warn } from "./spawner/log.ts";
@@ -147,5 +147,5 @@ export async function startWorker(config: Config, opts: { reusePort: boolean; in
 function tlsOptions(config: Config): TlsOptions | null {
   if (config.tlsCert === null || config.tlsKey === null) return null;
   const files = readTlsFiles({ tlsCert: config.tlsCert, tlsKey: config.tlsKey, tlsClientCa: config.tlsClientCa });
-  return { ...files, port: config.tlsPort, handshakeTimeoutMs: config.headerTimeout * 1000 };
+  return { ...files, port: config.tlsPort, handshakeTimeoutMs: config.headerTimeout * 1000, alpn: alpnProtocols(config.http2) };
 }

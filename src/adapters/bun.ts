@@ -47,12 +47,22 @@ class BunTransport implements Transport {
   }
 }
 
-const ALPN_WIRE = new Uint8Array([ALPN_HTTP1.length, ...new TextEncoder().encode(ALPN_HTTP1)]);
+/** RFC 7301 §3.1's wire format: each protocol id after its one-octet length. */
+function alpnWire(ids: readonly string[]): Uint8Array {
+  const bytes: number[] = [];
+  for (const id of ids) bytes.push(id.length, ...new TextEncoder().encode(id));
+  return new Uint8Array(bytes);
+}
 
 /** A TLS connection: the same transport, and the client certificate's subject (mutual TLS). */
 class BunTlsTransport extends BunTransport {
+  readonly tls = true;
   constructor(private readonly tlsSocket: Socket<unknown>) {
     super(tlsSocket);
+  }
+  /** Read at the first data (the core's firstRead), when the handshake is done. */
+  alpnProtocol(): string | null {
+    return this.tlsSocket.alpnProtocol || null;
   }
   peerCertificateSubject(): string | null {
     const cert = this.tlsSocket.getPeerCertificate() as { subject?: Record<string, string> } | null | undefined;
@@ -68,7 +78,7 @@ function bunTls(options: TlsOptions): Bun.TLSOptions {
     ciphers: TLS12_CIPHERS,
     secureOptions: NO_TLS10_NO_TLS11,
     // Bun 1.4.5 takes the ALPN list in wire format (RFC 7301 §3.1: length-prefixed names), as a plain string is not split.
-    ALPNProtocols: ALPN_WIRE,
+    ALPNProtocols: alpnWire(options.alpn ?? [ALPN_HTTP1]),
     ...(options.clientCa === null ? {} : { ca: options.clientCa, requestCert: true, rejectUnauthorized: true }),
   };
 }

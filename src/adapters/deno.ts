@@ -25,6 +25,11 @@ function netAddress(addr: Deno.NetAddr): SocketAddress | null {
   return addr.transport === "tcp" ? { address: addr.hostname, port: addr.port } : null;
 }
 
+/** Deno 2.9's TlsConn, the part used here (deno-net.d.ts declares the plain Conn only). */
+interface TlsConn {
+  handshake(): Promise<{ readonly alpnProtocol: string | null }>;
+}
+
 class DenoTransport implements Transport {
   writing = false;
   wantDrain = false;
@@ -34,7 +39,17 @@ class DenoTransport implements Transport {
   onWritten: () => void = () => {};
   onClosed: () => void = () => {};
 
-  constructor(private readonly conn: Deno.Conn) {}
+  /** TLS: the protocol ALPN chose, known once the handshake is done (serveConnection awaits it); undefined on plain TCP. */
+  alpn: string | null | undefined = undefined;
+
+  constructor(
+    private readonly conn: Deno.Conn,
+    readonly tls: boolean,
+  ) {}
+
+  alpnProtocol(): string | null {
+    return this.alpn ?? null;
+  }
 
   remoteAddress(): SocketAddress | null {
     return netAddress(this.conn.remoteAddr);
@@ -146,13 +161,17 @@ class DenoTransport implements Transport {
 async function serveConnection<C>(conn: Deno.Conn, handler: ConnectionHandler<C>): Promise<void> {
   // Deno 2.9's TlsConn has no setNoDelay (its writes are whole TLS records anyway).
   if (conn.setNoDelay !== undefined) conn.setNoDelay(true);
-  const transport = new DenoTransport(conn);
+  const tls = "handshake" in conn;
+  const transport = new DenoTransport(conn, tls);
   const state = handler.open(transport);
   transport.onWritten = () => handler.drain(state);
   transport.onClosed = () => handler.close(state);
   const buf = pool.pop() ?? new Uint8Array(READ_BUFFER);
   let eof = false;
   try {
+    // The handshake before the first read, which would run it anyway: ALPN's choice is then known at the core's
+    // first data (firstRead opens an HTTP/2 session for `h2`). The core's header timeout still covers a stalled one.
+    if (tls) transport.alpn = (await (conn as unknown as TlsConn).handshake()).alpnProtocol;
     while (!transport.closed) {
       if (transport.paused) {
         await transport.whenResumed();
@@ -215,7 +234,7 @@ function acceptLoop<C>(listener: Deno.Listener, handler: ConnectionHandler<C>, s
  */
 function bind(hostname: string, port: number, reusePort: boolean, tls: TlsOptions | null): Deno.Listener {
   if (tls === null) return Deno.listen({ hostname, port, reusePort });
-  return Deno.listenTls({ hostname, port, reusePort, cert: tls.cert, key: tls.key, alpnProtocols: [ALPN_HTTP1] });
+  return Deno.listenTls({ hostname, port, reusePort, cert: tls.cert, key: tls.key, alpnProtocols: [...(tls.alpn ?? [ALPN_HTTP1])] });
 }
 
 export const listenDeno: RuntimeListen = async <C>(options: ListenOptions, handler: ConnectionHandler<C>, tls: TlsOptions | null): Promise<Listener> => {

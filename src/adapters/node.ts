@@ -65,8 +65,12 @@ export function nodeHasReusePort(version: string): boolean {
 
 /** A TLS connection: the same transport, and the client certificate's subject (mutual TLS). */
 class NodeTlsTransport extends NodeTransport {
+  readonly tls = true;
   constructor(private readonly tlsSocket: tls.TLSSocket) {
     super(tlsSocket);
+  }
+  alpnProtocol(): string | null {
+    return this.tlsSocket.alpnProtocol || null;
   }
   peerCertificateSubject(): string | null {
     const cert = this.tlsSocket.getPeerCertificate();
@@ -85,7 +89,7 @@ function createTlsServer(options: TlsOptions, onSecure: (socket: tls.TLSSocket) 
       key: options.key,
       minVersion: "TLSv1.2",
       ciphers: TLS12_CIPHERS,
-      ALPNProtocols: [ALPN_HTTP1],
+      ALPNProtocols: [...(options.alpn ?? [ALPN_HTTP1])],
       handshakeTimeout: options.handshakeTimeoutMs,
       ...(options.clientCa === null ? {} : { ca: options.clientCa, requestCert: true, rejectUnauthorized: true }),
       // net.Server's options, which tls.Server passes on.

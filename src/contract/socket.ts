@@ -122,6 +122,8 @@ export interface TlsOptions {
   readonly port: number | null;
   /** A handshake not finished within this long is cut (--header-timeout). */
   readonly handshakeTimeoutMs: number;
+  /** The protocols offered in ALPN (RFC 7301), most preferred first (`h2`, `http/1.1`); absent = `http/1.1` alone. */
+  readonly alpn?: readonly string[];
 }
 
 /** What every back end is given besides the core. */

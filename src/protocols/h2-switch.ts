@@ -34,6 +34,11 @@ export interface H2Core {
 /** The ALPN protocol ids (RFC 7301; RFC 9113 §3.2), in the server's order of preference. */
 export const ALPN_H2 = "h2";
 
+/** What ALPN offers under `mode`: `h2` preferred with `http/1.1` still offered; `h2` alone with `only`. */
+export function alpnProtocols(mode: Config["http2"]): string[] {
+  return mode === "off" ? ["http/1.1"] : mode === "only" ? [ALPN_H2] : [ALPN_H2, "http/1.1"];
+}
+
 /** RFC 7540 §3.2: the 101 that switches; its fields are the protocol's own. */
 const SWITCHING = Uint8Array.from("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: h2c\r\n\r\n", (c) => c.charCodeAt(0));
 
