@@ -17,7 +17,7 @@ export async function latencyStep(s: Session, running: readonly Running[], runs:
   const rows = summarizeRuns([...s.info.values()], runs, [], s.scenarios.map((x) => x.id as ScenarioId), s.connectionCounts);
   const { rates, basis, notes } = resolveRates(o.rates, rows, s.cpus.serverCores, o.modes);
   s.notes.push(...notes);
-  s.log(`latency: ${rates.map((r) => `${r.label} = ${r.perInstance ? "own capacity share" : `${r.rps} req/s`}`).join(", ")}${basis ? ` (shares of ${basis.label}'s ${Math.round(basis.rps)} req/s)` : ""}, ${o.durationS} s each`);
+  s.log(`latency: ${rates.map((r) => `${r.label} = ${r.perInstance ? "own capacity share" : `${r.rps} req/s`}`).join(", ")}${basis && rates.some((r) => r.share !== undefined && !r.perInstance) ? ` (--rates shares of ${basis.label}'s ${Math.round(basis.rps)} req/s)` : ""}, ${o.durationS} s each`);
   // Plain HTTP only: the open-loop generator speaks no TLS.
   const plain = running.filter((r) => r.instance.kind.tls !== true);
   const records = await runLatencyPass({ options: o, rates, generatorCpus: s.cpus.generator, serverCores: s.cpus.serverCores, bun: process.execPath, body: s.opts.body, prefix: s.fd.prefix, log: s.log }, plain);
