@@ -39,9 +39,9 @@ export class ReceiveWindow {
     return true;
   }
 
-  /** The increment to send now (0 = not yet worth a frame); `force` gives back whatever is owed. */
-  replenish(force = false): number {
-    if (this.owed === 0 || (!force && this.owed < this.size / 2)) return 0;
+  /** The increment to send now: 0 until at least half the window is owed. */
+  replenish(): number {
+    if (this.owed < this.size / 2 || this.owed === 0) return 0;
     const n = this.owed;
     this.owed = 0;
     this.available += n;

@@ -25,7 +25,7 @@ export type BlockStep = (typeof BlockStep)[keyof typeof BlockStep];
  * x/net/http2 bound for the same choice (its CVE-2023-45288 fix stops reading fragments past
  * twice the header-list bytes it still accepts).
  */
-const KEPT_PER_LIST_OCTET = 1;
+const KEPT_PER_LIST_OCTET = 2;
 
 export class HeaderBlock {
   streamId = 0;

@@ -25,12 +25,12 @@ export class Output {
     private readonly maxBuffered: number,
   ) {}
 
-  /** Writes the batch; `last`: the connection closes right after. */
-  flush(last = false): void {
+  /** Writes the batch, or queues what the transport does not take. */
+  flush(): void {
     if (this.writer.length === 0) return;
     let out = this.writer.take();
     if (this.pendingBytes === 0) {
-      const n = this.transport.write(out, last);
+      const n = this.transport.write(out);
       if (n === out.length) {
         this.controlOwed = 0;
         return;

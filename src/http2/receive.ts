@@ -70,7 +70,7 @@ export class Receiver {
     if (step === BlockStep.TOO_MANY_FRAMES) return this.host.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many CONTINUATION frames");
     // §4.3: a block we do not decompress ends the connection with COMPRESSION_ERROR (past the
     // octets we keep, its list is far over the limit; one just over it decodes and gets 431).
-    if (step === BlockStep.TOO_LARGE) this.host.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "header block too large");
+    if (step === BlockStep.TOO_LARGE) this.host.connectionError(ErrorCode.COMPRESSION_ERROR, "header block too large to decode");
   }
 
   /** Decodes a block nobody will see, to keep the HPACK state in step (§4.3); false after COMPRESSION_ERROR. */

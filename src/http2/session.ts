@@ -409,7 +409,7 @@ export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost 
   sendReset(id: number, code: ErrorCode): void {
     this.out.writer.rstStream(id, code);
     this.table.noteReset(id);
-    if (!this.limits.takeReset(this.clock.now)) this.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "reset budget spent");
+    if (code !== ErrorCode.NO_ERROR && !this.limits.takeReset(this.clock.now)) this.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "reset budget spent");
   }
 
   /** We sent END_STREAM. */

@@ -188,12 +188,25 @@ describe("floods and limits", () => {
     expect(h.events()).toEqual(["GOAWAY 0 ENHANCE_YOUR_CALM"]);
   });
 
-  test("CONTINUATION flood: the accumulated block is capped by maxHeaderListSize", () => {
+  test("a split header list just over maxHeaderListSize still decodes: 431 on its stream, the HPACK state in step", () => {
+    const h = new Harness({ maxContinuationFrames: 1000, maxHeaderListSize: 4096 });
+    // Incremental indexing (RFC 7541 §6.2.1) puts x-kept in the dynamic table; the next block refers to it.
+    const indexed = [0x40, 6, ...new TextEncoder().encode("x-kept"), 1, 0x31];
+    const parts = [preface(), frame(FrameType.HEADERS, Flag.END_STREAM, 1, [...block(GET), ...indexed])];
+    for (let i = 0; i < 5; i++) parts.push(frame(FrameType.CONTINUATION, i === 4 ? Flag.END_HEADERS : 0, 1, block([["x-a", "b".repeat(1000)]])));
+    // Index 62 = the newest dynamic entry: decodable only if the 431's block was decoded to its end.
+    parts.push(frame(FrameType.HEADERS, Flag.END_STREAM | Flag.END_HEADERS, 3, [...block(GET), 0x80 | 62]));
+    h.feed(concat(parts));
+    expect(h.events()).toEqual(["STATUS 1 431", "STATUS 3 200", "DATA 3 5 END"]);
+    expect(h.app.requests[0]!.fields).toEqual(["x-kept", "1"]);
+  });
+
+  test("a split header block past twice maxHeaderListSize is not decoded: GOAWAY COMPRESSION_ERROR (§4.3)", () => {
     const h = new Harness({ maxContinuationFrames: 1000, maxHeaderListSize: 4096 });
     const parts = [preface(), frame(FrameType.HEADERS, Flag.END_STREAM, 1, block(GET))];
-    for (let i = 0; i < 5; i++) parts.push(frame(FrameType.CONTINUATION, 0, 1, block([["x-a", "b".repeat(1000)]])));
+    for (let i = 0; i < 9; i++) parts.push(frame(FrameType.CONTINUATION, 0, 1, block([["x-a", "b".repeat(1000)]])));
     h.feed(concat(parts));
-    expect(h.events()).toEqual(["GOAWAY 0 ENHANCE_YOUR_CALM"]);
+    expect(h.events()).toEqual(["GOAWAY 0 COMPRESSION_ERROR"]);
   });
 
   test("PING flood against a transport that takes nothing: GOAWAY ENHANCE_YOUR_CALM past maxQueuedControl", () => {
@@ -221,6 +234,28 @@ describe("floods and limits", () => {
     for (let i = 0; i < 500; i++) h.feed(ping(i));
     expect(h.events().filter((e) => e === "PING_ACK")).toHaveLength(500);
     expect(h.transport.ended).toBe(false);
+  });
+
+  test("REFUSED_STREAM draws on the reset budget: a client that ignores the limit is cut off", () => {
+    const h = new Harness({ maxConcurrentStreams: 1, resetBudget: { burst: 20, perSecond: 1 } }, false);
+    const parts = [preface()];
+    for (let id = 1; id < 2 * 30; id += 2) parts.push(get(id));
+    h.feed(concat(parts));
+    const evs = h.events();
+    // 20 from the burst, then the one that found it empty, written before the GOAWAY.
+    expect(evs.filter((e) => e.endsWith("REFUSED_STREAM"))).toHaveLength(21);
+    expect(evs.at(-1)).toMatch(/^GOAWAY \d+ ENHANCE_YOUR_CALM$/);
+  });
+
+  test("our RST_STREAM(NO_ERROR) after an early 413 does not draw on the reset budget", () => {
+    const h = new Harness({ maxBodySize: 4, resetBudget: { burst: 3, perSecond: 1 } });
+    const parts = [preface()];
+    for (let id = 1; id < 2 * 10; id += 2) parts.push(get(id, false), frame(FrameType.DATA, 0, id, [1, 2, 3, 4, 5]));
+    h.feed(concat(parts));
+    const evs = h.events();
+    expect(evs.filter((e) => e.endsWith("413"))).toHaveLength(10);
+    expect(evs.filter((e) => e.endsWith("NO_ERROR"))).toHaveLength(10);
+    expect(h.session.refusedWith).toBeNull();
   });
 
   test("too many streams: REFUSED_STREAM beyond the limit, the open ones still answered", () => {
