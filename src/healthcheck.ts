@@ -16,6 +16,7 @@ import { connect } from "node:net";
 import { connect as tlsConnect } from "node:tls";
 import process from "node:process";
 import type { Config } from "./config.ts";
+import { probeRequest, ProbeReader } from "./protocols/h2-probe.ts";
 
 /** Docker's default HEALTHCHECK --timeout is 30 s; we give up far sooner so a hung server reads as unhealthy. */
 export const HEALTHCHECK_TIMEOUT_MS = 2000;
@@ -41,7 +42,7 @@ export function probeAddress(host: string): string {
  * container's health log).
  */
 export function healthcheck(
-  config: Pick<Config, "host" | "port" | "status"> & Partial<Pick<Config, "healthPath" | "tlsCert" | "tlsPort">>,
+  config: Pick<Config, "host" | "port" | "status"> & Partial<Pick<Config, "healthPath" | "tlsCert" | "tlsPort" | "http2">>,
   timeoutMs: number = HEALTHCHECK_TIMEOUT_MS,
 ): Promise<number> {
   const host = probeAddress(config.host);
@@ -54,6 +55,8 @@ export function healthcheck(
   if (port === 0) {
     return Promise.resolve(fail(`unhealthy: --port 0 names no port to probe`));
   }
+  // --http2 only refuses HTTP/1.1 (RFC 9113 §3.4): then the probe speaks HTTP/2 (h2c, or h2 by ALPN).
+  if (config.http2 === "only") return probeHttp2(host, port, tls, path, expected, url, timeoutMs);
   return new Promise<number>((resolve) => {
     let head = "";
     let settled = false;
@@ -89,6 +92,36 @@ export function healthcheck(
     });
     socket.on("error", (err: Error) => finish(1, err.message));
     socket.on("close", () => finish(1, "connection closed before a status line"));
+  });
+}
+
+/** The same probe over HTTP/2: preface, SETTINGS, one HEADERS; the answer's `:status` decides. */
+function probeHttp2(host: string, port: number, tls: boolean, path: string, expected: number, url: string, timeoutMs: number): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let settled = false;
+    const reader = new ProbeReader();
+    const finish = (code: number, reason?: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(reason === undefined ? code : fail(`unhealthy: ${url} (HTTP/2): ${reason}`));
+    };
+    const timer = setTimeout(() => finish(1, `no response within ${timeoutMs} ms`), timeoutMs);
+    const socket = tls ? tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: ["h2"] }) : connect({ host, port });
+    socket.on(tls ? "secureConnect" : "connect", () => socket.write(probeRequest(path, hostPort(host, port), tls)));
+    socket.on("data", (chunk: Uint8Array) => {
+      const outcome = reader.push(chunk);
+      if (outcome.kind === "more") {
+        if (outcome.reply !== null) socket.write(outcome.reply);
+        return;
+      }
+      if (outcome.kind === "error") return finish(1, outcome.reason);
+      if (outcome.status !== expected) return finish(1, `status ${outcome.status}, expected ${expected}`);
+      finish(0);
+    });
+    socket.on("error", (err: Error) => finish(1, err.message));
+    socket.on("close", () => finish(1, "connection closed before a response"));
   });
 }
 
