@@ -1,19 +1,24 @@
 /**
  * A tiny HTTP/2 server for real-client tests: a node:net server in the test
  * process that bridges each socket to an Http2Session through a Transport
- * adapter, with an app that answers `hello`. Not the integrated server: it
- * checks the session against curl, nghttp, h2load and Python h2.
+ * adapter, with an app that answers `hello` (or `?size=N` octets, as the real
+ * server's --request-control does). Not the integrated server: it checks the
+ * session against curl, nghttp, h2load, Python h2 and the flood clients.
  */
 import { createServer, type Server, type Socket } from "node:net";
 import type { Transport } from "../../src/http2/io.ts";
 import { Http2Session } from "../../src/http2/session.ts";
-import { DEFAULT_HTTP2_OPTIONS, type Http2Options } from "../../src/http2/types.ts";
+import { DEFAULT_HTTP2_OPTIONS, type Http2Options, type Http2Reply, type Http2Request } from "../../src/http2/types.ts";
 import { HELLO, HELLO_BLOCK } from "./helpers.ts";
+
+/** Past this many octets unsent in node:net, a write takes nothing, as a full kernel buffer would. */
+const SOCKET_HIGH_WATER = 64 * 1024;
 
 class SocketTransport implements Transport {
   constructor(private readonly socket: Socket) {}
   write(data: Uint8Array): number {
-    // node:net buffers everything; report all taken, like the socket back end when not backed up.
+    // node:net would buffer without bound; a peer that does not read must show up as backpressure.
+    if (this.socket.writableLength >= SOCKET_HIGH_WATER) return 0;
     this.socket.write(data.slice());
     return data.length;
   }
@@ -38,6 +43,15 @@ class SocketTransport implements Transport {
   }
 }
 
+/** The largest `?size=` answered: the real server's --max-size default is larger; this bounds the test process. */
+const MAX_SIZE = 8 << 20;
+const SIZED = new Uint8Array(MAX_SIZE).fill(0x61);
+
+function bodyFor(path: string): Uint8Array {
+  const m = /[?&]size=(\d+)/.exec(path);
+  return m === null ? HELLO : SIZED.subarray(0, Math.min(MAX_SIZE, Number(m[1])));
+}
+
 export interface H2TestServer {
   readonly port: number;
   /** Sessions that ended with an error, by error name (ENHANCE_YOUR_CALM…). */
@@ -53,7 +67,7 @@ export async function startH2Server(options: Partial<Http2Options> = {}): Promis
     clock.now = Date.now();
     for (const s of sessions) if (clock.now >= s.deadline) s.onTimeout();
   }, 50);
-  const app = { request: (_req: unknown, reply: { respond(b: Uint8Array, body: Uint8Array | null): void }) => reply.respond(HELLO_BLOCK, HELLO) };
+  const app = { request: (req: Http2Request, reply: Http2Reply) => reply.respond(HELLO_BLOCK, bodyFor(req.path)) };
   const server: Server = createServer((socket) => {
     socket.setNoDelay(true);
     const session = new Http2Session(new SocketTransport(socket), { ...DEFAULT_HTTP2_OPTIONS, ...options }, app, clock);
@@ -61,6 +75,10 @@ export async function startH2Server(options: Partial<Http2Options> = {}): Promis
     socket.on("data", (b: Buffer) => {
       clock.now = Date.now();
       session.onData(b);
+    });
+    socket.on("drain", () => {
+      clock.now = Date.now();
+      session.onDrain();
     });
     socket.on("end", () => session.onEnd());
     socket.on("error", () => {});

