@@ -37,7 +37,7 @@ test.skipIf(chromium === undefined)("Chromium loads https://localhost over h2 (A
   try {
     const page = await browser.newPage();
     const response = await page.goto(`https://localhost:${server.port}/`);
-    const protocol = await page.evaluate(() => (performance.getEntries()[0] as PerformanceNavigationTiming).nextHopProtocol);
+    const protocol = await page.evaluate(() => (performance.getEntries()[0] as unknown as { nextHopProtocol: string }).nextHopProtocol);
     expect([response?.status(), await page.innerText("body"), protocol]).toEqual([200, "hello", "h2"]);
     await page.close();
   } finally {
