@@ -24,6 +24,8 @@ export class Limits {
    * REFUSED_STREAM included: nghttp2 1.66 counts its refusals past the un-acknowledged
    * SETTINGS_MAX_CONCURRENT_STREAMS (session_handle_invalid_stream2) in its glitch budget, and a
    * client honouring our SETTINGS meets at most one first flight of them, far below the burst.
+   * Not counted: RST_STREAM(NO_ERROR) after an early 413/431, and the resets the app answers
+   * with (session.ts appReset): neither leaves work of ours going on behind it.
    */
   takeReset(now: number): boolean {
     return this.resets.take(now);

@@ -201,8 +201,8 @@ export class Receiver {
     try {
       this.app.request(request, stream);
     } catch {
-      // The app's failure costs its stream, not the connection.
-      if (!stream.closed) this.host.resetStream(stream, ErrorCode.INTERNAL_ERROR);
+      // The app's failure costs its stream, not the connection, and is the app's reset, not one the client provoked.
+      stream.reset(ErrorCode.INTERNAL_ERROR);
     }
   }
 

@@ -401,15 +401,33 @@ export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost 
   }
 
   /**
+   * A reset the app answers with (--reset-rate, a failed source or handler): not charged to the
+   * reset budget. The client sent a complete, valid request and we answered it, so no work of
+   * ours goes on behind this reset (what MadeYouReset needs), and each costs the client a stream
+   * that MAX_CONCURRENT_STREAMS bounds like any request. Charging it would end in
+   * ENHANCE_YOUR_CALM for a healthy client of a server told to reset half its answers.
+   */
+  appReset(stream: Stream, code: ErrorCode): void {
+    if (this.phase !== Phase.OPEN || stream.closed) return;
+    this.writeReset(stream.streamId, code);
+    this.table.remove(stream);
+    this.afterOutput();
+  }
+
+  /**
    * RST_STREAM for `id`. A reset the client provoked draws on the budget the client's own
    * resets draw on (limits.ts). NO_ERROR does not: we send it only after a complete early
    * answer (413, 431; §8.1), when no work of ours goes on behind the reset, which is what
    * MadeYouReset exploits; the client paid for each with an oversized head or body.
    */
   sendReset(id: number, code: ErrorCode): void {
+    this.writeReset(id, code);
+    if (code !== ErrorCode.NO_ERROR && !this.limits.takeReset(this.clock.now)) this.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "reset budget spent");
+  }
+
+  private writeReset(id: number, code: ErrorCode): void {
     this.out.writer.rstStream(id, code);
     this.table.noteReset(id);
-    if (code !== ErrorCode.NO_ERROR && !this.limits.takeReset(this.clock.now)) this.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "reset budget spent");
   }
 
   /** We sent END_STREAM. */

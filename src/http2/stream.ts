@@ -15,6 +15,8 @@ export interface StreamHost {
   pump(stream: Stream): void;
   /** RST_STREAM `code`, then closes the stream. */
   resetStream(stream: Stream, code: ErrorCode): void;
+  /** The same, asked by the app: its answer is a reset, which no frame of the client's provoked. */
+  appReset(stream: Stream, code: ErrorCode): void;
 }
 
 export class Stream implements Http2Reply {
@@ -98,7 +100,7 @@ export class Stream implements Http2Reply {
 
   reset(code: number): void {
     if (this.closed) return;
-    this.host.resetStream(this, code as ErrorCode);
+    this.host.appReset(this, code as ErrorCode);
   }
 
   private queue(bytes: Uint8Array, end: boolean): void {

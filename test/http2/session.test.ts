@@ -258,6 +258,47 @@ describe("floods and limits", () => {
     expect(h.session.refusedWith).toBeNull();
   });
 
+  test("resets the app answers with (--reset-rate) do not draw on the reset budget", () => {
+    const h = new Harness({ resetBudget: { burst: 3, perSecond: 1 } }, false);
+    h.feed(preface());
+    // Ten reads of ten streams each, every other one reset by the app: 50 resets against a burst of 3.
+    for (let round = 0, id = 1; round < 10; round++) {
+      const parts: Uint8Array[] = [];
+      for (let i = 0; i < 10; i++, id += 2) parts.push(get(id));
+      h.feed(concat(parts));
+      for (const [i, r] of h.app.replies.splice(0).entries()) {
+        if (i % 2 === 0) r.reset(ErrorCode.INTERNAL_ERROR);
+        else r.respond(HELLO_BLOCK, null);
+      }
+    }
+    const evs = h.events();
+    expect(evs.filter((e) => e.endsWith("INTERNAL_ERROR"))).toHaveLength(50);
+    expect(evs.filter((e) => e.endsWith(" 200"))).toHaveLength(50);
+    expect(h.session.refusedWith).toBeNull();
+    expect(h.transport.ended).toBe(false);
+  });
+
+  test("an app that throws is the app's reset: a hundred of them cost no budget", () => {
+    const transport = new RecordingTransport();
+    const options = { ...DEFAULT_HTTP2_OPTIONS, resetBudget: { burst: 3, perSecond: 1 } };
+    const s = new Http2Session(transport, options, { request: () => { throw new Error("boom"); } }, { now: 0 });
+    const parts = [preface()];
+    for (let id = 1; id < 200; id += 2) parts.push(get(id));
+    s.onData(concat(parts));
+    expect(events(transport.received()).filter((e) => e.endsWith("INTERNAL_ERROR"))).toHaveLength(100);
+    expect(s.refusedWith).toBeNull();
+  });
+
+  test("the client's resets still spend the budget after app resets", () => {
+    const h = new Harness({ resetBudget: { burst: 3, perSecond: 1 } }, false);
+    h.feed(concat([preface(), get(1), get(3)]));
+    for (const r of h.app.replies.splice(0)) r.reset(ErrorCode.INTERNAL_ERROR);
+    const parts: Uint8Array[] = [];
+    for (let id = 5; id < 15; id += 2) parts.push(get(id, false), rst(id));
+    h.feed(concat(parts));
+    expect(h.session.refusedWith).toBe("ENHANCE_YOUR_CALM");
+  });
+
   test("too many streams: REFUSED_STREAM beyond the limit, the open ones still answered", () => {
     const h = new Harness({ maxConcurrentStreams: 3 }, false);
     const parts = [preface()];
