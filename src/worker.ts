@@ -70,7 +70,7 @@ export async function startWorker(config: Config, opts: { reusePort: boolean; in
     },
     defer: (due: Parameters<HttpCore["defer"]>[0]) => core!.defer(due),
   };
-  const h2 = config.http2 === "off" ? null : new Http2Service(config, coreView, responder, servedBy);
+  const h2 = config.http2 === "off" ? null : new Http2Service(config, coreView, responder, servedBy, { identity, random: steering.random });
   const protocols = { ...protocolSwitch(config, { clock: coreView, servedBy, h2c: h2?.h2c() ?? null }), ...(h2?.switches() ?? {}) };
   core = createHttpCore(config, responder, {
     servedBy,
@@ -131,6 +131,7 @@ export async function startWorker(config: Config, opts: { reusePort: boolean; in
       core.setResponder(next);
       h2?.setUnready(state === "unready");
       h2?.setResponder(next);
+      h2?.setState(state);
     },
     shutdown(delaySeconds, timeoutSeconds) {
       if (stopping !== null) {
