@@ -128,6 +128,12 @@ export interface Config {
   http2: Http2Mode;
   /** SETTINGS_MAX_CONCURRENT_STREAMS of each HTTP/2 connection; a stream past it is refused (REFUSED_STREAM). */
   http2MaxStreams: number;
+
+  // gRPC (on wherever HTTP/2 is: POST with content-type application/grpc*).
+  /** Service names grpc.health.v1.Health knows besides "" (the server as a whole); others are NOT_FOUND. */
+  grpcServices: readonly string[];
+  /** `--healthcheck-grpc`: the probe calls grpc.health.v1.Health/Check over h2c (h2 with TLS) instead of a GET. */
+  healthcheckGrpc: boolean;
 }
 
 /** The values of --http2. */
@@ -193,6 +199,8 @@ export const DEFAULTS: Config = {
   wsPingInterval: 0,
   http2: "on",
   http2MaxStreams: 100,
+  grpcServices: [],
+  healthcheckGrpc: false,
 };
 
 /**
@@ -256,6 +264,8 @@ const OPTIONS: Record<string, OptionSpec> = {
   help: { type: "boolean" },
   version: { type: "boolean" },
   healthcheck: { type: "boolean" },
+  "healthcheck-grpc": { type: "boolean" },
+  "grpc-service": { type: "string", multiple: true },
 };
 
 /** What the default host depends on: whether this host has IPv6 (src/ipv6.ts finds out). */
@@ -359,9 +369,12 @@ export function parseCommand(
     http2: http2Mode(get("http2")),
     // RFC 9113 §6.5.2 advises no fewer than 100 (the default); 1 still lets a client work, one stream at a time.
     http2MaxStreams: integer("http2-max-streams", get("http2-max-streams"), DEFAULTS.http2MaxStreams, 1, 1 << 16),
+    grpcServices: grpcServices(values["grpc-service"] as string[] | undefined, env.GRPC_SERVICE),
+    healthcheckGrpc: values["healthcheck-grpc"] === true,
   };
   checkCombinations(config);
-  return values.healthcheck === true ? { kind: "healthcheck", config } : { kind: "serve", config };
+  const probe = values.healthcheck === true || config.healthcheckGrpc;
+  return probe ? { kind: "healthcheck", config } : { kind: "serve", config };
 }
 
 /** Flags that are each valid but not together. */
@@ -392,7 +405,25 @@ function checkCombinations(c: Config): void {
     throw new UsageError(`--ws-echo-path must differ from --${c.wsEchoPath === c.echoPath ? "echo-path" : "health-path"} (both ${c.wsEchoPath})`);
   }
   // A WebSocket handshake is an HTTP/1.1 request, which `only` refuses (RFC 8441 over HTTP/2 is not served).
+  if (c.healthcheckGrpc && c.http2 === "off") throw new UsageError(`--healthcheck-grpc needs HTTP/2: gRPC cannot go with --http2 off`);
   if (c.http2 === "only" && c.wsEchoPath !== null) throw new UsageError(`--ws-echo-path needs HTTP/1.1: it cannot go with --http2 only`);
+}
+
+/**
+ * --grpc-service NAME (repeatable), else GRPC_SERVICE=a,b: the flags replace the variable, as every
+ * other flag does. A name is a gRPC service name (health.proto: "package_names.ServiceName"); empty
+ * names are dropped, since "" is always known.
+ */
+function grpcServices(flags: readonly string[] | undefined, env: string | undefined): string[] {
+  const names = flags !== undefined && flags.length > 0 ? flags : (env ?? "").split(",");
+  const out: string[] = [];
+  for (const raw of names) {
+    const name = raw.trim();
+    if (name === "") continue;
+    if (!/^[\x21-\x7e]+$/.test(name)) throw new UsageError(`--grpc-service '${raw}': a service name is printable ASCII without spaces`);
+    if (!out.includes(name)) out.push(name);
+  }
+  return out;
 }
 
 /** --http2 on|off|only. */

@@ -83,9 +83,18 @@ HTTP/2 (RFC 9113; every feature above answers per stream):
   --http2-max-streams N  concurrent streams per connection (SETTINGS_MAX_CONCURRENT_STREAMS);
                          more are refused with REFUSED_STREAM [HTTP2_MAX_STREAMS] (default 100)
 
+gRPC (on wherever HTTP/2 is: POST with content-type application/grpc*; docs/grpc.md):
+  grpc.health.v1.Health (Check, Watch) follows the run-time state; hello.v1.Echo/Echo echoes;
+  --fail-rate, --delay, --reset-rate and --request-control (x-hello-grpc-status, x-hello-delay)
+  steer Echo in gRPC's terms; health is never steered.
+  --grpc-service NAME    a service name Health knows besides "", repeatable; any other is
+                         NOT_FOUND [GRPC_SERVICE, comma-separated]
+
 Other commands:
   --healthcheck          request the local port once (the health path if set, else /);
                          exit 0 if it answers 200 (--status without a health path), else 1
+  --healthcheck-grpc     the same over gRPC: grpc.health.v1.Health/Check (service "") over
+                         h2c (h2 with TLS); exit 0 on SERVING, else 1
   admin ACTION           ask a running server's admin listener to become ready, unready or
                          sick, or print its state; exit 0 on success
   --help                 this text

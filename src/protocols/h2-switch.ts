@@ -16,14 +16,26 @@ import type { Transport } from "../contract/socket.ts";
 import type { Due } from "../http/deferred.ts";
 import { Http2Session } from "../http2/session.ts";
 import { DEFAULT_HTTP2_OPTIONS, type Http2Options, type Http2Request } from "../http2/types.ts";
+import { GrpcDispatcher, type GrpcConfig } from "../grpc/service.ts";
+import type { HealthState } from "../grpc/health.ts";
+import type { Identity } from "../respond/echo-identity.ts";
+import type { Random } from "../respond/random.ts";
 import { H2Answers } from "./h2-answers.ts";
+import { GrpcStreams } from "./h2-grpc.ts";
 import { HelloHttp2App, type H2Host } from "./h2.ts";
 
 /** The flags HTTP/2 reads. */
 export type H2Config = Pick<
   Config,
   "http2" | "http2MaxStreams" | "maxHeaderSize" | "maxBodySize" | "headerTimeout" | "idleTimeout" | "healthPath" | "echoPath" | "status" | "body" | "contentType" | "headers" | "tlsCert"
->;
+> &
+  GrpcConfig & { readonly grpcServices: readonly string[] };
+
+/** What gRPC needs of the worker: who answers (Echo) and the worker's seeded random (the faults' own). */
+export interface H2Worker {
+  readonly identity: Identity;
+  readonly random: Random;
+}
 
 /** What HTTP/2 needs of the core (src/http/server.ts HttpCore): its clock and its timer heap. */
 export interface H2Core {
@@ -50,7 +62,7 @@ class TrackedSession extends Http2Session {
   constructor(
     transport: Transport,
     options: Http2Options,
-    app: HelloHttp2App,
+    private readonly app: HelloHttp2App,
     clock: { readonly now: number },
     private readonly live: Set<TrackedSession>,
     upgrade?: { settings: Uint8Array; request: Http2Request },
@@ -58,6 +70,12 @@ class TrackedSession extends Http2Session {
     super(transport, options, app, clock, upgrade);
     live.add(this);
     app.attach(this);
+  }
+
+  /** The drain ends the connection's Watch streams first: the session waits for every open stream. */
+  override onShutdown(graceMs: number): void {
+    this.app.endWatches();
+    super.onShutdown(graceMs);
   }
 
   override onClosed(): void {
@@ -71,22 +89,32 @@ export class Http2Service {
   private readonly host: H2Host & { responder: Responder | null };
   private readonly answers: H2Answers;
   private readonly live = new Set<TrackedSession>();
+  /** The worker's gRPC (health, Echo), or null. */
+  readonly grpc: GrpcStreams | null;
 
   constructor(
     private readonly config: H2Config,
     private readonly core: H2Core,
     responder: Responder | null,
     servedBy: string | null,
+    /** gRPC's Echo identity and fault random; null = no gRPC (every POST stays HTTP). */
+    worker: H2Worker | null = null,
   ) {
     this.answers = new H2Answers(config, servedBy, core);
-    this.host = { answers: this.answers, healthPath: config.healthPath, responder, defer: (due) => core.defer(due) };
+    const defer = (due: Due): void => core.defer(due);
+    this.grpc =
+      worker === null
+        ? null
+        : new GrpcStreams({ dispatcher: new GrpcDispatcher(config, config.grpcServices, worker.identity), random: worker.random, servedBy }, this.answers, defer);
+    this.host = { answers: this.answers, healthPath: config.healthPath, responder, grpc: this.grpc, defer };
     this.options = {
       ...DEFAULT_HTTP2_OPTIONS,
       maxConcurrentStreams: config.http2MaxStreams,
       maxHeaderListSize: config.maxHeaderSize,
       maxBodySize: config.maxBodySize,
-      // Only echo reads a request's body; every other answer counts it and drops it.
-      collectBody: config.echoPath !== null,
+      // Only echo and gRPC read a request's body; every other answer counts it and drops it.
+      // With gRPC on, a plain POST's body is kept too (the session decides before the app sees the stream).
+      collectBody: config.echoPath !== null || worker !== null,
       headerTimeoutMs: config.headerTimeout * 1000,
       idleTimeoutMs: config.idleTimeout * 1000,
     };
@@ -106,6 +134,11 @@ export class Http2Service {
     this.answers.unready = unready;
   }
 
+  /** The run-time state, for gRPC health (Check, Watch) and Echo's `sick`. */
+  setState(state: HealthState): void {
+    this.grpc?.setState(state);
+  }
+
   /**
    * Shutdown has begun (--shutdown-delay, or the drain): the health path answers 503, and each
    * connection gets §6.8's first GOAWAY (last stream 2^31−1), so clients open their next
@@ -114,6 +147,7 @@ export class Http2Service {
    */
   beginShutdown(): void {
     this.answers.stopping = true;
+    this.grpc?.setState("shutdown");
     for (const session of this.live) session.goAway();
   }
 

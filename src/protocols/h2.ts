@@ -15,6 +15,7 @@ import type { Due } from "../http/deferred.ts";
 import { ErrorCode } from "../http2/constants.ts";
 import type { Http2App, Http2Reply, Http2Request } from "../http2/types.ts";
 import { h2Fields, noContent, type H2Answer, type H2Answers } from "./h2-answers.ts";
+import { type GrpcConnection, type GrpcStreams, isGrpcRequest, type OpenWatch } from "./h2-grpc.ts";
 import { H2ExchangeRequest } from "./h2-request.ts";
 
 /** What every connection's app shares: the answers, the responder, the core's clock and timers. */
@@ -24,6 +25,8 @@ export interface H2Host {
   readonly healthPath: string | null;
   /** Who answers besides the health path; null = the prebuilt answer (the fast path). Replaced on a run-time state change. */
   responder: Responder | null;
+  /** gRPC calls (POST application/grpc*) go here before anything else; null = none. */
+  readonly grpc: GrpcStreams | null;
   /** Arms a timer on the core's heap (deferred.ts): due on performance.now(), fired by the core's tick. */
   defer(due: Due): void;
 }
@@ -52,16 +55,31 @@ export function isHealthPath(path: string, health: string | null): boolean {
   return path.length === health.length ? path === health : path.startsWith(health) && path.charCodeAt(health.length) === 0x3f;
 }
 
-/** One per connection (it knows its session, for `close`); everything else is the host's. */
-export class HelloHttp2App implements Http2App {
+/** One per connection (it knows its session, for `close`, and its gRPC Watch streams); everything else is the host's. */
+export class HelloHttp2App implements Http2App, GrpcConnection {
   private session: H2Closable | null = null;
   /** `close` was asked before the session existed (the upgraded request is answered inside its constructor). */
   private closeAsked = false;
+  /** This connection's open gRPC Watch streams. */
+  readonly watches = new Set<OpenWatch>();
+  /** The session began its graceful end: a Watch stream opened now ends after its first message. */
+  draining = false;
 
   constructor(
     private readonly host: H2Host,
-    private readonly transport: Transport,
+    readonly transport: Transport,
   ) {}
+
+  /**
+   * The connection is draining (GOAWAY): its Watch streams end cleanly (grpc-status 0), as
+   * health.proto's servers do on shutdown, or the drain would wait on them until it is forced.
+   */
+  endWatches(): void {
+    this.draining = true;
+    const open = [...this.watches];
+    this.watches.clear();
+    for (const watch of open) watch.end();
+  }
 
   /** The session this app answers for, once constructed. */
   attach(session: H2Closable): void {
@@ -71,6 +89,7 @@ export class HelloHttp2App implements Http2App {
 
   request(req: Http2Request, reply: Http2Reply): void {
     const host = this.host;
+    if (host.grpc !== null && isGrpcRequest(req)) return host.grpc.answer(req, reply, this);
     if (isHealthPath(req.path, host.healthPath)) return send(reply, host.answers.health(), isHead(req));
     const responder = host.responder;
     if (responder === null) return reply.respond(host.answers.configured(), isHead(req) ? null : host.answers.body);
