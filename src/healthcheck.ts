@@ -17,6 +17,7 @@ import { connect as tlsConnect } from "node:tls";
 import process from "node:process";
 import type { Config } from "./config.ts";
 import { probeRequest, ProbeReader } from "./protocols/h2-probe.ts";
+import { grpcProbeRequest, GrpcProbeReader, grpcVerdict } from "./protocols/h2-grpc-probe.ts";
 
 /** Docker's default HEALTHCHECK --timeout is 30 s; we give up far sooner so a hung server reads as unhealthy. */
 export const HEALTHCHECK_TIMEOUT_MS = 2000;
@@ -42,7 +43,7 @@ export function probeAddress(host: string): string {
  * container's health log).
  */
 export function healthcheck(
-  config: Pick<Config, "host" | "port" | "status"> & Partial<Pick<Config, "healthPath" | "tlsCert" | "tlsPort" | "http2">>,
+  config: Pick<Config, "host" | "port" | "status"> & Partial<Pick<Config, "healthPath" | "tlsCert" | "tlsPort" | "http2" | "healthcheckGrpc">>,
   timeoutMs: number = HEALTHCHECK_TIMEOUT_MS,
 ): Promise<number> {
   const host = probeAddress(config.host);
@@ -55,6 +56,8 @@ export function healthcheck(
   if (port === 0) {
     return Promise.resolve(fail(`unhealthy: --port 0 names no port to probe`));
   }
+  // --healthcheck-grpc: kubelet's gRPC probe from inside the image (FROM scratch: no grpc_health_probe).
+  if (config.healthcheckGrpc === true) return probeGrpc(host, port, tls, `${tls ? "https" : "http"}://${hostPort(host, port)}/grpc.health.v1.Health/Check`, timeoutMs);
   // --http2 only refuses HTTP/1.1 (RFC 9113 §3.4): then the probe speaks HTTP/2 (h2c, or h2 by ALPN).
   if (config.http2 === "only") return probeHttp2(host, port, tls, path, expected, url, timeoutMs);
   return new Promise<number>((resolve) => {
@@ -122,6 +125,37 @@ function probeHttp2(host: string, port: number, tls: boolean, path: string, expe
     });
     socket.on("error", (err: Error) => finish(1, err.message));
     socket.on("close", () => finish(1, "connection closed before a response"));
+  });
+}
+
+/** grpc.health.v1.Health/Check for service "" over HTTP/2 (h2c, or h2 by ALPN): SERVING with grpc-status 0 is healthy. */
+function probeGrpc(host: string, port: number, tls: boolean, url: string, timeoutMs: number): Promise<number> {
+  return new Promise<number>((resolve) => {
+    let settled = false;
+    const reader = new GrpcProbeReader();
+    const finish = (code: number, reason?: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(reason === undefined ? code : fail(`unhealthy: ${url} (gRPC): ${reason}`));
+    };
+    const timer = setTimeout(() => finish(1, `no answer within ${timeoutMs} ms`), timeoutMs);
+    const socket = tls ? tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: ["h2"] }) : connect({ host, port });
+    socket.on(tls ? "secureConnect" : "connect", () => socket.write(grpcProbeRequest(hostPort(host, port), tls)));
+    socket.on("data", (chunk: Uint8Array) => {
+      const outcome = reader.push(chunk);
+      if (outcome.kind === "more") {
+        if (outcome.reply !== null) socket.write(outcome.reply);
+        return;
+      }
+      if (outcome.kind === "error") return finish(1, outcome.reason);
+      const why = grpcVerdict(outcome);
+      if (why !== null) return finish(1, why);
+      finish(0);
+    });
+    socket.on("error", (err: Error) => finish(1, err.message));
+    socket.on("close", () => finish(1, "connection closed before the call ended"));
   });
 }
 

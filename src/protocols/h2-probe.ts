@@ -12,7 +12,7 @@ import { CLIENT_PREFACE, Flag, FrameType, Protocol } from "../http2/constants.ts
 const latin1 = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 
 /** RFC 7541 §5.1: an integer with an N-bit prefix, the prefix's other bits `first`. */
-function integer(out: number[], first: number, prefixBits: number, value: number): void {
+export function integer(out: number[], first: number, prefixBits: number, value: number): void {
   const max = (1 << prefixBits) - 1;
   if (value < max) return void out.push(first | value);
   out.push(first | max);
@@ -25,14 +25,14 @@ function integer(out: number[], first: number, prefixBits: number, value: number
 }
 
 /** RFC 7541 §6.2.2: a literal without indexing whose name is static entry `nameIndex`, the value raw (no Huffman). */
-function literal(out: number[], nameIndex: number, value: string): void {
+export function literal(out: number[], nameIndex: number, value: string): void {
   integer(out, 0x00, 4, nameIndex);
   const bytes = latin1(value);
   integer(out, 0x00, 7, bytes.length);
   for (const b of bytes) out.push(b);
 }
 
-function frame(type: number, flags: number, streamId: number, payload: number[]): number[] {
+export function frame(type: number, flags: number, streamId: number, payload: number[]): number[] {
   const n = payload.length;
   return [(n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff, type, flags, (streamId >>> 24) & 0x7f, (streamId >>> 16) & 0xff, (streamId >>> 8) & 0xff, streamId & 0xff, ...payload];
 }
@@ -102,7 +102,7 @@ export class ProbeReader {
 }
 
 /** A HEADERS payload without its padding and priority (RFC 9113 §6.2). */
-function fragment(type: number, flags: number, payload: Uint8Array): Uint8Array {
+export function fragment(type: number, flags: number, payload: Uint8Array): Uint8Array {
   if (type !== FrameType.HEADERS) return payload;
   let start = 0;
   let end = payload.length;
@@ -114,6 +114,6 @@ function fragment(type: number, flags: number, payload: Uint8Array): Uint8Array 
   return payload.subarray(start, Math.max(start, end));
 }
 
-function readU32(b: Uint8Array, at: number): number {
+export function readU32(b: Uint8Array, at: number): number {
   return ((b[at]! << 24) | (b[at + 1]! << 16) | (b[at + 2]! << 8) | b[at + 3]!) >>> 0;
 }
