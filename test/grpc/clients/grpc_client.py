@@ -1,7 +1,8 @@
 """A gRPC client for hello-server's tests, with Debian's python3-grpcio and no generated code:
 the methods are called generically with raw protobuf bytes built and read by hand.
 
-usage: grpc_client.py TARGET [--timeout SECONDS] [--metadata KEY=VALUE ...] COMMAND ...
+usage: grpc_client.py TARGET [--timeout SECONDS] [--metadata KEY=VALUE ...] [--ca PEM] COMMAND ...
+  --ca PEM               TLS, trusting this CA (the target names the certificate's host)
   check SERVICE          grpc.health.v1.Health/Check     → {"code", "details", "status"}
   watch SERVICE N        grpc.health.v1.Health/Watch, the first N messages (then cancel)
                          → {"code", "details", "statuses"}; code is that of the stream's end
@@ -101,11 +102,17 @@ def main():
     p.add_argument("target")
     p.add_argument("--timeout", type=float, default=None)
     p.add_argument("--metadata", action="append", default=[])
+    p.add_argument("--ca", default=None)
     p.add_argument("command", choices=["check", "watch", "echo", "call"])
     p.add_argument("args", nargs="*")
     a = p.parse_args()
     metadata = [tuple(m.split("=", 1)) for m in a.metadata]
-    with grpc.insecure_channel(a.target) as channel:
+    if a.ca is None:
+        channel = grpc.insecure_channel(a.target)
+    else:
+        with open(a.ca, "rb") as f:
+            channel = grpc.secure_channel(a.target, grpc.ssl_channel_credentials(root_certificates=f.read()))
+    with channel:
         if a.command == "check":
             call = channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=None, response_deserializer=None)
             try:
