@@ -9,6 +9,7 @@
  *        bun bench/compare.ts --runtime bun@1.3.9 (fetched from npm, cached)
  *        bun bench/compare.ts --rates 25%,50%,75%,90% (latency at fixed rates, open-loop)
  *        bun bench/compare.ts --preset latency
+ *        bun bench/compare.ts --preset protocols (h2c, h2c-single, h2-tls, echo-ws, grpc)
  *        bun bench/compare.ts --diff results/A results/B
  *        (npm run compare -- --help for all options)
  * Wrap in `flock /tmp/hello-bench.lock` on a shared machine.
@@ -51,8 +52,8 @@ async function measureStep(s: Session): Promise<Measured> {
   try {
     log(`${s.instances.length} servers × ${s.scenarios.length} scenarios, generator ${s.toolName}, server CPU ${s.cpus.server}, generator CPU ${s.cpus.generator}`);
     await startServers(s, running);
-    const sizes = await checkServers(s, running);
-    const runs = await throughputPass(s, running, sizes);
+    const checked = await checkServers(s, running);
+    const runs = await throughputPass(s, running, checked);
     const latency = await latencyStep(s, running, runs);
     const straces = await stracePass(s, running);
     for (const r of running) s.info.get(r.instance.key)!.peakRssBytes = treePeakRss(r.pid);

@@ -1,34 +1,74 @@
 /** Shapes shared by the comparison harness (bench/compare.ts). */
 
-export type ScenarioId = "keepalive" | "pipelined" | "close" | "tls-keepalive" | "tls-close";
+export type ScenarioId = "keepalive" | "pipelined" | "close" | "tls-keepalive" | "tls-close" | "h2c" | "h2c-single" | "h2-tls" | "echo-ws" | "grpc";
+
+/**
+ * What a server must speak for a scenario to run on it: HTTP/1.1 plain or
+ * over TLS (wrk or bench/load.ts), h2c with prior knowledge or h2 by ALPN
+ * (h2load), a WebSocket echo (bench/ws-echo/), unary gRPC over h2c (h2load).
+ * A server kind lists the wires it serves (servers/kinds.ts).
+ */
+export type Wire = "http1" | "https1" | "h2c" | "h2" | "ws" | "grpc";
 
 export interface Scenario {
   readonly id: ScenarioId;
   readonly label: string;
+  /** For the report's method: what one run does. */
+  readonly description: string;
+  readonly wire: Wire;
+  /** What one counted exchange is: an HTTP request (a gRPC call is one) or an echoed WebSocket message. */
+  readonly unit: "request" | "message";
   /** Requests per write (wrk counts each response). */
   readonly pipeline: number;
   /** Every request carries `Connection: close`: one request per connection. */
   readonly close: boolean;
   /** HTTPS, against the TLS server kinds (servers.ts, ids ending in `-tls`): with `close`, one full handshake per request. */
   readonly tls?: boolean;
+  /**
+   * The protocol scenarios' own connection count (and h2load's streams per
+   * connection): fixed, as ../shared/BENCH.md sets them, whatever --connections says.
+   */
+  readonly connections?: number;
+  readonly streams?: number;
 }
 
 export const SCENARIOS: readonly Scenario[] = [
-  { id: "keepalive", label: "keep-alive", pipeline: 1, close: false },
-  { id: "pipelined", label: "pipelined ×16", pipeline: 16, close: false },
-  { id: "close", label: "connection-close", pipeline: 1, close: true },
-  { id: "tls-keepalive", label: "TLS keep-alive", pipeline: 1, close: false, tls: true },
-  { id: "tls-close", label: "TLS connection-close", pipeline: 1, close: true, tls: true },
+  { id: "keepalive", label: "keep-alive", description: "keep-alive", wire: "http1", unit: "request", pipeline: 1, close: false },
+  { id: "pipelined", label: "pipelined ×16", description: "pipelined ×16 (16 requests per write)", wire: "http1", unit: "request", pipeline: 16, close: false },
+  { id: "close", label: "connection-close", description: "connection-close (Connection: close, one request per connection)", wire: "http1", unit: "request", pipeline: 1, close: true },
+  { id: "tls-keepalive", label: "TLS keep-alive", description: "TLS keep-alive (HTTPS, every server on the same ECDSA P-256 certificate, its runtime's own TLS)", wire: "https1", unit: "request", pipeline: 1, close: false, tls: true },
+  { id: "tls-close", label: "TLS connection-close", description: "TLS connection-close (a full handshake per request: its capacity per core is handshakes per second per core)", wire: "https1", unit: "request", pipeline: 1, close: true, tls: true },
+  { id: "h2c", label: "h2c (-c 16 -m 32)", description: "h2c: h2load -c 16 -m 32 -t 1, GET / over HTTP/2 with prior knowledge, many streams per connection", wire: "h2c", unit: "request", pipeline: 1, close: false, connections: 16, streams: 32 },
+  { id: "h2c-single", label: "h2c one stream (-c 64 -m 1)", description: "h2c-single: h2load -c 64 -m 1 -t 1, one stream at a time per connection", wire: "h2c", unit: "request", pipeline: 1, close: false, connections: 64, streams: 1 },
+  { id: "h2-tls", label: "h2 over TLS (-c 16 -m 32)", description: "h2-tls: h2load -c 16 -m 32 -t 1 over https://, h2 by ALPN, every server on the session's ECDSA P-256 certificate", wire: "h2", unit: "request", pipeline: 1, close: false, tls: true, connections: 16, streams: 32 },
+  { id: "echo-ws", label: "WebSocket echo (64 × 32 B)", description: "echo-ws: 64 WebSocket connections, each with one masked 32-byte text message in flight, every echo checked byte for byte (bench/ws-echo/); counted in echoed messages", wire: "ws", unit: "message", pipeline: 1, close: false, connections: 64 },
+  { id: "grpc", label: "gRPC unary health Check (-c 16 -m 32)", description: "grpc: h2load -c 16 -m 32 -t 1, unary grpc.health.v1.Health/Check over h2c with a pre-serialised request (content-type application/grpc, te: trailers)", wire: "grpc", unit: "request", pipeline: 1, close: false, connections: 16, streams: 32 },
 ];
+
+/** The scenarios measured by h2load or the WebSocket generator rather than wrk: opt-in (--scenarios, --preset protocols). */
+export function isProtocolScenario(scenario: ScenarioId): boolean {
+  const wire = SCENARIOS.find((s) => s.id === scenario)?.wire;
+  return wire !== "http1" && wire !== "https1";
+}
+
+/** The connection counts a scenario is measured at: its own fixed count, or every --connections count. */
+export function scenarioConnections(scenario: ScenarioId, counts: readonly number[]): readonly number[] {
+  const own = SCENARIOS.find((s) => s.id === scenario)?.connections;
+  return own === undefined ? counts : [own];
+}
 
 /** Is this an HTTPS scenario? Told by the scenario's `tls`, the one place that says it. */
 export function isTls(scenario: ScenarioId): boolean {
   return SCENARIOS.find((s) => s.id === scenario)?.tls === true;
 }
 
-/** A server kind with `tls` serves HTTPS only: the TLS scenarios run on those, the others on the rest. */
-export function runsOn(scenario: ScenarioId, kind: { readonly tls?: boolean }): boolean {
-  return isTls(scenario) === (kind.tls === true);
+/**
+ * Does a scenario run on a server kind? A kind that lists no wires serves
+ * HTTP/1.1, over TLS only when it has `tls`.
+ */
+export function runsOn(scenario: ScenarioId, kind: { readonly tls?: boolean; readonly serves?: readonly Wire[] }): boolean {
+  const wire = SCENARIOS.find((s) => s.id === scenario)?.wire;
+  return wire !== undefined && (kind.serves ?? [kind.tls === true ? "https1" : "http1"]).includes(wire);
 }
 
 /** One load-generator run, exact counts (wrk's done() or bench/load.ts). */

@@ -11,6 +11,7 @@ import os from "node:os";
 import { join } from "node:path";
 import { which } from "../../bench/lib/servers/host.ts";
 import { expandInstances } from "../../bench/lib/servers/kinds.ts";
+import { runsOn } from "../../bench/lib/types.ts";
 import { xmlProblems } from "../../bench/lib/report/xml.ts";
 import { findChromium, lookAtPage } from "./browser.ts";
 import { COMPARE_QUICK } from "./quick.ts";
@@ -32,7 +33,8 @@ test("compare --quick: rows for every server, valid JSON, well-formed SVG", asyn
 
     // Every plain-HTTP row of SERVER_KINDS on every runtime, nginx when installed (--quick runs no TLS scenario,
     // so the HTTPS-only kinds are left out).
-    const all = expandInstances(report.runtimes).filter((i) => i.kind.tls !== true && (i.kind.id !== "nginx" || which("nginx")));
+    // (the protocol peers run only in the opt-in protocol scenarios).
+    const all = expandInstances(report.runtimes).filter((i) => runsOn("keepalive", i.kind) && (i.kind.id !== "nginx" || which("nginx")));
     const expected = all.map((i) => i.key);
     expect(expected).toContain("bun/hello");
     expect(expected).toContain("node/native");

@@ -1,5 +1,5 @@
 /** Command line of bench/compare.ts. Pure. */
-import { isTls, SCENARIOS, type ScenarioId } from "../types.ts";
+import { isProtocolScenario, isTls, SCENARIOS, type ScenarioId } from "../types.ts";
 import { cpuList } from "../measure/proc.ts";
 import { integer, integerList, oneOf, readFlags } from "./flags.ts";
 
@@ -50,7 +50,7 @@ export interface CompareOptions {
   body: string;
   /** A TechEmpower-style primer (8 connections, 5 s) before the warm-up. */
   primer: boolean;
-  preset: "techempower" | "latency" | undefined;
+  preset: "techempower" | "latency" | "protocols" | undefined;
   /** Latency at fixed rates (--rates, --rate, --preset latency). */
   latency: LatencyOptions;
   /** --diff A B: compare two results directories instead of measuring. */
@@ -79,8 +79,10 @@ Compares hello-server with each runtime's own server and nginx.
   --quick             short CI run: 1 s runs, 1 run, no strace, no TLS scenarios unless
                       --scenarios names them (~1 minute)
   --only a,b          servers: hello, native, nginx, a runtime (deno) or runtime/kind (bun/hello)
-  --scenarios a,b     keepalive, pipelined, close, tls-keepalive, tls-close (default all;
-                      the TLS ones need wrk and openssl)
+  --scenarios a,b     keepalive, pipelined, close, tls-keepalive, tls-close (default these;
+                      the TLS ones need wrk and openssl), and opt-in: h2c (h2load -c 16 -m 32),
+                      h2c-single (-c 64 -m 1), h2-tls, grpc (unary health Check), all with h2load;
+                      echo-ws (64 connections × one 32-byte message, bench/ws-echo/)
   --runtime NAME=PATH add a runtime binary (e.g. node22=/opt/node22/bin/node)
   --runtime bun@1.3.9 add a runtime version from the npm registry (bun@X, deno@X,
                       node@X; X may be a range: deno@2.8), cached in
@@ -88,6 +90,9 @@ Compares hello-server with each runtime's own server and nginx.
   --body TEXT         response body of every server (default hello)
   --preset techempower  pipelined ×16 at 256,1024,4096,16384 connections, 15 s,
                       a primer and a warm-up at 16384, body "Hello, World!", 1 run
+  --preset protocols  h2c, h2c-single, h2-tls, echo-ws and grpc: hello-server (socket and
+                      syscall back ends) beside Bun.serve http2/websocket, Deno.serve,
+                      node:http2, ws, @grpc/grpc-js, nginx http2 and h2o
 Latency at fixed rates (open-loop, bench/openloop/: latency from the scheduled
 send, HdrHistogram, p50/p90/p99/p99.9/max; keep-alive):
   --rates 25%,50%     rates as shares of the slowest server's keep-alive capacity
@@ -133,7 +138,7 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
   // --diff A B: the two directories are the only positionals the command line has.
   if (v.diff === true && positionals.length !== 2) throw new Error("--diff needs a value: two results directories (--diff A B)");
   if (v.diff !== true && positionals.length > 0) throw new Error(`unknown option ${positionals[0]}\n\n${USAGE}`);
-  const preset = v.preset === undefined ? undefined : oneOf("preset", v.preset, ["techempower", "latency"] as const, "latency");
+  const preset = v.preset === undefined ? undefined : oneOf("preset", v.preset, ["techempower", "latency", "protocols"] as const, "latency");
   const o: CompareOptions = {
     connections: v.connections === undefined ? [64] : integerList("connections", v.connections),
     workers: integer("workers", v.workers, 1),
@@ -142,7 +147,8 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
     runs: integer("runs", v.runs, 3),
     quick: v.quick === true,
     only: v.only?.split(",").filter(Boolean) ?? [],
-    scenarios: v.scenarios === undefined ? SCENARIOS.map((s) => s.id) : v.scenarios.split(",").map(scenario),
+    // The protocol scenarios need other generators and peers: only when named (or --preset protocols).
+    scenarios: v.scenarios === undefined ? SCENARIOS.map((s) => s.id).filter((id) => !isProtocolScenario(id)) : v.scenarios.split(",").map(scenario),
     runtimes: (v.runtime ?? []).filter((r) => !INSTALL.test(r)).map(runtime),
     installs: (v.runtime ?? []).filter((r) => INSTALL.test(r)),
     body: v.body ?? "hello",
@@ -189,6 +195,7 @@ export function parseCompareArgs(argv: readonly string[], now = new Date()): Com
     if (!given("rates") && !given("rate") && !given("own-rates")) o.latency.rates = shareList("--own-rates", "50%,75%,90%", true);
     if (!given("latency-modes")) o.latency.modes = ["keepalive", "close"];
   }
+  if (o.preset === "protocols" && !given("scenarios")) o.scenarios = SCENARIOS.map((s) => s.id).filter(isProtocolScenario);
   if (o.quick) {
     // ~1 minute for 7 servers × 3 scenarios: wrk's shortest run is 1 s. The TLS scenarios (7 more
     // servers) only when asked for: --quick --scenarios tls-keepalive,tls-close.

@@ -19,6 +19,8 @@ export interface MeasureSetup {
   cpus: CpuPlan;
   connections: number;
   tmp: string;
+  /** h2load for the HTTP/2 and gRPC scenarios (protocol-runs.ts); default: h2load on PATH. */
+  h2load?: string;
 }
 
 export async function measureRun(

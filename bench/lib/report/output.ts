@@ -18,7 +18,7 @@ import { htmlPage } from "./html.ts";
 import { latencyTables, rateTitle, type LatencySection } from "../latency/summary.ts";
 import { renderLatencyChart, renderSpectrumChart } from "../latency/svg.ts";
 import { scenarioTable, syscallTable, toHtml, toMarkdown, type Table } from "./table.ts";
-import { SCENARIOS, type RunRecord } from "../types.ts";
+import { isProtocolScenario, scenarioConnections, SCENARIOS, type RunRecord } from "../types.ts";
 import { xmlProblems } from "./xml.ts";
 
 export interface Report {
@@ -53,7 +53,8 @@ export function methodLines(o: CompareOptions, plan: CpuPlan, generator: string,
     `Servers pinned with taskset to CPU ${plan.server}, the load generator to CPU ${plan.generator}` +
       (plan.shared ? " (no spare CPU: they share, so numbers are less trustworthy)" : "") + `; --workers ${o.workers}.`,
     `Load generator: ${generator}${generator.startsWith("wrk") ? "" : " (wrk not installed; built-in, slower)"}, ${sweep ? `connection sweep: ${connections.join(", ")} connections` : `${connections[0]} connections`}${fdNote ? `; ${fdNote}` : ""}.`,
-    `Scenarios: ${o.scenarios.map((id) => ({ keepalive: "keep-alive", pipelined: "pipelined ×16 (16 requests per write)", close: "connection-close (Connection: close, one request per connection)", "tls-keepalive": "TLS keep-alive (HTTPS, every server on the same ECDSA P-256 certificate, its runtime's own TLS)", "tls-close": "TLS connection-close (a full handshake per request: its capacity per core is handshakes per second per core)" })[id]).join("; ")}. Body: ${JSON.stringify(o.body)}.`,
+    `Scenarios: ${o.scenarios.map((id) => SCENARIOS.find((x) => x.id === id)?.description ?? id).join("; ")}. Body: ${JSON.stringify(o.body)}.`,
+    ...(o.scenarios.some(isProtocolScenario) ? protocolMethod() : []),
     `Before measuring, every server passes the plaintext checks: status 200, Server and Date present, Content-Type text/plain, the exact body, and a Date that changes between two requests 3 s apart.`,
     `Per server and scenario: ${o.primer ? `a primer (8 connections, ${Math.min(5, o.durationS)} s), then ` : ""}one ${o.warmupS} s warm-up at ${Math.max(...connections)} connections that also checks every status and body (discarded), then ${o.runs} run(s) of ${o.durationS} s${sweep ? " at each count" : ""}; servers take turns (A B C … A B C …) so drift hits all alike.`,
     `Reported: median and min–max of the valid runs; "noisy" when the coefficient of variation (sample SD / mean) of capacity or req/s over the runs is above 10%. A run with socket errors, non-2xx responses or wrong bodies (checked in the warm-up, and by byte count in every run) is invalid and never counted.`,
@@ -62,6 +63,16 @@ export function methodLines(o: CompareOptions, plan: CpuPlan, generator: string,
     `"contended": other processes (this machine is shared) used > 10% of the server's CPUs during the runs (/proc/stat); CPU µs/req stays meaningful, req/s less so.`,
     strace ? `syscalls/req: a separate ${o.straceS} s run under strace -f -c (slow; only the count per request matters).` : `syscalls/req: not measured (strace ${o.quick ? "skipped by --quick" : "off or not installed"}).`,
     `Ratios: req/s against the same runtime's own server (Bun.serve, Deno.serve, node:http) and against nginx, all measured in this session.`,
+  ];
+}
+
+/** How the HTTP/2, WebSocket and gRPC rows are measured (bench/lib/measure/protocol-runs.ts). */
+function protocolMethod(): string[] {
+  return [
+    `HTTP/2 and gRPC rows: h2load (Debian's nghttp2-client), one thread pinned to the generator CPU, a fixed connection and stream count per scenario whatever --connections says; each run is an h2load of its own (the warm-up too), so the server's CPU delta covers exactly the counted answers. Only 2xx answers count; any other status, a failed, errored or timed-out request, or a protocol other than the one asked for makes a run invalid.`,
+    `Before measuring, every HTTP/2 server answers one exchange over node:http2's client checked where h2load cannot look: a GET gets 200, a date field and the exact body; a gRPC health Check gets grpc-status 0 and the HealthCheckResponse SERVING message. A server failing it gets no counted runs.`,
+    `WebSocket rows: bench/ws-echo/ (epoll over bun:ffi, pinned to the generator CPU), every connection's opening handshake checked, every echo checked byte for byte; capacity per core and CPU µs are per echoed message; any failed connection, wrong echo, unexpected frame or close makes a run invalid. Server CPU is sampled over the measured window only (handshakes excluded).`,
+    `Protocol rows have no syscalls/req (the strace pass drives wrk only); their generator CPU is the busy time of the generator's CPUs (/proc/stat) for h2load, the generator's own for the WebSocket one.`,
   ];
 }
 
@@ -95,7 +106,7 @@ export function renderCharts(r: Report): Array<{ file: string; alt: string; svg:
   ];
   charts.push(...latencyCharts(r, series));
   if (counts.length > 1) {
-    for (const sc of r.options.scenarios) {
+    for (const sc of r.options.scenarios.filter((id) => scenarioConnections(id, counts).length > 1)) {
       charts.push({ file: `sweep-${sc}.svg`, alt: `${sc}: capacity per core and p99 latency against connections`,
         svg: renderSweepChart({ title: `Connection sweep: ${SCENARIOS.find((x) => x.id === sc)?.label ?? sc}`, subtitle: `${r.machine.cpuModel} · ${r.generator.tool} · ${counts.join(", ")} connections · median of ${r.options.runs} run(s)`, rows: r.summary, scenario: sc, series }) });
     }

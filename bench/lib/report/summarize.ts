@@ -5,9 +5,9 @@
  */
 import type { StraceRecord } from "../measure/runs.ts";
 import { capacityPerCore, coefficientOfVariation, median, NOISY_CV, ratio, summarize, type Summary } from "../measure/stats.ts";
-import type { RunRecord, ScenarioId } from "../types.ts";
+import type { RunRecord, ScenarioId, Wire } from "../types.ts";
 import { unexpectedReadErrors } from "../measure/validity.ts";
-import { runsOn, SCENARIOS } from "../types.ts";
+import { runsOn, scenarioConnections, SCENARIOS } from "../types.ts";
 
 export interface InstanceInfo {
   key: string;
@@ -15,6 +15,8 @@ export interface InstanceInfo {
   kindId: string;
   /** Serves HTTPS only (its kind's `tls`): runs the TLS scenarios. */
   tls?: boolean;
+  /** The wires its kind serves (types.ts runsOn); absent in reports from before the protocol scenarios. */
+  serves?: Wire[];
   runtime: string | undefined;
   native: boolean;
   startupMs: number[];
@@ -29,6 +31,8 @@ export interface SummaryRow {
   runtime: string | undefined;
   scenario: ScenarioId;
   connections: number;
+  /** What rps, capacity and CPU µs count: requests (gRPC calls too) or echoed WebSocket messages; absent (older reports) = requests. */
+  unit?: "request" | "message";
   rps: Summary;
   /** Capacity per core of each valid run (1e6 / CPU µs per request), summarized. */
   capacity: Summary;
@@ -75,7 +79,7 @@ export function summarizeRuns(
   connectionCounts: readonly number[] = [...new Set(runs.map((r) => r.connections))].sort((a, b) => a - b),
 ): SummaryRow[] {
   const rows: SummaryRow[] = [];
-  for (const scenario of scenarios) for (const connections of connectionCounts) {
+  for (const scenario of scenarios) for (const connections of scenarioConnections(scenario, connectionCounts)) {
     for (const inst of instances) {
       // The TLS scenarios run on the TLS kinds only, the others on the plain ones (types.ts runsOn).
       if (!runsOn(scenario, inst)) continue;
@@ -103,6 +107,7 @@ export function summarizeRuns(
         runtime: inst.runtime,
         scenario,
         connections,
+        unit: SCENARIOS.find((x) => x.id === scenario)?.unit ?? "request",
         rps: summarize(valid.map((r) => r.requestsPerSec)),
         capacity: summarize(valid.map(runCapacity).filter(Number.isFinite)),
         cvRps: coefficientOfVariation(valid.map((r) => r.requestsPerSec)),
@@ -130,7 +135,8 @@ export function summarizeRuns(
     row.noisy = row.cvRps > NOISY_CV || row.cvCapacity > NOISY_CV;
     const same = rows.filter((r) => r.scenario === row.scenario && r.connections === row.connections);
     const native = same.find((r) => r.runtime === row.runtime && r.runtime !== undefined && instances.find((i) => i.key === r.instance)?.native);
-    const nginx = same.find((r) => r.kindId === "nginx" || r.kindId === "nginx-tls");
+    // nginx, nginx-tls, nginx-h2, nginx-h2-tls: at most one of them runs a given scenario.
+    const nginx = same.find((r) => r.kindId.startsWith("nginx"));
     row.vsNative = ratio(row.rps.median, native?.rps.median);
     row.vsNginx = ratio(row.rps.median, nginx?.rps.median);
   }

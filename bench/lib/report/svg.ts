@@ -9,7 +9,7 @@
 import type { Summary } from "../measure/stats.ts";
 import type { SummaryRow } from "./summarize.ts";
 import { escapeXml } from "./table.ts";
-import { SCENARIOS, type ScenarioId } from "../types.ts";
+import { scenarioConnections, SCENARIOS, type ScenarioId } from "../types.ts";
 
 export interface ChartInput {
   title: string;
@@ -83,7 +83,9 @@ export function renderChart(c: ChartInput): string {
   const panelW = (W - left - right - gap * (panels - 1)) / panels;
   const metric = METRIC[c.metric ?? "rps"];
   const conns = c.connections ?? c.rows[0]?.connections;
-  const cell = (key: string, sc: ScenarioId) => c.rows.find((r) => r.instance === key && r.scenario === sc && (conns === undefined || r.connections === conns));
+  // A protocol scenario is measured at its own connection count (types.ts scenarioConnections).
+  const at = (sc: ScenarioId) => (conns === undefined ? undefined : scenarioConnections(sc, [conns])[0]);
+  const cell = (key: string, sc: ScenarioId) => c.rows.find((r) => r.instance === key && r.scenario === sc && (at(sc) === undefined || r.connections === at(sc)));
   const out: string[] = [];
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="system-ui, sans-serif" font-size="12">`);
   // Hatching marks generator-bound bars: wrk, not the server, set their height.
@@ -95,7 +97,9 @@ export function renderChart(c: ChartInput): string {
     const px = left + g * (panelW + gap);
     const plotX = px + axisW;
     const plotW = panelW - axisW;
-    const rows = c.series.map((s) => cell(s.key, sc));
+    // Only the servers that ran this scenario get a slot (a WebSocket peer has none in the h2c panel); colours keep the series' index.
+    const slots = c.series.map((s, i) => ({ s, i, row: cell(s.key, sc) })).filter((x) => x.row !== undefined || c.series.every((s) => cell(s.key, sc) === undefined));
+    const rows = slots.map((x) => x.row);
     // 15% headroom for the value written above the tallest bar.
     const axis = niceAxis(1.15 * Math.max(0, ...rows.map((r) => (r && r.validRuns > 0 && Number.isFinite(metric.pick(r).max) ? metric.pick(r).max : 0))));
     const maxV = axis.max;
@@ -106,12 +110,12 @@ export function renderChart(c: ChartInput): string {
       out.push(`<text x="${plotX - 5}" y="${y(v) + 4}" text-anchor="end" fill="#444" font-size="11">${shortNumber(v)}</text>`);
     }
     const label = SCENARIOS.find((s) => s.id === sc)?.label ?? sc;
-    out.push(`<text x="${plotX + plotW / 2}" y="${top + plotH + 20}" text-anchor="middle" font-weight="bold">${escapeXml(label)} (${metric.unit})</text>`);
-    const barW = Math.min(56, (plotW * 0.9) / Math.max(1, c.series.length));
-    const gx = plotX + (plotW - barW * c.series.length) / 2;
-    c.series.forEach((s, i) => {
-      const row = rows[i];
-      const x = gx + i * barW;
+    const unit = SCENARIOS.find((s) => s.id === sc)?.unit === "message" ? metric.unit.replace("req/s", "msg/s") : metric.unit;
+    out.push(`<text x="${plotX + plotW / 2}" y="${top + plotH + 20}" text-anchor="middle" font-weight="bold">${escapeXml(label)} (${unit})</text>`);
+    const barW = Math.min(56, (plotW * 0.9) / Math.max(1, slots.length));
+    const gx = plotX + (plotW - barW * slots.length) / 2;
+    slots.forEach(({ s, i, row }, slot) => {
+      const x = gx + slot * barW;
       const cx = x + barW / 2;
       const m = row && row.validRuns > 0 ? metric.pick(row) : undefined;
       if (!row || !m || m.n === 0) {
@@ -120,7 +124,7 @@ export function renderChart(c: ChartInput): string {
       }
       const v = m.median;
       const bound = c.metric !== "capacity" && row.generatorBound;
-      const tip = `${s.label}, ${label}: ${Math.round(v)} ${metric.unit}${m.n > 1 ? ` (${Math.round(m.min)}–${Math.round(m.max)})` : ""}${bound ? ", generator-bound" : ""}${row.noisy ? ", noisy" : ""}`;
+      const tip = `${s.label}, ${label}: ${Math.round(v)} ${unit}${m.n > 1 ? ` (${Math.round(m.min)}–${Math.round(m.max)})` : ""}${bound ? ", generator-bound" : ""}${row.noisy ? ", noisy" : ""}`;
       out.push(`<rect class="bar" x="${x + 1}" y="${y(v)}" width="${barW - 2}" height="${top + plotH - y(v)}" fill="${seriesColor(s.runtime, s.shade, i, s.variant)}"><title>${escapeXml(tip)}</title></rect>`);
       if (bound) out.push(`<rect x="${x + 1}" y="${y(v)}" width="${barW - 2}" height="${top + plotH - y(v)}" fill="url(#genbound-${c.metric ?? "rps"})"/>`);
       if (m.n > 1) {

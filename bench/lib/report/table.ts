@@ -54,9 +54,11 @@ export function scenarioTable(rows: readonly SummaryRow[], scenario: ScenarioId)
   const label = SCENARIOS.find((s) => s.id === scenario)?.label ?? scenario;
   const mine = rows.filter((r) => r.scenario === scenario);
   const sweep = new Set(mine.map((r) => r.connections)).size > 1;
+  // The WebSocket rows count echoed messages, every other row requests.
+  const u = SCENARIOS.find((s) => s.id === scenario)?.unit === "message" ? "msg" : "req";
   return {
     title: sweep ? `${label} · connection sweep` : `${label} · ${mine[0]?.connections ?? "?"} connections`,
-    head: ["server", ...(sweep ? ["connections"] : []), "capacity/core req/s (min–max)", "req/s median (min–max)", "vs native", "vs nginx", "p50 ms", "p99 ms", "errors", "CPU µs/req", "syscalls/req", "peak RSS MB", "notes"],
+    head: ["server", ...(sweep ? ["connections"] : []), `capacity/core ${u}/s (min–max)`, `${u}/s median (min–max)`, "vs native", "vs nginx", "p50 ms", "p99 ms", "errors", `CPU µs/${u}`, `syscalls/${u}`, "peak RSS MB", "notes"],
     rows: mine.map((r) => [
       r.label, ...(sweep ? [String(r.connections)] : []), formatCapacity(r), formatRps(r), times(r.vsNative), times(r.vsNginx), ms(r.latencyP50Us), ms(r.latencyP99Us),
       String(r.errors), num(r.cpuPerRequestUs, 1), num(r.syscallsPerRequest, 1), mb(r.peakRssBytes), notes(r),

@@ -5,9 +5,13 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
+import { h2oCommand } from "../../h2/h2o.ts";
+import { nginxH2Command } from "../../h2/nginx.ts";
+import type { Wire } from "../types.ts";
 import { nginxCommand, type TlsFiles } from "./nginx.ts";
 import { freePort } from "./host.ts";
-import { waitForResponse } from "./probe.ts";
+import type { PeerFormat } from "./natives.ts";
+import { waitForH2, waitForResponse } from "./probe.ts";
 import { scriptCommand, type Runtime, type RuntimeKind } from "./runtimes.ts";
 
 export interface LaunchContext {
@@ -30,6 +34,10 @@ export interface LaunchContext {
   prefix: string[];
   /** The ECDSA P-256 certificate every TLS kind serves (made by compare.ts); undefined = no TLS scenario. */
   tls?: TlsFiles;
+  /** Bundles a bench/native peer (h2-*, ws-*, grpc-js) on first use; returns the file. Undefined = no protocol peers. */
+  peer?: (name: string, format: PeerFormat) => string;
+  /** Debian's h2o, when installed. */
+  h2o?: string;
 }
 
 export interface ServerKind {
@@ -44,6 +52,14 @@ export interface ServerKind {
   argv(ctx: LaunchContext): string[] | undefined;
   /** Serves HTTPS only (types.ts runsOn): the TLS scenarios run on these kinds. */
   tls?: boolean;
+  /** The wires it serves (types.ts runsOn); none listed = HTTP/1.1, over TLS with `tls`. */
+  serves?: readonly Wire[];
+  /** Other names --only knows it by (a protocol peer answers to its family: native, nginx, hello). */
+  also?: readonly string[];
+  /** How start-up knows it answers: an HTTP/1.1 GET (the default), or one HTTP/2 exchange for peers that speak no HTTP/1.1. */
+  ready?: "h2c" | "h2" | "grpc";
+  /** A program that must be installed (the plan drops the kind with a note otherwise). */
+  binary?: "nginx" | "h2o";
 }
 
 const hello = (extra: readonly string[], suffix = ""): Pick<ServerKind, "needsBundle" | "label" | "argv"> => ({
@@ -59,12 +75,40 @@ const NATIVE_LABEL: Record<RuntimeKind, string> = { bun: "Bun.serve", deno: "Den
 const NATIVE_TLS_LABEL: Record<RuntimeKind, string> = { bun: "Bun.serve tls", deno: "Deno.serve cert/key", node: "node:https" };
 const tlsArgs = (ctx: LaunchContext): string[] => (ctx.tls ? ["--tls-cert", ctx.tls.cert, "--tls-key", ctx.tls.key] : []);
 
+/** The path hello-server's WebSocket rows echo on (the ws peers echo on any path). */
+export const WS_PATH = "/ws";
+
+/**
+ * A runtime's own protocol server from bench/native/ (file, label per
+ * runtime), bundled on first use: CommonJS for node and for grpc-js (they
+ * require() node's builtins, which an ESM bundle cannot), ESM otherwise.
+ */
+function peerKind(id: string, serves: readonly Wire[], files: Partial<Record<RuntimeKind, readonly [file: string, label: string]>>): ServerKind {
+  const of = (rt: Runtime | undefined) => files[rt!.kind]!;
+  return {
+    id,
+    runtimes: Object.keys(files) as RuntimeKind[],
+    native: true,
+    serves,
+    also: ["native"],
+    label: (rt) => `${of(rt)[1]} (${rt!.name})`,
+    argv: (ctx) => {
+      const [file] = of(ctx.runtime);
+      const tls = serves.includes("h2");
+      if (!ctx.peer || (tls && !ctx.tls)) return undefined;
+      const script = ctx.peer(file, ctx.runtime!.kind === "node" || file === "grpc-js" ? "cjs" : "esm");
+      return [...scriptCommand(ctx.runtime!, script), "--host", "127.0.0.1", "--port", String(ctx.port), "--body", ctx.body, ...(tls ? tlsArgs(ctx) : [])];
+    },
+  };
+}
+
 export const SERVER_KINDS: readonly ServerKind[] = [
   // --io socket explicitly: `auto` means the syscall back end on Bun and Deno, which has rows of its own.
-  { id: "hello", runtimes: ["bun", "deno", "node"], ...hello(["--io", "socket"], " --io socket") },
+  // HTTP/2 is on by default (--http2 on: h2c by its preface on the same port), gRPC's health service with it.
+  { id: "hello", runtimes: ["bun", "deno", "node"], serves: ["http1", "h2c", "grpc"], ...hello(["--io", "socket"], " --io socket") },
   // Issue 5: the direct-syscall back end, eager and waiting for readiness (--no-eager).
   // Issue 11: Node's syscall back end goes through koffi (an optional dependency).
-  { id: "hello-syscall", runtimes: ["bun", "deno", "node"], ...hello(["--io", "syscall"], " --io syscall") },
+  { id: "hello-syscall", runtimes: ["bun", "deno", "node"], serves: ["http1", "h2c", "grpc"], ...hello(["--io", "syscall"], " --io syscall") },
   { id: "hello-syscall-lazy", runtimes: ["bun", "deno"], ...hello(["--io", "syscall", "--no-eager"], " --io syscall --no-eager") },
   // Issue 12: the io_uring back end (falls back to syscall, with a stderr line, where io_uring is refused).
   { id: "hello-uring", runtimes: ["bun", "deno", "node"], ...hello(["--io", "uring"], " --io uring") },
@@ -90,6 +134,8 @@ export const SERVER_KINDS: readonly ServerKind[] = [
     id: "hello-tls",
     runtimes: ["bun", "deno", "node"],
     tls: true,
+    // ALPN offers h2 then http/1.1: the h2-tls scenario runs on the same server.
+    serves: ["https1", "h2"],
     needsBundle: true,
     label: (rt) => `hello-server TLS (${rt?.name})`,
     argv: (ctx) => {
@@ -117,6 +163,38 @@ export const SERVER_KINDS: readonly ServerKind[] = [
   },
 ];
 
+/** The peers of the protocol scenarios (bench/native/, bench/h2/): the same fields and body as hello-server. */
+const PROTOCOL_KINDS: readonly ServerKind[] = [
+  // The WebSocket echo is off by default: its own rows, so that the HTTP/1.1 rows measure the default server.
+  { id: "hello-ws", runtimes: ["bun", "deno", "node"], serves: ["ws"], also: ["hello"], ...hello(["--io", "socket", "--ws-echo-path", WS_PATH], " --io socket ws-echo") },
+  { id: "hello-syscall-ws", runtimes: ["bun", "deno", "node"], serves: ["ws"], also: ["hello-syscall"], ...hello(["--io", "syscall", "--ws-echo-path", WS_PATH], " --io syscall ws-echo") },
+  peerKind("native-h2", ["h2c"], { bun: ["h2-bun", "Bun.serve http2"], deno: ["h2-deno", "Deno.serve h2c"], node: ["h2-node", "node:http2"] }),
+  { ...peerKind("native-h2-tls", ["h2"], { bun: ["h2-bun", "Bun.serve http2 tls"], deno: ["h2-deno", "Deno.serve h2 cert/key"], node: ["h2-node", "node:http2 secure"] }), tls: true, ready: "h2", also: ["native-tls"] },
+  peerKind("native-ws", ["ws"], { bun: ["ws-bun", "Bun.serve websocket"], deno: ["ws-deno", "Deno.upgradeWebSocket"], node: ["ws-node", "ws"] }),
+  // grpc-js is the reference the issue measures against (the "vs native" column); the bare node:http2 peer shows HTTP/2's own share.
+  { ...peerKind("grpc-js", ["grpc"], { bun: ["grpc-js", "@grpc/grpc-js"], node: ["grpc-js", "@grpc/grpc-js"] }), ready: "grpc" },
+  { ...peerKind("grpc-node-http2", ["grpc"], { node: ["h2-node-grpc", "node:http2 gRPC health"] }), native: false, ready: "grpc" },
+  {
+    id: "nginx-h2", runtimes: "none", serves: ["h2c"], also: ["nginx"], binary: "nginx", ready: "h2c", label: () => "nginx http2",
+    argv: (ctx) => (ctx.nginx ? nginxH2Command(ctx.nginx, join(ctx.tmp, "nginx-h2"), ctx.port, ctx.body) : undefined),
+  },
+  {
+    id: "nginx-h2-tls", runtimes: "none", serves: ["h2"], tls: true, also: ["nginx-tls"], binary: "nginx", ready: "h2", label: () => "nginx http2 ssl",
+    argv: (ctx) => (ctx.nginx && ctx.tls ? nginxH2Command(ctx.nginx, join(ctx.tmp, "nginx-h2-tls"), ctx.port, ctx.body, ctx.tls) : undefined),
+  },
+  {
+    id: "h2o", runtimes: "none", serves: ["h2c"], binary: "h2o", ready: "h2c", label: () => "h2o",
+    argv: (ctx) => (ctx.h2o ? h2oCommand(ctx.h2o, join(ctx.tmp, "h2o"), ctx.port, ctx.body) : undefined),
+  },
+  {
+    id: "h2o-tls", runtimes: "none", serves: ["h2"], tls: true, also: ["h2o"], binary: "h2o", ready: "h2", label: () => "h2o tls",
+    argv: (ctx) => (ctx.h2o && ctx.tls ? h2oCommand(ctx.h2o, join(ctx.tmp, "h2o-tls"), ctx.port, ctx.body, ctx.tls) : undefined),
+  },
+];
+
+/** Every kind: the HTTP/1.1 ones first (their order is the reports' and the charts' shades), then the protocol peers. */
+export const ALL_KINDS: readonly ServerKind[] = [...SERVER_KINDS, ...PROTOCOL_KINDS];
+
 /** A kind bound to a runtime: one row of the report. */
 export interface Instance {
   /** Unique key: `runtime/kind` or the kind id (nginx). */
@@ -126,7 +204,7 @@ export interface Instance {
   runtime: Runtime | undefined;
 }
 
-export function expandInstances(runtimes: readonly Runtime[], kinds = SERVER_KINDS): Instance[] {
+export function expandInstances(runtimes: readonly Runtime[], kinds = ALL_KINDS): Instance[] {
   const out: Instance[] = [];
   for (const rt of runtimes) {
     for (const kind of kinds) {
@@ -139,10 +217,16 @@ export function expandInstances(runtimes: readonly Runtime[], kinds = SERVER_KIN
   return out;
 }
 
-/** --only a,b: matches a key (bun/hello), a kind (hello, native, nginx) or a runtime name (deno). */
+/**
+ * --only a,b: matches a key (bun/hello), a kind (hello, native, nginx) or
+ * a runtime name (deno); a protocol peer also answers to its family
+ * (`native` takes native-h2, native-ws and grpc-js; `bun/native` takes
+ * bun/native-h2 and the rest on bun).
+ */
 export function filterInstances(all: readonly Instance[], only: readonly string[]): Instance[] {
   if (only.length === 0) return [...all];
-  return all.filter((i) => only.some((o) => o === i.key || o === i.kind.id || o === i.runtime?.name));
+  const names = (i: Instance) => [i.kind.id, ...(i.kind.also ?? [])];
+  return all.filter((i) => only.some((o) => o === i.key || o === i.runtime?.name || names(i).some((n) => o === n || o === `${i.runtime?.name}/${n}`)));
 }
 
 export interface Running {
@@ -175,7 +259,10 @@ export async function launch(instance: Instance, ctx: Omit<LaunchContext, "port"
     clearTimeout(timer);
   };
   try {
-    const first = await waitForResponse(port, () => !exited, 20_000, instance.kind.tls === true);
+    const ready = instance.kind.ready;
+    const first = ready === undefined
+      ? await waitForResponse(port, () => !exited, 20_000, instance.kind.tls === true)
+      : await waitForH2(port, () => !exited, 20_000, { tls: ready === "h2", grpc: ready === "grpc" });
     return { instance, child, pid: child.pid!, port, startupMs: first - started, stop };
   } catch (e) {
     await stop();

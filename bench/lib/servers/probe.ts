@@ -4,6 +4,7 @@
  */
 import net from "node:net";
 import tls from "node:tls";
+import { h2Exchange } from "../measure/h2-check.ts";
 import { responseLength, type ResponseHead } from "../measure/response.ts";
 
 export interface ProbeResult {
@@ -74,4 +75,23 @@ export async function waitForResponse(port: number, alive: () => boolean, deadli
     }
   }
   throw new Error(`no response on port ${port} within ${deadlineMs} ms`);
+}
+
+/**
+ * waitForResponse for the peers that speak no HTTP/1.1 (node:http2,
+ * nginx's h2c port, grpc-js): polls with one HTTP/2 exchange (a GET, or
+ * a gRPC health Check) until any answer comes back whole.
+ */
+export async function waitForH2(port: number, alive: () => boolean, deadlineMs: number, o: { tls: boolean; grpc: boolean }): Promise<number> {
+  const stop = performance.now() + deadlineMs;
+  for (let attempt = 0; performance.now() < stop; attempt++) {
+    if (!alive()) throw new Error("server exited before answering");
+    try {
+      await h2Exchange(port, { ...o, timeoutMs: 1000 });
+      return performance.now();
+    } catch {
+      await new Promise((r) => setTimeout(r, Math.min(20, 1 + attempt)));
+    }
+  }
+  throw new Error(`no HTTP/2 answer on port ${port} within ${deadlineMs} ms`);
 }

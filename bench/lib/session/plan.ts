@@ -20,10 +20,10 @@ import { which } from "../servers/host.ts";
 import { installRuntime } from "../servers/install.ts";
 import { expandInstances, filterInstances, type Instance, type LaunchContext } from "../servers/kinds.ts";
 import { describeMachine, type Machine } from "../servers/machine.ts";
-import { bundleNatives } from "../servers/natives.ts";
+import { bundleNatives, peerBundler } from "../servers/natives.ts";
 import { discoverRuntimes, type Runtime } from "../servers/runtimes.ts";
 import { makeBenchCert } from "../servers/tls.ts";
-import { runsOn, SCENARIOS, type Scenario } from "../types.ts";
+import { runsOn, SCENARIOS, type Scenario, type Wire } from "../types.ts";
 
 export interface Session {
   opts: CompareOptions;
@@ -35,6 +35,8 @@ export interface Session {
   runtimes: Runtime[];
   missingRuntimes: string[];
   nginx: string | undefined;
+  /** h2load, when a HTTP/2 or gRPC scenario is asked for and it is installed. */
+  h2load: string | undefined;
   instances: Instance[];
   /** Report rows of the instances, filled in as the steps learn things (start-up times, errors, RSS). */
   info: Map<string, InstanceInfo>;
@@ -66,25 +68,27 @@ export function planSession(opts: CompareOptions, root: string, log: (msg: strin
   notes.push(...skipped);
   if (connectionCounts.length === 0) throw new Error(skipped.join("; "));
   const nginx = which("nginx");
+  const h2o = which("h2o");
   const bundle = join(root, "dist/hello-server.js");
-  let instances = pickInstances(opts, runtimes, nginx, bundle, root, log, notes);
+  let instances = pickInstances(opts, runtimes, { nginx, h2o }, bundle, root, log, notes);
   const { tool, toolName } = pickGenerator(opts, runtimes, fd);
   if (opts.strace === "on" && !which("strace")) throw new Error("--strace: strace is not installed");
+  const h2load = which("h2load");
   const tmp = mkdtempSync(join(os.tmpdir(), "hello-compare-"));
-  const { scenarios, tls } = pickScenarios(opts, tool, tmp, notes);
+  const { scenarios, tls } = pickScenarios(opts, tool, h2load, tmp, notes);
   // Launch only the kinds some selected scenario runs on (TLS kinds for TLS scenarios).
   instances = instances.filter((i) => scenarios.some((s) => runsOn(s.id, i.kind)));
   const info = new Map<string, InstanceInfo>(instances.map((i) => [i.key, {
-    key: i.key, label: i.label, kindId: i.kind.id, tls: i.kind.tls === true, runtime: i.runtime?.name, native: i.kind.native === true, startupMs: [], peakRssBytes: 0,
+    key: i.key, label: i.label, kindId: i.kind.id, tls: i.kind.tls === true, ...(i.kind.serves ? { serves: [...i.kind.serves] } : {}), runtime: i.runtime?.name, native: i.kind.native === true, startupMs: [], peakRssBytes: 0,
   }]));
   return {
-    opts, root, startedAt: new Date().toISOString(), notes, machine, runtimes, missingRuntimes: missing, nginx, instances, info, scenarios,
+    opts, root, startedAt: new Date().toISOString(), notes, machine, runtimes, missingRuntimes: missing, nginx, h2load, instances, info, scenarios,
     connectionCounts, fd, tool, toolName, cpus: planCpus(machine.cores, opts.workers),
     strace: opts.strace === "on" || (opts.strace === "auto" && which("strace") !== undefined),
     tmp,
     launch: {
       workers: opts.workers, bundle, natives: bundleNatives(tmp), nginx, tmp, body: opts.body, prefix: fd.prefix,
-      maxConnections: Math.max(...connectionCounts), tls,
+      maxConnections: Math.max(...connectionCounts), tls, peer: peerBundler(tmp), h2o,
     },
     log,
   };
@@ -99,12 +103,16 @@ function pickRuntimes(opts: CompareOptions, log: (msg: string) => void, notes: s
   return { runtimes, missing };
 }
 
-function pickInstances(opts: CompareOptions, runtimes: readonly Runtime[], nginx: string | undefined, bundle: string, root: string, log: (msg: string) => void, notes: string[]): Instance[] {
+function pickInstances(opts: CompareOptions, runtimes: readonly Runtime[], binaries: Record<"nginx" | "h2o", string | undefined>, bundle: string, root: string, log: (msg: string) => void, notes: string[]): Instance[] {
   let instances = filterInstances(expandInstances(runtimes), opts.only);
-  if (!nginx && instances.some((i) => i.kind.id === "nginx")) {
-    notes.push("nginx not installed: no nginx row, no vs-nginx ratios");
-    instances = instances.filter((i) => i.kind.id !== "nginx");
+  // Only the kinds some asked-for scenario runs on need their program.
+  const asked = instances.filter((i) => opts.scenarios.some((id) => runsOn(id, i.kind)));
+  if (!binaries.nginx && asked.some((i) => i.kind.id === "nginx")) notes.push("nginx not installed: no nginx row, no vs-nginx ratios");
+  for (const name of ["nginx", "h2o"] as const) {
+    const missing = asked.filter((i) => i.kind.binary === name && i.kind.id !== "nginx");
+    if (!binaries[name] && missing.length) notes.push(`${name} not installed: no ${missing.map((i) => i.label).join(", ")} row`);
   }
+  instances = instances.filter((i) => (i.kind.id === "nginx" ? binaries.nginx : i.kind.binary === undefined || binaries[i.kind.binary]) !== undefined);
   if (instances.some((i) => i.kind.needsBundle) && !existsSync(bundle)) {
     log("dist/hello-server.js missing: npm run build");
     spawnSync("npm", ["run", "build"], { cwd: root, stdio: ["ignore", 2, 2] });
@@ -127,12 +135,22 @@ function pickGenerator(opts: CompareOptions, runtimes: readonly Runtime[], fd: F
   return { tool: { kind: "load.ts", argv, prefix: fd.prefix }, toolName: `bench/load.ts on ${rt?.name ?? "bun"}` };
 }
 
-/** The scenarios asked for; the TLS ones get one ECDSA P-256 certificate for every TLS server, and need wrk (bench/load.ts speaks no TLS). */
-function pickScenarios(opts: CompareOptions, tool: GeneratorTool, tmp: string, notes: string[]): { scenarios: Scenario[]; tls: LaunchContext["tls"] } {
-  const scenarios = SCENARIOS.filter((s) => opts.scenarios.includes(s.id));
+/**
+ * The scenarios asked for. The TLS ones get one ECDSA P-256 certificate
+ * for every TLS server; HTTPS/1.1 needs wrk (bench/load.ts speaks no TLS),
+ * the HTTP/2 and gRPC ones h2load. What cannot run is dropped with a note.
+ */
+function pickScenarios(opts: CompareOptions, tool: GeneratorTool, h2load: string | undefined, tmp: string, notes: string[]): { scenarios: Scenario[]; tls: LaunchContext["tls"] } {
+  let scenarios = SCENARIOS.filter((s) => opts.scenarios.includes(s.id));
+  const drop = (wires: readonly Wire[], why: string) => {
+    const gone = scenarios.filter((s) => wires.includes(s.wire));
+    if (gone.length) notes.push(`${gone.map((s) => s.id).join(", ")} skipped: ${why}`);
+    scenarios = scenarios.filter((s) => !wires.includes(s.wire));
+  };
+  if (tool.kind !== "wrk") drop(["https1"], "wrk is not installed (bench/load.ts speaks no TLS)");
+  if (h2load === undefined) drop(["h2c", "h2", "grpc"], "h2load is not installed (Debian's nghttp2-client)");
   if (!scenarios.some((s) => s.tls)) return { scenarios, tls: undefined };
-  const why = tool.kind !== "wrk" ? "wrk is not installed (bench/load.ts speaks no TLS)" : which("openssl") === undefined ? "openssl is not installed" : null;
-  if (why === null) return { scenarios, tls: makeBenchCert(tmp) };
-  notes.push(`TLS scenarios skipped: ${why}`);
-  return { scenarios: scenarios.filter((s) => !s.tls), tls: undefined };
+  if (which("openssl") !== undefined) return { scenarios, tls: makeBenchCert(tmp) };
+  drop(["https1", "h2"], "openssl is not installed");
+  return { scenarios, tls: undefined };
 }
