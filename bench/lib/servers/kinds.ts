@@ -168,7 +168,8 @@ const PROTOCOL_KINDS: readonly ServerKind[] = [
   // The WebSocket echo is off by default: its own rows, so that the HTTP/1.1 rows measure the default server.
   { id: "hello-ws", runtimes: ["bun", "deno", "node"], serves: ["ws"], also: ["hello"], ...hello(["--io", "socket", "--ws-echo-path", WS_PATH], " --io socket ws-echo") },
   { id: "hello-syscall-ws", runtimes: ["bun", "deno", "node"], serves: ["ws"], also: ["hello-syscall"], ...hello(["--io", "syscall", "--ws-echo-path", WS_PATH], " --io syscall ws-echo") },
-  peerKind("native-h2", ["h2c"], { bun: ["h2-bun", "Bun.serve http2"], deno: ["h2-deno", "Deno.serve h2c"], node: ["h2-node", "node:http2"] }),
+  // node:http2's createServer speaks h2c only (no allowHTTP1): every HTTP/2 peer starts on an HTTP/2 probe.
+  { ...peerKind("native-h2", ["h2c"], { bun: ["h2-bun", "Bun.serve http2"], deno: ["h2-deno", "Deno.serve h2c"], node: ["h2-node", "node:http2"] }), ready: "h2c" },
   { ...peerKind("native-h2-tls", ["h2"], { bun: ["h2-bun", "Bun.serve http2 tls"], deno: ["h2-deno", "Deno.serve h2 cert/key"], node: ["h2-node", "node:http2 secure"] }), tls: true, ready: "h2", also: ["native-tls"] },
   peerKind("native-ws", ["ws"], { bun: ["ws-bun", "Bun.serve websocket"], deno: ["ws-deno", "Deno.upgradeWebSocket"], node: ["ws-node", "ws"] }),
   // grpc-js is the reference the issue measures against (the "vs native" column); the bare node:http2 peer shows HTTP/2's own share.
