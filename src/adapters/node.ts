@@ -7,7 +7,7 @@
 import type { SocketAddress } from "../contract/address.ts";
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { ALPN_HTTP1, formatSubject, TLS12_CIPHERS } from "../tls/profile.ts";
+import { ALPN_HTTP1, formatSubject, NO_RENEGOTIATION, TLS12_CIPHERS } from "../tls/profile.ts";
 import { socketBackend } from "./socket.ts";
 import type { ConnectionHandler, Listener, ListenOptions, TlsOptions, Transport } from "../contract/socket.ts";
 import type { RuntimeListen } from "./types.ts";
@@ -89,6 +89,7 @@ function createTlsServer(options: TlsOptions, onSecure: (socket: tls.TLSSocket) 
       key: options.key,
       minVersion: "TLSv1.2",
       ciphers: TLS12_CIPHERS,
+      secureOptions: NO_RENEGOTIATION,
       ALPNProtocols: [...(options.alpn ?? [ALPN_HTTP1])],
       handshakeTimeout: options.handshakeTimeoutMs,
       ...(options.clientCa === null ? {} : { ca: options.clientCa, requestCert: true, rejectUnauthorized: true }),

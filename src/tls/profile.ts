@@ -29,6 +29,15 @@ export const ALPN_HTTP1 = "http/1.1";
 export const NO_TLS10_NO_TLS11 = 0x04000000 | 0x10000000;
 
 /**
+ * OpenSSL's SSL_OP_NO_RENEGOTIATION (1.1.0h+; node:crypto's constants): a TLS 1.2 ClientHello on an
+ * established connection is answered with a no_renegotiation alert before any handshake work, so a
+ * client cannot make the server pay for full handshakes at will (CVE-2011-1473, the "secure client
+ * renegotiation" DoS testssl.sh reports). nginx refuses it the same way; BoringSSL (Bun) has no
+ * server-side renegotiation and rustls (Deno) none at all, so only Node needs the bit.
+ */
+export const NO_RENEGOTIATION = 0x40000000;
+
+/**
  * "CN=client, O=Example" from a runtime's subject object ({ CN: "client", O: "Example" });
  * repeated attributes come as arrays. Null when there is no certificate.
  */
