@@ -45,17 +45,22 @@ export const EPOLLHUP = 0x010;
 /** `struct epoll_event` is `__attribute__((packed))` on x86_64: u32 events + u64 data = 12 bytes. */
 export const EPOLL_EVENT_SIZE = 12;
 
-/** errno values the loop branches on; the rest are only named in messages (errno.ts). */
+/** errno values the epoll and io_uring code branch on (asm-generic/errno*.h); the rest are only named in messages (errno.ts). */
 export const Errno = {
   EPERM: 1,
+  ENOENT: 2,
   EINTR: 4,
   EBADF: 9,
   EAGAIN: 11,
   ENOMEM: 12,
   EACCES: 13,
+  EBUSY: 16,
+  EINVAL: 22,
   ENFILE: 23,
   EMFILE: 24,
   EPIPE: 32,
+  ENOSYS: 38,
+  ETIME: 62,
   EPROTO: 71,
   EADDRINUSE: 98,
   EADDRNOTAVAIL: 99,
@@ -64,4 +69,5 @@ export const Errno = {
   ENOBUFS: 105,
   ENOTCONN: 107,
   ETIMEDOUT: 110,
+  ECANCELED: 125,
 } as const;

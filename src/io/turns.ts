@@ -9,6 +9,9 @@
 
 import type { CoreClock } from "../contract/clock.ts";
 import type { ConnectionHandler, ServeOptions, ServedCore } from "../contract/socket.ts";
+import * as K from "./constants.ts";
+import { describeErrno } from "./errno.ts";
+import { RateLimitedWarning } from "./rate-limit.ts";
 
 /** Longest stretch a loop keeps the JS thread before yielding to the runtime. */
 export const BATCH_MS = 20;
@@ -18,6 +21,38 @@ const DENO_PARK_EVERY_MS = 100;
 const TICK_MAX_MS = 1000;
 /** After EMFILE/ENFILE/ENOBUFS/ENOMEM the listener sleeps this long, then accepts again. */
 export const ACCEPT_BACKOFF_MS = 100;
+/**
+ * The accept back-off warning is printed at most this often; the line says how many back-offs
+ * it stands for, so a descriptor shortage under a flood is one line every few seconds, not ten a second.
+ */
+const ACCEPT_WARN_EVERY_MS = 5000;
+
+/** accept errors that concern one connection only (accept(2) "Error handling"): the next accept may succeed. */
+export const TRANSIENT_ACCEPT_ERRORS: ReadonlySet<number> = new Set([
+  K.Errno.EINTR, K.Errno.ECONNABORTED, K.Errno.EPROTO, K.Errno.EPERM, K.Errno.ETIMEDOUT,
+]);
+
+/** What one wait-and-dispatch turn saw, as bits: events were dispatched; a signal (EINTR) ends the batch early. */
+export const Turn = { IDLE: 0, EVENTS: 1, INTERRUPTED: 2 } as const;
+export type Turn = number;
+
+/** The parts of a batch that differ between the epoll and io_uring loops; {@link LoopTurns.batch} runs them in order. */
+export interface BatchSteps {
+  /** The loop has ended (a late setImmediate finds nothing to do). */
+  finished(): boolean;
+  /** Nothing is left to serve: stopped and the last connection gone. */
+  drained(): boolean;
+  /** Waits at most `waitMs` and dispatches what came; returns {@link Turn} bits. */
+  turn(waitMs: number): Turn;
+  /** After the last turn, before the runtime gets its turn (io_uring submits what that turn queued). */
+  settle?(): void;
+  /** Ends the loop, with the error that ended it if any. */
+  finish(error?: unknown): void;
+  /** After each core tick (both loops run the handler's deferred `close`s). */
+  afterTick(): void;
+  /** An accept back-off is over: watch the listener again. */
+  resumeAccept(): void;
+}
 
 /**
  * What a loop needs from the core besides its connection handler: the one clock contract
@@ -46,12 +81,48 @@ export class LoopTurns {
   /** Date.now() of the last setTimeout(0) yield. */
   private parkedAt = 0;
   private readonly parkEveryMs: number;
+  private readonly acceptWarning = new RateLimitedWarning(ACCEPT_WARN_EVERY_MS, (line) => this.warn(line));
 
   constructor(
     private readonly hooks: SyscallLoopHooks,
     runtime: string,
   ) {
     this.parkEveryMs = runtime === "deno" ? DENO_PARK_EVERY_MS : Infinity;
+  }
+
+  /** Says a condition the operator should see through the hooks (default: stderr). */
+  readonly warn = (message: string): void => {
+    if (this.hooks.warn) this.hooks.warn(message);
+    else console.error(`hello-server: ${message}`);
+  };
+
+  /**
+   * The batch both loops run: turns until BATCH_MS is spent, with what is due (the core's tick,
+   * the end of an accept back-off) before each wait; then the runtime's turn and the next batch.
+   */
+  batch(steps: BatchSteps): () => void {
+    const run = (): void => {
+      if (steps.finished()) return;
+      let now = Date.now();
+      let idle = true;
+      try {
+        const end = now + BATCH_MS;
+        for (;;) {
+          now = Date.now();
+          this.due(now, steps.afterTick, steps.resumeAccept);
+          if (steps.drained()) return steps.finish();
+          if (now >= end) break;
+          const seen = steps.turn(this.waitMs(now, end));
+          if ((seen & Turn.EVENTS) !== 0) idle = false;
+          if ((seen & Turn.INTERRUPTED) !== 0) break;
+        }
+        steps.settle?.();
+      } catch (error) {
+        return steps.finish(error);
+      }
+      this.yieldTo(run, idle, now);
+    };
+    return run;
   }
 
   /** Runs what is due at `now`: the core's tick (then `afterTick`), the end of an accept back-off (then `resumeAccept`). */
@@ -84,8 +155,14 @@ export class LoopTurns {
     this.hooks.clock?.(Date.now());
   }
 
-  backOffAccept(): void {
-    this.acceptResumeAt = Date.now() + ACCEPT_BACKOFF_MS;
+  /**
+   * Out of descriptors or memory (EMFILE, ENFILE, ENOBUFS, ENOMEM): the listener rests for
+   * ACCEPT_BACKOFF_MS instead of spinning on a failing accept; `resumeAccept` re-arms it.
+   */
+  backOffAccept(syscall: string, errno: number): void {
+    const now = Date.now();
+    this.acceptResumeAt = now + ACCEPT_BACKOFF_MS;
+    this.acceptWarning.warn(now, `${syscall} failed: ${describeErrno(errno)}; not accepting for ${ACCEPT_BACKOFF_MS} ms`);
   }
 
   get acceptBackingOff(): boolean {

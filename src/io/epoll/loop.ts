@@ -21,30 +21,19 @@
 import type { ConnectionHandler, ListenOptions, Listener } from "../../contract/socket.ts";
 import { syscallUnavailableReason, type Runtime } from "../available.ts";
 import { EpollConnection, type ConnectionOwner } from "./connection.ts";
-import { SyscallError, describeErrno } from "../errno.ts";
+import { SyscallError } from "../errno.ts";
 import { loadLibc, type Libc } from "../ffi/libc.ts";
 import { openListener } from "../listen.ts";
-import { RateLimitedWarning } from "../rate-limit.ts";
 import * as K from "../constants.ts";
-import { ACCEPT_BACKOFF_MS, BATCH_MS, closeReleased, handlerFailed, LoopTurns, type SyscallLoopHooks } from "../turns.ts";
+import { closeReleased, handlerFailed, LoopTurns, TRANSIENT_ACCEPT_ERRORS, Turn, type SyscallLoopHooks } from "../turns.ts";
 
 const MAX_EVENTS = 256;
 /** accept4 calls per listener wake-up, so a connection flood cannot starve open connections. */
 const MAX_ACCEPTS_PER_WAKE = 128;
-/**
- * The accept back-off warning is printed at most this often; the line says how many back-offs
- * it stands for, so a descriptor shortage under a flood is one line every few seconds, not ten a second.
- */
-const ACCEPT_WARN_EVERY_MS = 5000;
 /** One receive buffer per worker; `data` gets a view that is valid only during the call. */
 const RECV_BUFFER_SIZE = 64 * 1024;
 /** Receive views up to this length are cached per length, so a read allocates nothing. */
 const VIEW_CACHE_MAX = 4096;
-
-/** accept4 errors that concern one connection only (accept(2) "Error handling"). */
-const TRANSIENT_ACCEPT_ERRORS: ReadonlySet<number> = new Set([
-  K.Errno.EINTR, K.Errno.ECONNABORTED, K.Errno.EPROTO, K.Errno.EPERM, K.Errno.ETIMEDOUT,
-]);
 
 export type { SyscallLoopHooks };
 
@@ -75,7 +64,7 @@ export async function runSyscallServer<C>(
     libc.close(listener.fd);
     throw new SyscallError("epoll_create1", errno);
   }
-  const loop = new SyscallLoop<C>(libc, epfd, listener.fd, options.eager, new LoopTurns(hooks, options.runtime), handler, hooks);
+  const loop = new SyscallLoop<C>(libc, epfd, listener.fd, options.eager, new LoopTurns(hooks, options.runtime), handler);
   if (!loop.watch(listener.fd, K.EPOLL_CTL_ADD, K.EPOLLIN)) {
     const errno = libc.errno();
     libc.close(listener.fd);
@@ -100,7 +89,6 @@ class SyscallLoop<C> implements ConnectionOwner {
   private readonly recvBuffer = new Uint8Array(RECV_BUFFER_SIZE);
   private readonly views: (Uint8Array | undefined)[] = [];
   private listening = true;
-  private readonly acceptWarning = new RateLimitedWarning(ACCEPT_WARN_EVERY_MS, (line) => this.warn(line));
   private finished = false;
   readonly closed: Promise<void>;
   private settle!: (error?: unknown) => void;
@@ -112,10 +100,19 @@ class SyscallLoop<C> implements ConnectionOwner {
     readonly eager: boolean,
     private readonly turns: LoopTurns,
     private readonly handler: ConnectionHandler<C>,
-    private readonly hooks: SyscallLoopHooks,
   ) {
     this.closed = new Promise<void>((resolve, reject) => {
       this.settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    this.batch = turns.batch({
+      finished: () => this.finished,
+      drained: () => !this.listening && this.openCount === 0,
+      turn: (waitMs) => this.turn(waitMs),
+      finish: (error) => this.finish(error),
+      afterTick: () => this.flushClosed(),
+      resumeAccept: () => {
+        if (this.listening) this.watch(this.listenFd, K.EPOLL_CTL_MOD, K.EPOLLIN);
+      },
     });
   }
 
@@ -142,40 +139,22 @@ class SyscallLoop<C> implements ConnectionOwner {
     this.closedQueue.push(conn as EpollConnection<C>);
   }
 
-  private readonly batch = (): void => {
-    if (this.finished) return;
-    let now = Date.now();
-    let idle = true;
-    try {
-      const end = now + BATCH_MS;
-      for (;;) {
-        now = Date.now();
-        this.turns.due(now, this.afterTick, this.resumeAccept);
-        if (!this.listening && this.openCount === 0) return this.finish();
-        if (now >= end) break;
-        const n = this.libc.epollWait(this.epfd, this.events, MAX_EVENTS, this.turns.waitMs(now, end));
-        if (n < 0) {
-          const errno = this.libc.errno();
-          if (errno === K.Errno.EINTR) break;
-          throw new SyscallError("epoll_wait", errno);
-        }
-        if (n > 0) {
-          idle = false;
-          this.turns.events();
-        }
-        const words = this.eventWords;
-        for (let i = 0; i < n; i++) this.dispatch(words[3 * i]!, words[3 * i + 1]!);
-      }
-    } catch (error) {
-      return this.finish(error);
-    }
-    this.turns.yieldTo(this.batch, idle, now);
-  };
+  private readonly batch: () => void;
 
-  private readonly afterTick = (): void => this.flushClosed();
-  private readonly resumeAccept = (): void => {
-    if (this.listening) this.watch(this.listenFd, K.EPOLL_CTL_MOD, K.EPOLLIN);
-  };
+  /** One wait on the epoll set and the dispatch of what it returned. */
+  private turn(waitMs: number): Turn {
+    const n = this.libc.epollWait(this.epfd, this.events, MAX_EVENTS, waitMs);
+    if (n < 0) {
+      const errno = this.libc.errno();
+      if (errno === K.Errno.EINTR) return Turn.INTERRUPTED;
+      throw new SyscallError("epoll_wait", errno);
+    }
+    if (n === 0) return Turn.IDLE;
+    this.turns.events();
+    const words = this.eventWords;
+    for (let i = 0; i < n; i++) this.dispatch(words[3 * i]!, words[3 * i + 1]!);
+    return Turn.EVENTS;
+  }
 
   private dispatch(events: number, fd: number): void {
     if (fd === this.listenFd) {
@@ -229,9 +208,8 @@ class SyscallLoop<C> implements ConnectionOwner {
 
   /** Out of descriptors or memory: stop polling the listener for a while instead of spinning on it. */
   private backOffAccepting(errno: number): void {
-    this.turns.backOffAccept();
     this.watch(this.listenFd, K.EPOLL_CTL_MOD, 0);
-    this.acceptWarning.warn(Date.now(), `accept4 failed: ${describeErrno(errno)}; not accepting for ${ACCEPT_BACKOFF_MS} ms`);
+    this.turns.backOffAccept("accept4", errno);
   }
 
   private read(conn: EpollConnection<C>): void {
@@ -258,20 +236,13 @@ class SyscallLoop<C> implements ConnectionOwner {
   }
 
   private flushClosed(): void {
-    closeReleased(this.closedQueue, this.handler, this.warnLine);
+    closeReleased(this.closedQueue, this.handler, this.turns.warn);
   }
-
-  private readonly warnLine = (line: string): void => this.warn(line);
 
   /** A handler callback threw: drop that connection, keep the worker. */
   private contain(conn: EpollConnection<C>, error: unknown): void {
-    this.warn(handlerFailed(error));
+    this.turns.warn(handlerFailed(error));
     if (!conn.closed) conn.fail();
-  }
-
-  private warn(message: string): void {
-    if (this.hooks.warn) this.hooks.warn(message);
-    else console.error(`hello-server: ${message}`);
   }
 
   private finish(error?: unknown): void {

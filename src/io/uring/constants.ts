@@ -140,20 +140,5 @@ export const MAP_PRIVATE = 0x02;
 export const MAP_ANONYMOUS = 0x20;
 export const MAP_POPULATE = 0x8000;
 
-/** errno values the ring code branches on (asm-generic/errno*.h). */
-export const E = {
-  EPERM: 1,
-  ENOENT: 2,
-  EINTR: 4,
-  EAGAIN: 11,
-  ENOMEM: 12,
-  EACCES: 13,
-  EBUSY: 16,
-  EINVAL: 22,
-  ENFILE: 23,
-  EMFILE: 24,
-  ENOSYS: 38,
-  ETIME: 62,
-  ENOBUFS: 105,
-  ECANCELED: 125,
-} as const;
+/** errno values the ring code branches on: the one kernel errno table, under the name the ring code uses. */
+export { Errno as E } from "../constants.ts";

@@ -24,7 +24,7 @@
  */
 import type { ConnectionHandler } from "../../contract/socket.ts";
 import type { SyscallListener } from "../epoll/loop.ts";
-import { ACCEPT_BACKOFF_MS, BATCH_MS, closeReleased, handlerFailed, LoopTurns, type SyscallLoopHooks } from "../turns.ts";
+import { closeReleased, handlerFailed, LoopTurns, TRANSIENT_ACCEPT_ERRORS, Turn, type SyscallLoopHooks } from "../turns.ts";
 import type { Runtime } from "../available.ts";
 import type { ListenOptions } from "../../contract/socket.ts";
 import { SyscallError, describeErrno } from "../errno.ts";
@@ -50,11 +50,6 @@ const OP_SEND = 3;
 const OP_CLOSE = 4;
 const OP_CANCEL = 5;
 const OP_SHUTDOWN = 6;
-
-/** accept errors that concern one connection only (accept(2) "Error handling"). */
-const TRANSIENT_ACCEPT_ERRORS: ReadonlySet<number> = new Set([
-  K.Errno.EINTR, K.Errno.ECONNABORTED, K.Errno.EPROTO, K.Errno.EPERM, K.Errno.ETIMEDOUT,
-]);
 
 export interface UringServerOptions extends ListenOptions {
   runtime: Runtime;
@@ -91,7 +86,7 @@ export async function runUringServer<C>(
     const libc = await loadLibc(runtime);
     const listener = openListener(libc, options);
     listenFd = listener.fd;
-    const loop = new UringLoop<C>(sys, libc, ring, buffers, listener.fd, new LoopTurns(hooks, runtime), handler, hooks);
+    const loop = new UringLoop<C>(sys, libc, ring, buffers, listener.fd, new LoopTurns(hooks, runtime), handler);
     loop.probeMultishot();
     loop.start();
     return { port: listener.port, stop: () => loop.stop(), closed: loop.closed, setupFlags: describeSetupFlags(ring.flags) };
@@ -129,7 +124,6 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
     private readonly listenFd: number,
     private readonly turns: LoopTurns,
     private readonly handler: ConnectionHandler<C>,
-    private readonly hooks: SyscallLoopHooks,
   ) {
     this.slots = new SendSlots(sys);
     this.sq = ring.sqes;
@@ -139,6 +133,18 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
     };
     this.closed = new Promise<void>((resolve, reject) => {
       this.settle = (error) => (error === undefined ? resolve() : reject(error));
+    });
+    this.batch = turns.batch({
+      finished: () => this.finished,
+      // After stop(), not before the cancelled ACCEPT's last CQE: one posted before the cancel may hold a connection.
+      drained: () => !this.listening && this.openCount === 0 && !this.acceptArmed,
+      turn: (waitMs) => this.turn(waitMs),
+      settle: () => this.submitQueued(),
+      finish: (error) => this.finish(error),
+      afterTick: () => this.flushClosed(),
+      resumeAccept: () => {
+        if (this.listening) this.armAccept();
+      },
     });
   }
 
@@ -360,46 +366,30 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
     this.flushClosed();
   }
 
-  private readonly batch = (): void => {
-    if (this.finished) return;
-    let now = Date.now();
-    let idle = true;
-    try {
-      const end = now + BATCH_MS;
-      for (;;) {
-        now = Date.now();
-        this.turns.due(now, this.afterTick, this.resumeAccept);
-        // After stop(), not before the cancelled ACCEPT's last CQE: one posted before the cancel may hold a connection.
-        if (!this.listening && this.openCount === 0 && !this.acceptArmed) return this.finish();
-        if (now >= end) break;
-        this.flushDirty();
-        this.buffers.publish();
-        const n = this.ring.enter(1, this.turns.waitMs(now, end));
-        let interrupted = false;
-        if (n < 0) {
-          const errno = this.sys.errno();
-          if (errno === U.E.EINTR) interrupted = true;
-          else if (errno !== U.E.ETIME && errno !== U.E.EBUSY && errno !== U.E.EAGAIN) throw new SyscallError("io_uring_enter", errno);
-        }
-        // One clock read per turn, as the epoll loop does after its wait (see SyscallLoopHooks.clock).
-        this.turns.events();
-        if (this.reap() > 0) idle = false;
-        if (interrupted) break;
-      }
-      // What the last turn's completions queued goes out before the runtime gets its turn.
-      this.flushDirty();
-      this.buffers.publish();
-      if (this.ring.queued > 0) this.ring.enter(0, -1, 0);
-    } catch (error) {
-      return this.finish(error);
-    }
-    this.turns.yieldTo(this.batch, idle, now);
-  };
+  private readonly batch: () => void;
 
-  private readonly afterTick = (): void => this.flushClosed();
-  private readonly resumeAccept = (): void => {
-    if (this.listening) this.armAccept();
-  };
+  /** Submits what is queued, waits for one completion (or `waitMs`) and reaps every CQE there is. */
+  private turn(waitMs: number): Turn {
+    this.flushDirty();
+    this.buffers.publish();
+    const n = this.ring.enter(1, waitMs);
+    let interrupted = false;
+    if (n < 0) {
+      const errno = this.sys.errno();
+      if (errno === U.E.EINTR) interrupted = true;
+      else if (errno !== U.E.ETIME && errno !== U.E.EBUSY && errno !== U.E.EAGAIN) throw new SyscallError("io_uring_enter", errno);
+    }
+    // One clock read per turn, as the epoll loop does after its wait (see SyscallLoopHooks.clock).
+    this.turns.events();
+    return (this.reap() > 0 ? Turn.EVENTS : Turn.IDLE) | (interrupted ? Turn.INTERRUPTED : Turn.IDLE);
+  }
+
+  /** What the last turn's completions queued goes out before the runtime gets its turn. */
+  private submitQueued(): void {
+    this.flushDirty();
+    this.buffers.publish();
+    if (this.ring.queued > 0) this.ring.enter(0, -1, 0);
+  }
 
   /** Consumes every CQE there is (acquire the tail, read, release the head); returns how many. */
   private reap(): number {
@@ -454,8 +444,7 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
       this.open(res);
     } else if (res !== -U.E.ECANCELED && !TRANSIENT_ACCEPT_ERRORS.has(-res) && (flags & U.CQE_F_MORE) === 0) {
       // Out of descriptors or memory: the multishot ACCEPT ended; arm it again after a pause instead of spinning.
-      this.turns.backOffAccept();
-      this.warn(`accept failed: ${describeErrno(-res)}; not accepting for ${ACCEPT_BACKOFF_MS} ms`);
+      this.turns.backOffAccept("accept", -res);
       return;
     }
     if ((flags & U.CQE_F_MORE) === 0 && this.listening && !this.turns.acceptBackingOff) this.armAccept();
@@ -550,19 +539,12 @@ export class UringLoop<C> implements UringConnectionOwner<C> {
   }
 
   private flushClosed(): void {
-    closeReleased(this.closedQueue, this.handler, this.warnLine);
+    closeReleased(this.closedQueue, this.handler, this.turns.warn);
   }
-
-  private readonly warnLine = (line: string): void => this.warn(line);
 
   private contain(conn: UringConnection<C>, error: unknown): void {
-    this.warn(handlerFailed(error));
+    this.turns.warn(handlerFailed(error));
     if (!conn.closed) this.fail(conn);
-  }
-
-  private warn(message: string): void {
-    if (this.hooks.warn) this.hooks.warn(message);
-    else console.error(`hello-server: ${message}`);
   }
 
   private finish(error?: unknown): void {
