@@ -21,6 +21,7 @@ import { frameReply } from "./reply.ts";
 import type { Session, Upgrade } from "../contract/session.ts";
 import type { ExchangeRequest, Finished, Reply, Responder } from "../contract/exchange.ts";
 import type { Transport } from "../contract/socket.ts";
+import { BoundedOutput } from "../core-shared/bounded-output.ts";
 import { Http1Request } from "./exchange-request.ts";
 import type { Due } from "./deferred.ts";
 
@@ -121,10 +122,8 @@ export class Connection implements Session {
   private first: Uint8Array | null = null;
   private count = 0;
   private parts: Uint8Array[] | null = null;
-  /** Output the transport did not take yet, in order; its byte total is `pendingBytes`. */
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
-  private paused = false;
+  /** Output the transport did not take yet; past Limits.PENDING_OUTPUT it pauses reading (`output.paused`). */
+  private readonly output: BoundedOutput;
   /** Close once the pending output is flushed; `linger` = half-close and wait for the peer first (RFC 9112 §9.6). */
   private closeWhenFlushed = false;
   private linger = false;
@@ -145,6 +144,7 @@ export class Connection implements Session {
     private readonly ctx: ConnectionContext,
   ) {
     this.reader = new HeadReader(ctx.maxHeaderSize);
+    this.output = new BoundedOutput(transport, Limits.PENDING_OUTPUT);
     this.beforeFirstRead = ctx.firstRead !== null;
     // The first request must arrive within the header timeout, like any other head.
     this.deadline = ctx.now + ctx.headerTimeoutMs;
@@ -152,7 +152,7 @@ export class Connection implements Session {
 
   /** True when no request is in progress and nothing waits to be written. */
   get idle(): boolean {
-    return this.phase === Phase.HEAD && this.reader.pending === 0 && this.pendingBytes === 0;
+    return this.phase === Phase.HEAD && this.reader.pending === 0 && this.output.bytes === 0;
   }
 
   onData(bytes: Uint8Array): void {
@@ -287,7 +287,7 @@ export class Connection implements Session {
     this.reader.clear();
     this.queue(up.response);
     this.emitBatch();
-    if (this.pendingBytes > 0) {
+    if (this.output.bytes > 0) {
       // The client pipelined past its upgrade without reading: the new session's writes would overtake ours.
       this.close();
       return true;
@@ -301,10 +301,7 @@ export class Connection implements Session {
     this.phase = Phase.TAKEN;
     this.taken = session;
     this.deadline = Infinity;
-    if (this.paused) {
-      this.paused = false;
-      this.transport.resume();
-    }
+    if (this.output.unpause()) this.transport.resume();
     this.ctx.takeover(this, session);
     if (first.length > 0) session.onData(first);
   }
@@ -381,7 +378,7 @@ export class Connection implements Session {
     this.phase = Phase.WAITING;
     // Neither the header nor the idle timeout runs while the server is the one keeping the client waiting.
     this.deadline = Infinity;
-    if (!this.paused) this.transport.pause();
+    if (!this.output.paused) this.transport.pause();
     this.ctx.defer(w);
     return false;
   }
@@ -416,7 +413,7 @@ export class Connection implements Session {
     const held = w.held;
     const reply = w.responder.answer(w.plan, finishedOf(w.bodyLength, w.body, w.isHead));
     const goOn = this.sendReply(reply, persist, w.isHead, w.is10, closes, held === null ? 0 : held.length);
-    if (goOn && !this.paused) this.transport.resume();
+    if (goOn && !this.output.paused) this.transport.resume();
     if (goOn && held !== null) this.onData(held);
     else {
       this.flushBatch();
@@ -443,8 +440,7 @@ export class Connection implements Session {
     this.emitBatch();
     this.dropWaiting();
     this.phase = Phase.CLOSED;
-    this.pending.length = 0;
-    this.pendingBytes = 0;
+    this.output.clear();
     this.deadline = this.ctx.now + Limits.LINGER_MS;
     this.transport.reset();
   }
@@ -487,7 +483,7 @@ export class Connection implements Session {
   /** Writes this read's answers in one write (may_minihttp's rule for pipelining), then closes if that was the last. */
   private flushBatch(): void {
     this.emitBatch();
-    if (this.closeWhenFlushed && this.pendingBytes === 0) this.finishClose();
+    if (this.closeWhenFlushed && this.output.bytes === 0) this.finishClose();
   }
 
   private emitBatch(): void {
@@ -505,37 +501,14 @@ export class Connection implements Session {
   }
 
   private send(out: Uint8Array, last: boolean): void {
-    if (this.pendingBytes === 0) {
-      const n = this.transport.write(out, last);
-      if (n === out.length) return;
-      out = out.subarray(n);
-    }
-    this.pending.push(out);
-    this.pendingBytes += out.length;
-    // A client that sends without reading must not grow this process: stop reading it.
-    if (this.pendingBytes > Limits.PENDING_OUTPUT && !this.paused) {
-      this.paused = true;
-      this.transport.pause();
-    }
+    this.output.write(out, last);
   }
 
   onDrain(): void {
-    while (this.pending.length > 0) {
-      const chunk = this.pending[0]!;
-      const n = this.transport.write(chunk);
-      this.pendingBytes -= n;
-      if (n < chunk.length) {
-        this.pending[0] = chunk.subarray(n);
-        return;
-      }
-      this.pending.shift();
-    }
+    if (!this.output.drain()) return;
     if (this.taken !== null) return this.taken.onDrain();
-    if (this.paused) {
-      this.paused = false;
-      // Not while WAITING: reading resumes when the deferred answer has been sent.
-      if (this.phase < Phase.WAITING) this.transport.resume();
-    }
+    // Not while WAITING: reading resumes when the deferred answer has been sent.
+    if (this.output.unpause() && this.phase < Phase.WAITING) this.transport.resume();
     if (this.closeWhenFlushed) this.finishClose();
     else if (this.ctx.draining && this.idle) this.close();
     else this.armTimeout(false);
@@ -549,7 +522,7 @@ export class Connection implements Session {
       this.waiting!.ended = true;
       return;
     }
-    if (this.linger || this.pendingBytes === 0) return this.close();
+    if (this.linger || this.output.bytes === 0) return this.close();
     this.phase = Phase.CLOSING;
     this.closeWhenFlushed = true;
   }
@@ -579,7 +552,7 @@ export class Connection implements Session {
   onTimeout(): void {
     if (this.phase === Phase.CLOSED) return this.abort();
     const midRequest = this.phase === Phase.BODY_LENGTH || this.phase === Phase.BODY_CHUNKED || this.reader.pending > 0;
-    if (midRequest && this.pendingBytes === 0) {
+    if (midRequest && this.output.bytes === 0) {
       this.refuse("REQUEST_TIMEOUT");
       this.flushBatch();
       if (this.phase !== Phase.CLOSED) this.deadline = this.ctx.now + Limits.LINGER_MS;
@@ -608,8 +581,7 @@ export class Connection implements Session {
     if (this.phase === Phase.CLOSED) return;
     this.phase = Phase.CLOSED;
     this.dropWaiting();
-    this.pending.length = 0;
-    this.pendingBytes = 0;
+    this.output.clear();
     // Not released yet: an exit now could cut a write still in flight (Node and Deno flush
     // asynchronously). A peer that never reads is cut by onTimeout after the linger bound.
     this.deadline = this.ctx.now + Limits.LINGER_MS;
@@ -635,8 +607,7 @@ export class Connection implements Session {
     }
     this.phase = Phase.CLOSED;
     this.dropWaiting();
-    this.pending.length = 0;
-    this.pendingBytes = 0;
+    this.output.clear();
     this.ctx.release(this);
   }
 }

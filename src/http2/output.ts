@@ -4,16 +4,13 @@
  * does not take waits here, bounded, as in the HTTP/1.1 connection: past
  * `maxBuffered` reading stops until the transport drains.
  */
+import { BoundedOutput } from "../core-shared/bounded-output.ts";
 import { FrameWriter } from "./frame-writer.ts";
 import type { Transport } from "./io.ts";
 
 export class Output {
   readonly writer = new FrameWriter();
-  private readonly pending: Uint8Array[] = [];
-  /** Octets the transport has not taken yet. */
-  pendingBytes = 0;
-  /** Reading is paused because of us. */
-  paused = false;
+  private readonly queue: BoundedOutput;
   /**
    * SETTINGS and PING acknowledgements produced since the transport last took
    * everything: a peer that sends them without reading makes this grow.
@@ -23,56 +20,36 @@ export class Output {
   constructor(
     private readonly transport: Transport,
     private readonly maxBuffered: number,
-  ) {}
+  ) {
+    this.queue = new BoundedOutput(transport, maxBuffered);
+  }
+
+  /** Octets the transport has not taken yet. */
+  get pendingBytes(): number {
+    return this.queue.bytes;
+  }
 
   /** Writes the batch, or queues what the transport does not take. */
   flush(): void {
     if (this.writer.length === 0) return;
-    let out = this.writer.take();
-    if (this.pendingBytes === 0) {
-      const n = this.transport.write(out);
-      if (n === out.length) {
-        this.controlOwed = 0;
-        return;
-      }
-      out = out.subarray(n);
-    }
-    this.pending.push(out);
-    this.pendingBytes += out.length;
-    if (this.pendingBytes > this.maxBuffered && !this.paused) {
-      this.paused = true;
-      this.transport.pause();
-    }
+    if (this.queue.write(this.writer.take())) this.controlOwed = 0;
   }
 
   /** The transport can take more; true when everything is out. */
   drain(): boolean {
-    while (this.pending.length > 0) {
-      const chunk = this.pending[0]!;
-      const n = this.transport.write(chunk);
-      this.pendingBytes -= n;
-      if (n < chunk.length) {
-        this.pending[0] = chunk.subarray(n);
-        return false;
-      }
-      this.pending.shift();
-    }
+    if (!this.queue.drain()) return false;
     this.controlOwed = 0;
-    if (this.paused) {
-      this.paused = false;
-      this.transport.resume();
-    }
+    if (this.queue.unpause()) this.transport.resume();
     return true;
   }
 
   /** Room for more DATA: the queue is under its bound. */
   get hasRoom(): boolean {
-    return this.pendingBytes + this.writer.length <= this.maxBuffered;
+    return this.queue.bytes + this.writer.length <= this.maxBuffered;
   }
 
   drop(): void {
-    this.pending.length = 0;
-    this.pendingBytes = 0;
+    this.queue.clear();
     this.writer.take();
   }
 }

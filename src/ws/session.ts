@@ -11,6 +11,7 @@
  *   CLOSING    → CLOSED  (our close frame flushed, then a half-close; closed at the peer's FIN or after a bounded wait)
  *   any        → CLOSED  (the transport is gone, the peer ended, or a wait ran out)
  */
+import { BoundedOutput } from "../core-shared/bounded-output.ts";
 import { CloseCode, Limits, Opcode } from "./constants.ts";
 import { FrameReader, ReaderStep, type FrameSink } from "./frame-reader.ts";
 import type { Transport } from "./io.ts";
@@ -48,10 +49,8 @@ export class WebSocketSession implements FrameSink {
   /** When the peer is idle for too long, and when the next ping is due (Infinity = off). */
   private idleAt = Infinity;
   private pingAt = Infinity;
-  /** Output the transport has not taken, in order; `pendingBytes` is its total. */
-  private pending: Uint8Array[] = [];
-  private pendingBytes = 0;
-  private paused = false;
+  /** Output the transport has not taken; past `maxBufferedOutput` it pauses reading. */
+  private readonly pending: BoundedOutput;
   /** Our close frame is queued: once flushed, half-close and wait for the peer's FIN. */
   private halfCloseWhenFlushed = false;
   /** The peer's FIN came while output was still queued: close once it is flushed. */
@@ -67,6 +66,7 @@ export class WebSocketSession implements FrameSink {
     private readonly hooks: SessionHooks = {},
   ) {
     this.reader = new FrameReader(options.maxMessage);
+    this.pending = new BoundedOutput(transport, options.maxBufferedOutput);
     const now = clock.now;
     if (options.idleTimeoutMs > 0) this.idleAt = now + options.idleTimeoutMs;
     if (options.pingIntervalMs > 0) this.pingAt = now + options.pingIntervalMs;
@@ -143,21 +143,9 @@ export class WebSocketSession implements FrameSink {
   /** The transport can take more after a short write. */
   onDrain(): void {
     try {
-      while (this.pending.length > 0) {
-        const chunk = this.pending[0]!;
-        const n = this.transport.write(chunk);
-        this.pendingBytes -= n;
-        if (n < chunk.length) {
-          this.pending[0] = chunk.subarray(n);
-          return;
-        }
-        this.pending.shift();
-      }
-      if (this.paused) {
-        this.paused = false;
-        // Also while closing: reading on is how the peer's FIN is seen.
-        this.transport.resume();
-      }
+      if (!this.pending.drain()) return;
+      // Also while closing: reading on is how the peer's FIN is seen.
+      if (this.pending.unpause()) this.transport.resume();
       this.afterFlush();
     } catch {
       this.internalFault();
@@ -167,7 +155,7 @@ export class WebSocketSession implements FrameSink {
   /** The peer half-closed: nothing more will arrive. Without its close frame first, that is 1006 (§7.1.5). */
   onEnd(): void {
     if (this.phase === SessionPhase.CLOSED) return;
-    if (this.pendingBytes === 0) return this.close();
+    if (this.pending.bytes === 0) return this.close();
     this.closeWhenFlushed = true;
   }
 
@@ -187,7 +175,7 @@ export class WebSocketSession implements FrameSink {
       }
       if (now >= this.pingAt) {
         // A ping into output that is already backed up tells the peer nothing; skip it.
-        if (this.pendingBytes === 0) {
+        if (this.pending.bytes === 0) {
           output.beginBatch();
           output.appendFrame(Opcode.PING, EMPTY, 0);
           this.flushBatch();
@@ -227,8 +215,7 @@ export class WebSocketSession implements FrameSink {
     if (this.released) return;
     this.released = true;
     this.phase = SessionPhase.CLOSED;
-    this.pending.length = 0;
-    this.pendingBytes = 0;
+    this.pending.clear();
     this.deadline = Infinity;
     this.hooks.closed?.(this.closeCode);
   }
@@ -256,23 +243,8 @@ export class WebSocketSession implements FrameSink {
 
   /** Writes this read's frames in one write; queues what the transport did not take. */
   private flushBatch(): void {
-    if (output.batchLength() > 0) {
-      let out = output.takeBatch();
-      if (this.pendingBytes === 0) {
-        const n = this.transport.write(out);
-        out = out.subarray(n);
-      }
-      if (out.length > 0) {
-        this.pending.push(out);
-        this.pendingBytes += out.length;
-        // A client that sends without reading must not grow this process: stop reading it.
-        if (this.pendingBytes > this.options.maxBufferedOutput && !this.paused) {
-          this.paused = true;
-          this.transport.pause();
-        }
-      }
-    }
-    if (this.pendingBytes === 0) this.afterFlush();
+    if (output.batchLength() > 0) this.pending.write(output.takeBatch());
+    if (this.pending.bytes === 0) this.afterFlush();
   }
 
   /** Everything queued is out: act on a close that was waiting for it. */
@@ -294,8 +266,7 @@ export class WebSocketSession implements FrameSink {
   private close(): void {
     if (this.phase === SessionPhase.CLOSED) return;
     this.phase = SessionPhase.CLOSED;
-    this.pending.length = 0;
-    this.pendingBytes = 0;
+    this.pending.clear();
     // Not released yet (Node and Deno flush asynchronously); a transport that never reports back is aborted by onTimeout.
     this.deadline = this.clock.now + Limits.CLOSE_WAIT_MS;
     this.transport.close();
