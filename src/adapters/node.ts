@@ -12,7 +12,8 @@ import { socketBackend } from "./socket.ts";
 import type { ConnectionHandler, Listener, ListenOptions, TlsOptions, Transport } from "../contract/socket.ts";
 import type { RuntimeListen } from "./types.ts";
 
-class NodeTransport implements Transport {
+/** node:net under the Transport contract (also what the test harnesses bridge their sessions with). */
+export class NodeTransport implements Transport {
   /** Node's queue passed its high-water mark; take nothing until `drain`. */
   blocked = false;
   constructor(private readonly socket: net.Socket) {}

@@ -6,42 +6,10 @@
  * session against curl, nghttp, h2load, Python h2 and the flood clients.
  */
 import { createServer, type Server, type Socket } from "node:net";
-import type { Transport } from "../../src/http2/io.ts";
+import { NodeTransport } from "../../src/adapters/node.ts";
 import { Http2Session } from "../../src/http2/session.ts";
 import { DEFAULT_HTTP2_OPTIONS, type Http2Options, type Http2Reply, type Http2Request } from "../../src/http2/types.ts";
 import { HELLO, HELLO_BLOCK } from "./helpers.ts";
-
-/** Past this many octets unsent in node:net, a write takes nothing, as a full kernel buffer would. */
-const SOCKET_HIGH_WATER = 64 * 1024;
-
-class SocketTransport implements Transport {
-  constructor(private readonly socket: Socket) {}
-  write(data: Uint8Array): number {
-    // node:net would buffer without bound; a peer that does not read must show up as backpressure.
-    if (this.socket.writableLength >= SOCKET_HIGH_WATER) return 0;
-    this.socket.write(data.slice());
-    return data.length;
-  }
-  pause(): void {
-    this.socket.pause();
-  }
-  resume(): void {
-    this.socket.resume();
-  }
-  shutdown(): void {
-    this.socket.end();
-  }
-  close(): void {
-    this.socket.end();
-    this.socket.destroySoon();
-  }
-  abort(): void {
-    this.socket.destroy();
-  }
-  reset(): void {
-    this.socket.resetAndDestroy();
-  }
-}
 
 /** The largest `?size=` answered: the real server's --max-size default is larger; this bounds the test process. */
 const MAX_SIZE = 8 << 20;
@@ -70,7 +38,9 @@ export async function startH2Server(options: Partial<Http2Options> = {}): Promis
   const app = { request: (req: Http2Request, reply: Http2Reply) => reply.respond(HELLO_BLOCK, bodyFor(req.path)) };
   const server: Server = createServer((socket) => {
     socket.setNoDelay(true);
-    const session = new Http2Session(new SocketTransport(socket), { ...DEFAULT_HTTP2_OPTIONS, ...options }, app, clock);
+    // The real node adapter's transport: past Node's high-water mark a write takes nothing, so a peer that does not read shows as backpressure.
+    const transport = new NodeTransport(socket);
+    const session = new Http2Session(transport, { ...DEFAULT_HTTP2_OPTIONS, ...options }, app, clock);
     sessions.add(session);
     socket.on("data", (b: Buffer) => {
       clock.now = Date.now();
@@ -78,6 +48,7 @@ export async function startH2Server(options: Partial<Http2Options> = {}): Promis
     });
     socket.on("drain", () => {
       clock.now = Date.now();
+      transport.blocked = false;
       session.onDrain();
     });
     socket.on("end", () => session.onEnd());

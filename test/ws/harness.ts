@@ -6,7 +6,7 @@
  */
 import * as net from "node:net";
 import { checkUpgrade, upgradeAnswer, VERSION_FIELD_LINE } from "../../src/ws/handshake.ts";
-import type { Transport } from "../../src/ws/io.ts";
+import { NodeTransport } from "../../src/adapters/node.ts";
 import { WebSocketSession, type SessionOptions } from "../../src/ws/session.ts";
 
 export const HARNESS_OPTIONS: SessionOptions = { maxMessage: 1 << 20, pingIntervalMs: 0, idleTimeoutMs: 30_000, maxBufferedOutput: 64 * 1024 };
@@ -21,37 +21,6 @@ export interface WsEchoServer {
   /** Close codes of the sessions that ended so far, in order. */
   readonly closedCodes: number[];
   close(): Promise<void>;
-}
-
-/** node:net under the Transport contract, as src/adapters/node.ts does it. */
-class SocketTransport implements Transport {
-  blocked = false;
-  constructor(private readonly socket: net.Socket) {}
-  write(data: Uint8Array): number {
-    if (this.blocked || this.socket.destroyed) return 0;
-    if (!this.socket.write(data)) this.blocked = true;
-    return data.length;
-  }
-  pause(): void {
-    this.socket.pause();
-  }
-  resume(): void {
-    this.socket.resume();
-  }
-  shutdown(): void {
-    this.socket.end();
-  }
-  close(): void {
-    const s = this.socket;
-    if (s.writableLength === 0) s.destroy();
-    else s.end(() => s.destroy());
-  }
-  abort(): void {
-    this.socket.destroy();
-  }
-  reset(): void {
-    this.socket.resetAndDestroy();
-  }
 }
 
 function refuse(socket: net.Socket, status: 400 | 426, reason: string): void {
@@ -96,7 +65,7 @@ export async function startWsEchoServer(options: Partial<SessionOptions> = {}): 
   });
 
   function bridge(socket: net.Socket, rest: Buffer): void {
-    const transport = new SocketTransport(socket);
+    const transport = new NodeTransport(socket);
     clock.now = Date.now();
     const session = new WebSocketSession(transport, sessionOptions, clock, { closed: (code) => closedCodes.push(code) });
     sessions.add(session);
