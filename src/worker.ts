@@ -9,7 +9,7 @@ import type { TlsOptions } from "./contract/socket.ts";
 import { loadBackend, resolveIo, type IoName } from "./backends.ts";
 import { createHttpCore, type HttpCore } from "./http/server.ts";
 import { raiseOpenFileLimitAtStart } from "./io/rlimit.ts";
-import { connectionCounter } from "./metrics/counting.ts";
+import { connectionCounter, grpcCallCounter, webSocketCounters } from "./metrics/counting.ts";
 import { WorkerCounters } from "./metrics/counters.ts";
 import { readIdentity, servedByValue } from "./respond/echo-identity.ts";
 import { composeResponder, createSteering } from "./respond/index.ts";
@@ -70,8 +70,10 @@ export async function startWorker(config: Config, opts: { reusePort: boolean; in
     },
     defer: (due: Parameters<HttpCore["defer"]>[0]) => core!.defer(due),
   };
-  const h2 = config.http2 === "off" ? null : new Http2Service(config, coreView, responder, servedBy, { identity, random: steering.random });
-  const protocols = { ...protocolSwitch(config, { clock: coreView, servedBy, h2c: h2?.h2c() ?? null }), ...(h2?.switches() ?? {}) };
+  const grpcCalls = counters === null ? null : grpcCallCounter(counters);
+  const h2 = config.http2 === "off" ? null : new Http2Service(config, coreView, responder, servedBy, { identity, random: steering.random, grpcCalls });
+  const wsCounters = counters === null ? null : webSocketCounters(counters);
+  const protocols = { ...protocolSwitch(config, { clock: coreView, servedBy, wsCounters, h2c: h2?.h2c() ?? null }), ...(h2?.switches() ?? {}) };
   core = createHttpCore(config, responder, {
     servedBy,
     counter: counters === null ? null : connectionCounter(counters),
@@ -85,7 +87,8 @@ export async function startWorker(config: Config, opts: { reusePort: boolean; in
   let stopping: Promise<ShutdownResult> | null = null;
   let endDelay: (() => void) | null = null;
   const stop = async (delaySeconds: number, timeoutSeconds: number): Promise<ShutdownResult> => {
-    // HTTP/2's first GOAWAY (RFC 9113 §6.8) and its health path's 503, at the delay's start or the drain's.
+    // HTTP/2's health path 503 and gRPC NOT_SERVING, at the delay's start or the drain's; the sessions
+    // themselves hear it from the core (its beginShutdown, then its drain).
     h2?.beginShutdown();
     if (delaySeconds > 0) {
       core.beginShutdown();

@@ -87,6 +87,12 @@ export interface Finished {
   readonly body: Uint8Array | null;
   /** A HEAD request: the framing sends no content (the responder need not care). */
   readonly isHead: boolean;
+  /**
+   * The request asked to switch protocols and the switch answers it with this status (a WebSocket
+   * 101, or its 400/426) if the reply is the configured answer (src/contract/session.ts
+   * `Upgrade.status`); 0 or absent otherwise. What counting records for such a reply.
+   */
+  readonly switching?: number;
 }
 
 export interface Responder<P extends object = object> {

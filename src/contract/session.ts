@@ -22,10 +22,23 @@ export interface Session {
   /** `deadline` passed. */
   onTimeout(): void;
   /**
-   * Graceful shutdown reached this session: finish what is in flight, close when idle; an idle
-   * session may wait up to `graceMs` for a request already on its way (a GOAWAY, a close frame).
+   * Graceful shutdown reached this session (the drain): finish what is in flight, close when idle.
+   * Two bounds, both from now:
+   *   - `graceMs` (the drain grace, up to 1 s): how long an idle session may stay open for a
+   *     request already on its way (an HTTP/1.1 request, the streams a GOAWAY's PING brings in);
+   *   - `closeWithinMs` (--shutdown-timeout, less the core's margin): the longest a session may
+   *     wait for its peer to finish a closing handshake it began (a WebSocket's close frame,
+   *     RFC 6455 §7.1.1) before closing itself; past --shutdown-timeout the core cuts it (`abort`).
    */
-  onShutdown(graceMs: number): void;
+  onShutdown(graceMs: number, closeWithinMs: number): void;
+  /**
+   * Shutdown has begun but the server still serves (--shutdown-delay; or the drain's start when
+   * there is no delay, just before `onShutdown`): a session whose protocol can tell its peer to
+   * go elsewhere without failing what is in flight does so now (HTTP/2's first GOAWAY, RFC 9113
+   * §6.8). Called once per session, also for one that takes a socket over later in the delay.
+   * Absent: nothing to say (an HTTP/1.1 Connection marks its answers `Connection: close` itself).
+   */
+  onShutdownBegun?(): void;
   /** Close now, unflushed output dropped (the shutdown timeout passed). */
   abort(): void;
   /**
@@ -50,6 +63,16 @@ export interface Session {
 export interface Upgrade {
   /** The complete 101 answer (or the refusal), framed by the protocol that takes over (its fields are its own). */
   readonly response: Uint8Array;
+  /**
+   * The status `response` carries when the switch itself answers the request (a WebSocket 101,
+   * or its 400/426). Then the request is steered like any other (faults, --delay, request
+   * control): the core asks its responder for the request's one plan before switching, and a
+   * reply other than the configured answer (a fault's status, a reset) is sent instead of
+   * `response`, closing the connection; a delay delays `response`; counting records this status.
+   * Absent: the new protocol answers the request itself through the same responder (h2c's
+   * stream 1), so the core does not plan it.
+   */
+  readonly status?: number;
   /** The new session for this socket. */
   open(transport: Transport): Session;
 }

@@ -19,7 +19,7 @@ import { HeadReader, HeadStatus } from "./head-reader.ts";
 import { Persist, type ResponseCache } from "./response.ts";
 import { frameReply } from "./reply.ts";
 import type { Session, Upgrade } from "../contract/session.ts";
-import type { ExchangeRequest, Finished, Reply, Responder } from "../contract/exchange.ts";
+import { BodyKind, type ExchangeRequest, type Finished, type Reply, type Responder } from "../contract/exchange.ts";
 import type { Transport } from "../contract/socket.ts";
 import { BoundedOutput } from "../core-shared/bounded-output.ts";
 import { Http1Request } from "./exchange-request.ts";
@@ -90,7 +90,7 @@ const neutral = new Http1Request(head);
  * What a responder learns once a request is read, reused by every answer: `answer` is called
  * synchronously and keeps nothing of it, and a planned request costs no allocation for it.
  */
-const finished: { bodyLength: number; body: Uint8Array | null; isHead: boolean } = { bodyLength: 0, body: null, isHead: false };
+const finished: { bodyLength: number; body: Uint8Array | null; isHead: boolean; switching: number } = { bodyLength: 0, body: null, isHead: false, switching: 0 };
 
 export class Connection implements Session {
   /** One of {@link Phase}. */
@@ -284,7 +284,41 @@ export class Connection implements Session {
     const r = this.reader;
     const up = this.ctx.upgrade!(neutral.point(r.buf, r.start, r.end, this.transport));
     if (up === null) return false;
+    const responder = this.ctx.responder;
+    if (responder !== null && up.status !== undefined) return this.steerUpgrade(responder, up, bytes, pos);
     this.reader.clear();
+    return this.switchProtocols(up, bytes.subarray(pos).slice());
+  }
+
+  /**
+   * The switch answers the request itself (a WebSocket 101 or its refusal): it is steered like any
+   * request (the one plan, so faults draw once). The configured answer lets the switch go ahead,
+   * after the reply's delay if it has one; any other reply is sent instead of it and the connection
+   * ends, since what the client sent after its upgrade may be the new protocol's bytes, not requests.
+   */
+  private steerUpgrade(responder: Responder, up: Upgrade, bytes: Uint8Array, pos: number): boolean {
+    const r = this.reader;
+    const plan = responder.plan(neutral.point(r.buf, r.start, r.end, this.transport));
+    const isHead = head.method === Method.HEAD;
+    const is10 = head.minor === 0;
+    this.reader.clear();
+    if (plan === null) return this.switchProtocols(up, bytes.subarray(pos).slice());
+    const reply = responder.answer(plan, switchingOf(up.status!, isHead));
+    if (reply.delayMs > 0) {
+      this.waiting = new Deferred(performance.now() + reply.delayMs, this, responder, plan, true, false, isHead, is10, 0, null, up);
+      this.parkWaiting();
+      this.flushBatch();
+      this.hold(bytes, pos);
+      return true;
+    }
+    if (passesSwitch(reply)) return this.switchProtocols(up, bytes.subarray(pos).slice());
+    this.sendReply(reply, Persist.CLOSE, isHead, is10, true, bytes.length - pos);
+    this.flushBatch();
+    return true;
+  }
+
+  /** Writes the switch's answer after this read's earlier ones, then hands the socket over with `first` as its first read. */
+  private switchProtocols(up: Upgrade, first: Uint8Array): boolean {
     this.queue(up.response);
     this.emitBatch();
     if (this.output.bytes > 0) {
@@ -292,7 +326,7 @@ export class Connection implements Session {
       this.close();
       return true;
     }
-    this.handOver(up.open(this.transport), bytes.subarray(pos).slice());
+    this.handOver(up.open(this.transport), first);
     return true;
   }
 
@@ -373,14 +407,18 @@ export class Connection implements Session {
    * was already read is held), so later requests wait behind it. Returns false: parse no further.
    */
   private defer(delayMs: number, responder: Responder, plan: object, closes: boolean, body: Uint8Array | null): boolean {
-    const w = new Deferred(performance.now() + delayMs, this, responder, plan, closes, this.requestKeepAlive10, this.requestIsHead, this.requestIs10, this.bodyLength, body);
-    this.waiting = w;
+    this.waiting = new Deferred(performance.now() + delayMs, this, responder, plan, closes, this.requestKeepAlive10, this.requestIsHead, this.requestIs10, this.bodyLength, body, null);
+    this.parkWaiting();
+    return false;
+  }
+
+  /** WAITING for `this.waiting`, armed on the core's clock. */
+  private parkWaiting(): void {
     this.phase = Phase.WAITING;
     // Neither the header nor the idle timeout runs while the server is the one keeping the client waiting.
     this.deadline = Infinity;
     if (!this.output.paused) this.transport.pause();
-    this.ctx.defer(w);
-    return false;
+    this.ctx.defer(this.waiting!);
   }
 
   /** Appends bytes[from, end) to those held while WAITING (a copy: `bytes` may be a reused buffer). */
@@ -411,6 +449,7 @@ export class Connection implements Session {
     const closes = w.closes || ctx.stopping;
     const persist = closes ? Persist.CLOSE : w.keepAlive10 ? Persist.KEEP_10 : Persist.KEEP;
     const held = w.held;
+    if (w.upgrade !== null) return this.answerDeferredUpgrade(w, held);
     const reply = w.responder.answer(w.plan, finishedOf(w.bodyLength, w.body, w.isHead));
     const goOn = this.sendReply(reply, persist, w.isHead, w.is10, closes, held === null ? 0 : held.length);
     if (goOn && !this.output.paused) this.transport.resume();
@@ -425,6 +464,25 @@ export class Connection implements Session {
     const next = this.waiting as Deferred | null;
     if (next !== null) next.ended = true;
     else if (this.phase < Phase.WAITING) this.onEnd();
+  }
+
+  /** A delayed upgrade is due: the switch goes ahead with what arrived meanwhile as the new session's first read, or the reply is sent instead. */
+  private answerDeferredUpgrade(w: Deferred, held: Uint8Array | null): void {
+    const up = w.upgrade!;
+    const reply = w.responder.answer(w.plan, switchingOf(up.status!, w.isHead));
+    if (!passesSwitch(reply)) {
+      this.sendReply(reply, Persist.CLOSE, w.isHead, w.is10, true, held === null ? 0 : held.length);
+      this.flushBatch();
+      if (this.phase === Phase.CLOSED) return;
+      this.transport.resume();
+      if (w.ended) this.onEnd();
+      return;
+    }
+    this.switchProtocols(up, held ?? EMPTY);
+    if (this.phase !== Phase.TAKEN) return;
+    // Paused while WAITING (not by backpressure, so handOver did not resume it): the new session reads from now on.
+    this.transport.resume();
+    if (w.ended) this.taken!.onEnd();
   }
 
   /** Forgets a deferred answer: the connection is closing or gone. */
@@ -616,8 +674,27 @@ function finishedOf(bodyLength: number, body: Uint8Array | null, isHead: boolean
   finished.bodyLength = bodyLength;
   finished.body = body;
   finished.isHead = isHead;
+  finished.switching = 0;
   return finished;
 }
+
+/** An upgrade request, bodiless, that the switch answers with `status` if the reply lets it. */
+function switchingOf(status: number, isHead: boolean): Finished {
+  finishedOf(0, null, isHead);
+  finished.switching = status;
+  return finished;
+}
+
+/**
+ * The reply leaves the switch's answer alone: the configured answer, unchanged (a delay aside).
+ * Any status, body, field or reset a responder chose replaces the switch; a `close` does not,
+ * since the switch ends the HTTP/1.1 connection anyway.
+ */
+function passesSwitch(reply: Reply): boolean {
+  return reply.status === 0 && reply.body.kind === BodyKind.CONFIGURED && reply.fields === null && reply.trailers === null && !reply.reset;
+}
+
+const EMPTY = new Uint8Array(0);
 
 function concat(parts: Uint8Array[]): Uint8Array {
   let n = 0;
@@ -650,6 +727,8 @@ class Deferred implements Due {
     readonly is10: boolean,
     readonly bodyLength: number,
     readonly body: Uint8Array | null,
+    /** A delayed protocol switch (its 101 waits for the delay), else null. */
+    readonly upgrade: Upgrade | null,
   ) {}
   fire(): void {
     this.conn.answerDeferred(this);

@@ -22,6 +22,11 @@ export interface CoreLimits extends ResponseSpec {
   readonly shutdownTimeout: number;
   /** --health-path, or null for none. */
   readonly healthPath: string | null;
+  /**
+   * --ws-ping-interval (seconds; 0 or absent = off): a session's timer the tick must honour like
+   * a timeout, so an interval under the tick's default second still pings on time.
+   */
+  readonly wsPingInterval?: number;
 }
 
 /** Counts what the core does with its sockets (--metrics-port); src/metrics/counting.ts makes one. */
@@ -73,13 +78,15 @@ export interface HttpCore {
   defer(due: Due): void;
   /**
    * Shutdown has begun but connections are still accepted and served (--shutdown-delay):
-   * every answer from now on closes its connection, and the health path answers 503.
+   * every answer from now on closes its connection, and the health path answers 503; every
+   * session (and each one that takes a socket over later) hears `Session.onShutdownBegun`.
    */
   beginShutdown(): void;
   /**
    * Stop keeping connections alive: each request from now on is answered with `Connection: close`;
    * an idle connection closes once it stays silent for the drain grace (up to 1 s, at most half of
-   * --shutdown-timeout). `now` (Date.now()) starts the grace; without it the core's clock does,
+   * --shutdown-timeout); a session's own closing handshake may take until shortly before
+   * --shutdown-timeout (`Session.onShutdown`'s `closeWithinMs`). `now` (Date.now()) starts the grace; without it the core's clock does,
    * which a socket back end advances only once a tick. Resolves when no connection is left.
    */
   shutdown(now?: number): Promise<void>;
@@ -130,8 +137,9 @@ export function createHttpCore(limits: CoreLimits, responder: Responder | null =
     takeover(from, to) {
       connections.delete(from);
       connections.add(to);
-      // A drain already begun reaches the new session as it reached the connection it replaces.
-      if (ctx.draining) to.onShutdown(drainGraceMs);
+      // A drain (or a shutdown delay) already begun reaches the new session as it reached the connection it replaces.
+      if (ctx.draining) to.onShutdown(drainGraceMs, closeWithinMs);
+      else if (ctx.stopping) to.onShutdownBegun?.();
     },
   };
 
@@ -170,8 +178,13 @@ export function createHttpCore(limits: CoreLimits, responder: Responder | null =
   const drainGraceMs = Math.min(DRAIN_GRACE_MS, Math.floor((limits.shutdownTimeout * 1000) / 2));
   /** When the drain grace of the connections open at shutdown ends (0: no shutdown yet). */
   let graceEndsAt = 0;
-  const shortest = Math.min(limits.headerTimeout, limits.idleTimeout) * 1000;
+  // A ping interval is a session timer like a timeout: under 4 s it shortens the tick (200 ms → 50 ms), so pings go out ~5 a second.
+  const ping = limits.wsPingInterval !== undefined && limits.wsPingInterval > 0 ? limits.wsPingInterval : Infinity;
+  const shortest = Math.min(limits.headerTimeout, limits.idleTimeout, ping) * 1000;
   const tickMs = Math.max(25, Math.min(1000, Math.floor(shortest / 4)));
+  // A closing handshake may wait this long: a deadline fires up to a tick late and the back end reports the close a
+  // moment after, so two ticks before --shutdown-timeout the session still ends by itself, not by closeAll's cut.
+  const closeWithinMs = Math.max(drainGraceMs, limits.shutdownTimeout * 1000 - 2 * tickMs);
   /** When tick last scanned every connection's deadline. */
   let scannedAt = -Infinity;
   const core: HttpCore = {
@@ -208,13 +221,15 @@ export function createHttpCore(limits: CoreLimits, responder: Responder | null =
       for (const conn of connections) if (t >= conn.deadline) conn.onTimeout();
     },
     beginShutdown() {
+      if (ctx.stopping) return;
       ctx.stopping = true;
+      for (const session of connections) session.onShutdownBegun?.();
     },
     shutdown(now?: number) {
       if (now !== undefined && now > ctx.now) ctx.now = now;
       ctx.stopping = true;
       ctx.draining = true;
-      for (const conn of connections) conn.onShutdown(drainGraceMs);
+      for (const conn of connections) conn.onShutdown(drainGraceMs, closeWithinMs);
       if (connections.size === 0) return Promise.resolve();
       // The grace ends sooner than the next tick may come: ask the back end to tick then.
       if (drainGraceMs > 0) {

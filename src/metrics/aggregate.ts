@@ -11,8 +11,14 @@ export interface Totals {
   readonly requests: Record<string, number>;
   readonly refused: Record<string, number>;
   readonly faults: Record<string, number>;
+  /** gRPC status code → calls. */
+  readonly grpc: Record<string, number>;
   readonly accepted: number;
   readonly open: number;
+  /** WebSocket sessions open now (live workers only), and whole messages received and sent. */
+  readonly wsOpen: number;
+  readonly wsReceived: number;
+  readonly wsSent: number;
   readonly received: number;
   readonly sent: number;
   readonly workerStarts: number;
@@ -24,6 +30,9 @@ interface Sums {
   requests: Record<string, number>;
   refused: Record<string, number>;
   faults: Record<string, number>;
+  grpc: Record<string, number>;
+  wsReceived: number;
+  wsSent: number;
   accepted: number;
   closed: number;
   received: number;
@@ -31,7 +40,7 @@ interface Sums {
 }
 
 function emptySums(): Sums {
-  return { requests: {}, refused: {}, faults: {}, accepted: 0, closed: 0, received: 0, sent: 0 };
+  return { requests: {}, refused: {}, faults: {}, grpc: {}, wsReceived: 0, wsSent: 0, accepted: 0, closed: 0, received: 0, sent: 0 };
 }
 
 function addRecord(into: Record<string, number>, from: Record<string, number>): void {
@@ -42,6 +51,10 @@ function add(into: Sums, s: CounterSnapshot): void {
   addRecord(into.requests, s.requests);
   addRecord(into.refused, s.refused);
   addRecord(into.faults, s.faults);
+  // Optional: a report from a worker of an earlier version during a rolling restart has neither.
+  if (s.grpc !== undefined) addRecord(into.grpc, s.grpc);
+  into.wsReceived += s.ws?.received ?? 0;
+  into.wsSent += s.ws?.sent ?? 0;
   into.accepted += s.accepted;
   into.closed += s.closed;
   into.received += s.received;
@@ -79,16 +92,22 @@ export class Aggregator {
     const all = emptySums();
     add(all, { ...this.#retired });
     let open = 0;
+    let wsOpen = 0;
     for (const s of this.#live.values()) {
       add(all, s);
       open += s.accepted - s.closed;
+      if (s.ws !== undefined) wsOpen += s.ws.opened - s.ws.closed;
     }
     return {
       requests: all.requests,
       refused: all.refused,
       faults: all.faults,
+      grpc: all.grpc,
       accepted: all.accepted,
       open,
+      wsOpen,
+      wsReceived: all.wsReceived,
+      wsSent: all.wsSent,
       received: all.received,
       sent: all.sent,
       workerStarts: this.#starts,

@@ -10,7 +10,8 @@ import type { SocketAddress } from "../contract/address.ts";
 import type { Transport } from "../contract/socket.ts";
 import { Http1Request } from "../http/exchange-request.ts";
 import type { ConnectionCounter } from "../http/server.ts";
-import { METHOD_LABELS, STATUS_SLOTS, type WorkerCounters } from "./counters.ts";
+import type { WebSocketCounters } from "../protocols/counters.ts";
+import { GRPC_CODES, METHOD_LABELS, ProtocolSlot, STATUS_SLOTS, type WorkerCounters } from "./counters.ts";
 
 /** A transport that adds what the back end took to `sent`. */
 class CountingTransport implements Transport {
@@ -76,7 +77,7 @@ export function connectionCounter(counters: WorkerCounters): ConnectionCounter {
 }
 
 interface CountedPlan {
-  /** The index of the method in METHOD_LABELS. */
+  /** The protocol's and the method's slot: ProtocolSlot * METHOD_LABELS.length + the method's index in METHOD_LABELS. */
   readonly method: number;
   /** The inner responder's plan; null = the configured answer. */
   readonly inner: object | null;
@@ -87,8 +88,8 @@ interface CountedPlan {
   counted: boolean;
 }
 
-/** One constant plan per method for the configured answer: counting allocates nothing per request. */
-const PREBUILT: readonly CountedPlan[] = METHOD_LABELS.map((_, method) => ({ method, inner: null, counted: false }));
+/** One constant plan per protocol and method for the configured answer: counting allocates nothing per request. */
+const PREBUILT: readonly CountedPlan[] = Array.from({ length: 2 * METHOD_LABELS.length }, (_, method) => ({ method, inner: null, counted: false }));
 
 /** The configured answer, as a reply: the framing turns it into the same prebuilt bytes the fast path sends. */
 const CONFIGURED: Reply = { status: 0, fields: null, body: { kind: BodyKind.CONFIGURED }, trailers: null, delayMs: 0, close: false, reset: false };
@@ -110,7 +111,8 @@ export function countingResponder(counters: WorkerCounters, configuredStatus: nu
   return {
     plan(request: ExchangeRequest): CountedPlan {
       // head.ts's Method numbers are METHOD_LABELS' indexes: on HTTP/1.1 no method string is decoded.
-      const method = request instanceof Http1Request ? request.head.method : methodIndex(request.method);
+      const method =
+        request instanceof Http1Request ? request.head.method : (request.protocol === "h2" ? ProtocolSlot.H2 * METHOD_LABELS.length : 0) + methodIndex(request.method);
       if (inner !== null) {
         const plan = inner.plan(request);
         if (plan !== null) return { method, inner: plan, counted: false };
@@ -128,8 +130,35 @@ export function countingResponder(counters: WorkerCounters, configuredStatus: nu
         if (reply.reset || plan.counted) return reply;
         plan.counted = true;
       }
-      requests[plan.method * STATUS_SLOTS + (reply.status === 0 ? configuredStatus : reply.status)]!++;
+      // An upgrade the core answers with the switching protocol's own status (its 101, or a WebSocket 400/426) when the reply lets it.
+      requests[plan.method * STATUS_SLOTS + (reply.status !== 0 ? reply.status : finished.switching || configuredStatus)]!++;
       return reply;
     },
+  };
+}
+
+/** The WebSocket echo's counting (src/protocols/counters.ts), on the worker's counters. */
+export function webSocketCounters(counters: WorkerCounters): WebSocketCounters {
+  return {
+    opened() {
+      counters.wsOpened++;
+    },
+    closed() {
+      counters.wsClosed++;
+    },
+    messageReceived() {
+      counters.wsReceived++;
+    },
+    messageSent() {
+      counters.wsSent++;
+    },
+  };
+}
+
+/** Counts a gRPC call answered with grpc-status `code` (0..16; anything else has no slot and is not counted). */
+export function grpcCallCounter(counters: WorkerCounters): (code: number) => void {
+  const calls = counters.grpc;
+  return (code) => {
+    if (code >= 0 && code < GRPC_CODES) calls[code]!++;
   };
 }

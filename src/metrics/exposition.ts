@@ -6,7 +6,7 @@
  */
 import { ParseError, type ParseErrorKind } from "../http/constants.ts";
 import type { Totals } from "./aggregate.ts";
-import { FAULT_KINDS, REFUSAL_KINDS } from "./counters.ts";
+import { FAULT_KINDS, GRPC_CODES, REFUSAL_KINDS } from "./counters.ts";
 
 export const CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -31,11 +31,18 @@ function family(out: string[], name: string, type: "counter" | "gauge", help: st
 
 export function renderMetrics(t: Totals, info: BuildInfo): string {
   const out: string[] = [];
-  family(out, "hello_requests_total", "counter", "Requests answered, by method and status code (the health path's are not counted).");
+  family(
+    out,
+    "hello_requests_total",
+    "counter",
+    "Requests answered, by method, status code and protocol (http/1.1, h2); a WebSocket upgrade counts as its 101 (the health path's and gRPC calls are not counted).",
+  );
   for (const key of Object.keys(t.requests).sort()) {
-    const [method, code] = key.split(" ");
-    out.push(`hello_requests_total{method="${label(method!)}",code="${label(code!)}"} ${t.requests[key]}`);
+    const [protocol, method, code] = key.split(" ");
+    out.push(`hello_requests_total{method="${label(method!)}",code="${label(code!)}",protocol="${label(protocol!)}"} ${t.requests[key]}`);
   }
+  family(out, "hello_grpc_calls_total", "counter", "gRPC calls answered (health, echo, refused), by grpc-status code.");
+  for (let code = 0; code < GRPC_CODES; code++) if (t.grpc[code] !== undefined) out.push(`hello_grpc_calls_total{code="${code}"} ${t.grpc[code]}`);
   family(out, "hello_requests_refused_total", "counter", "Requests refused before an answer could be chosen, by reason (the core's parse errors and timeouts) and status code.");
   for (const kind of REFUSAL_KINDS) {
     out.push(`hello_requests_refused_total{reason="${kind.toLowerCase()}",code="${ParseError[kind as ParseErrorKind]}"} ${t.refused[kind] ?? 0}`);
@@ -46,6 +53,12 @@ export function renderMetrics(t: Totals, info: BuildInfo): string {
   out.push(`hello_connections_accepted_total ${t.accepted}`);
   family(out, "hello_connections_open", "gauge", "TCP connections open now.");
   out.push(`hello_connections_open ${t.open}`);
+  family(out, "hello_websocket_connections", "gauge", "WebSocket sessions open now (their 101 sent, not yet closed).");
+  out.push(`hello_websocket_connections ${t.wsOpen}`);
+  family(out, "hello_websocket_messages_received_total", "counter", "Whole WebSocket messages (text or binary, every fragment) received.");
+  out.push(`hello_websocket_messages_received_total ${t.wsReceived}`);
+  family(out, "hello_websocket_messages_sent_total", "counter", "WebSocket messages sent (echoes).");
+  out.push(`hello_websocket_messages_sent_total ${t.wsSent}`);
   family(out, "hello_received_bytes_total", "counter", "Bytes received from clients.");
   out.push(`hello_received_bytes_total ${t.received}`);
   family(out, "hello_sent_bytes_total", "counter", "Bytes handed to the kernel for clients.");

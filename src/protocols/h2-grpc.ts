@@ -128,6 +128,13 @@ export interface GrpcOptions {
   readonly random: Random;
   /** X-Served-By, when --served-by. */
   readonly servedBy: string | null;
+  /** Counts a call by the grpc-status it ended with (--metrics-port); absent or null = not counted. */
+  readonly counted?: ((code: number) => void) | null;
+}
+
+/** The grpc-status of a trailer list: the dispatcher puts it first (grpc/service.ts `trailers`). */
+function statusOf(trailers: Fields): number {
+  return Number(trailers[0]![1]);
 }
 
 /** The gRPC side of one worker's HTTP/2: shared by every connection. */
@@ -190,6 +197,7 @@ export class GrpcStreams {
 
   private sendUnary(outcome: UnaryOutcome, reply: Http2Reply): void {
     const { blocks } = this;
+    this.options.counted?.(statusOf(outcome.trailers));
     if (outcome.messages === null) return reply.respond(blocks.trailersOnly(outcome.headers, outcome.trailers), null);
     reply.respond(blocks.head(outcome.headers), outcome.messages, blocks.trailers(outcome.trailers));
   }
@@ -206,7 +214,9 @@ export class GrpcStreams {
     const open: OpenWatch = {
       end: () => {
         unsubscribe?.();
-        if (!reply.closed) reply.trailers(this.blocks.trailers(OK_TRAILERS));
+        if (reply.closed) return;
+        this.options.counted?.(statusOf(OK_TRAILERS));
+        reply.trailers(this.blocks.trailers(OK_TRAILERS));
       },
     };
     reply.onClose = () => {
@@ -228,7 +238,9 @@ export class GrpcStreams {
       cancelled: false,
       fire: () => {
         unsubscribe?.();
-        if (!reply.closed) reply.trailers(this.blocks.trailers(WATCH_DEADLINE));
+        if (reply.closed) return;
+        this.options.counted?.(statusOf(WATCH_DEADLINE));
+        reply.trailers(this.blocks.trailers(WATCH_DEADLINE));
       },
     };
     this.defer(timer);

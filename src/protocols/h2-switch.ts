@@ -35,6 +35,8 @@ export type H2Config = Pick<
 export interface H2Worker {
   readonly identity: Identity;
   readonly random: Random;
+  /** Counts gRPC calls by grpc-status (--metrics-port); absent or null = not counted. */
+  readonly grpcCalls?: ((code: number) => void) | null;
 }
 
 /** What HTTP/2 needs of the core (src/http/server.ts HttpCore): its clock and its timer heap. */
@@ -57,19 +59,22 @@ const SWITCHING = Uint8Array.from("HTTP/1.1 101 Switching Protocols\r\nConnectio
 /** RFC 9113 §8.2.2: fields of the HTTP/1.1 connection, not of the request; not carried onto stream 1. */
 const HOP_BY_HOP = new Set(["connection", "upgrade", "http2-settings", "keep-alive", "proxy-connection", "transfer-encoding", "te", "host"]);
 
-/** A session the service can reach at --shutdown-delay's start, forgotten when its socket goes. */
-class TrackedSession extends Http2Session {
+/** A session as the core keeps it: shutdown reaches it through the core's connection set (Session.onShutdownBegun, onShutdown). */
+class HelloSession extends Http2Session {
   constructor(
     transport: Transport,
     options: Http2Options,
     private readonly app: HelloHttp2App,
     clock: { readonly now: number },
-    private readonly live: Set<TrackedSession>,
     upgrade?: { settings: Uint8Array; request: Http2Request },
   ) {
     super(transport, options, app, clock, upgrade);
-    live.add(this);
     app.attach(this);
+  }
+
+  /** --shutdown-delay began: §6.8's first GOAWAY alone, so clients open their next connections elsewhere while their streams are served. */
+  onShutdownBegun(): void {
+    this.goAway();
   }
 
   /** The drain ends the connection's Watch streams first: the session waits for every open stream. */
@@ -77,18 +82,12 @@ class TrackedSession extends Http2Session {
     this.app.endWatches();
     super.onShutdown(graceMs);
   }
-
-  override onClosed(): void {
-    super.onClosed();
-    this.live.delete(this);
-  }
 }
 
 export class Http2Service {
   readonly options: Http2Options;
   private readonly host: H2Host & { responder: Responder | null };
   private readonly answers: H2Answers;
-  private readonly live = new Set<TrackedSession>();
   /** The worker's gRPC (health, Echo), or null. */
   readonly grpc: GrpcStreams | null;
 
@@ -105,7 +104,11 @@ export class Http2Service {
     this.grpc =
       worker === null
         ? null
-        : new GrpcStreams({ dispatcher: new GrpcDispatcher(config, config.grpcServices, worker.identity), random: worker.random, servedBy }, this.answers, defer);
+        : new GrpcStreams(
+            { dispatcher: new GrpcDispatcher(config, config.grpcServices, worker.identity), random: worker.random, servedBy, counted: worker.grpcCalls ?? null },
+            this.answers,
+            defer,
+          );
     this.host = { answers: this.answers, healthPath: config.healthPath, responder, grpc: this.grpc, defer };
     this.options = {
       ...DEFAULT_HTTP2_OPTIONS,
@@ -118,11 +121,6 @@ export class Http2Service {
       headerTimeoutMs: config.headerTimeout * 1000,
       idleTimeoutMs: config.idleTimeout * 1000,
     };
-  }
-
-  /** Open HTTP/2 connections (sessions not yet closed). */
-  get size(): number {
-    return this.live.size;
   }
 
   /** A run-time state change composed a new responder. */
@@ -140,20 +138,19 @@ export class Http2Service {
   }
 
   /**
-   * Shutdown has begun (--shutdown-delay, or the drain): the health path answers 503, and each
-   * connection gets §6.8's first GOAWAY (last stream 2^31−1), so clients open their next
-   * connections elsewhere while the streams they still send are served. The core's drain then
-   * reaches every session through Session.onShutdown (the two-step GOAWAY).
+   * Shutdown has begun (--shutdown-delay, or the drain): the health path answers 503 and gRPC
+   * health says NOT_SERVING. The sessions hear it from the core, which holds them all: §6.8's
+   * first GOAWAY at the delay's start (HelloSession.onShutdownBegun, from the core's
+   * beginShutdown), the two-step GOAWAY at the drain (Session.onShutdown).
    */
   beginShutdown(): void {
     this.answers.stopping = true;
     this.grpc?.setState("shutdown");
-    for (const session of this.live) session.goAway();
   }
 
   /** A new session on `transport`, from its first byte, or for an upgraded request (stream 1). */
   open(transport: Transport, upgrade?: { settings: Uint8Array; request: Http2Request }): Http2Session {
-    return new TrackedSession(transport, this.options, new HelloHttp2App(this.host, transport), this.core, this.live, upgrade);
+    return new HelloSession(transport, this.options, new HelloHttp2App(this.host, transport), this.core, upgrade);
   }
 
   /** The core's hooks for this mode; `{}` for `off`. The h2c branch is {@link h2c}, which upgrade.ts takes. */

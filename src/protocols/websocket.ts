@@ -29,9 +29,21 @@ export interface WebSocketEchoOptions {
 /** A refusal's name as the core's refusal counter receives it (Session.refusedWith). */
 export const WebSocketRefusal = { 400: "WS_BAD_UPGRADE", 426: "WS_VERSION" } as const;
 
-/** A WebSocketSession is a core Session: it refuses no HTTP, so it has no refusal to report. */
+/**
+ * A WebSocketSession is a core Session: it refuses no HTTP, so it has no refusal to report.
+ *
+ * Shutdown: no `onShutdownBegun`. During --shutdown-delay a WebSocket keeps echoing: unlike
+ * HTTP/2's GOAWAY, which only moves the client's *next* connection, a close now would end the
+ * session, and the client's reconnect would most likely land on this same pod, still listed by
+ * its load balancer until the delay ends. The drain sends 1001 and waits for the peer's close up
+ * to the core's `closeWithinMs` (--shutdown-timeout), not the 1 s grace meant for idle HTTP.
+ */
 class WebSocketEchoSession extends WebSocketSession implements Session {
   readonly refusedWith = null;
+
+  override onShutdown(_graceMs: number, closeWithinMs: number = _graceMs): void {
+    super.onShutdown(closeWithinMs);
+  }
 }
 
 /**
@@ -63,6 +75,7 @@ export function websocketEcho(config: WebSocketConfig, options: WebSocketEchoOpt
     if ("accept" in check) {
       return {
         response: upgradeAnswer(check.accept, servedBy),
+        status: 101,
         open(transport: Transport): Session {
           counters?.opened();
           return new WebSocketEchoSession(transport, sessionOptions, clock, hooks);
@@ -76,6 +89,7 @@ export function websocketEcho(config: WebSocketConfig, options: WebSocketEchoOpt
     const refusedWith = WebSocketRefusal[check.status];
     return {
       response: refusalAnswer(check.status, check.reason, fields, clock.now, request.method === "HEAD"),
+      status: check.status,
       open: (transport: Transport): Session => new RefusedUpgrade(transport, clock, refusedWith),
     };
   };

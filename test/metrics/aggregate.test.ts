@@ -31,16 +31,16 @@ test("totals: live workers' last reports plus what exited workers had counted; o
   pod.update(2, counters(5, 2, 2).snapshot());
   pod.update(1, counters(12, 4, 2).snapshot()); // a later report replaces the earlier one
   let t = pod.totals();
-  expect(t.requests).toEqual({ "GET 200": 17 });
+  expect(t.requests).toEqual({ "http/1.1 GET 200": 17 });
   expect([t.accepted, t.open, t.workers, t.workerStarts, t.workerExits]).toEqual([6, 2, 2, 2, 0]);
   // Worker 1 is replaced: its 12 requests stay, its open connections go.
   pod.exited(1, true);
   pod.started(3);
   t = pod.totals();
-  expect(t.requests).toEqual({ "GET 200": 17 });
+  expect(t.requests).toEqual({ "http/1.1 GET 200": 17 });
   expect([t.accepted, t.open, t.workers, t.workerStarts, t.workerExits]).toEqual([6, 0, 2, 3, 1]);
   pod.update(3, counters(1, 1, 0).snapshot());
-  expect(pod.totals().requests).toEqual({ "GET 200": 18 });
+  expect(pod.totals().requests).toEqual({ "http/1.1 GET 200": 18 });
   expect(pod.totals().received).toBe(18 * 30);
 });
 
@@ -60,7 +60,7 @@ test("exposition: every family with HELP and TYPE, counters end in _total, promt
   pod.started(1);
   pod.update(1, counters(3, 1, 0).snapshot());
   const text = renderMetrics(pod.totals(), INFO);
-  expect(text).toContain('hello_requests_total{method="GET",code="200"} 3\n');
+  expect(text).toContain('hello_requests_total{method="GET",code="200",protocol="http/1.1"} 3\n');
   expect(text).toContain('hello_requests_refused_total{reason="headers_too_large",code="431"} 0\n');
   expect(text).toContain('hello_build_info{version="0.1.0",runtime="bun",io="socket"} 1\n');
   for (const m of text.matchAll(/^# TYPE (\S+) counter$/gm)) expect(m[1]!.endsWith("_total")).toBe(true);

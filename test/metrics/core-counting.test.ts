@@ -45,7 +45,7 @@ test("counting on: the same bytes in the same writes, and the counts of what was
   expect(counted).toEqual(plain);
   expect(counted.writes).toBe(3);
   const s = counters.snapshot();
-  expect(s.requests).toEqual({ "GET 200": 17, "HEAD 200": 1 });
+  expect(s.requests).toEqual({ "http/1.1 GET 200": 17, "http/1.1 HEAD 200": 1 });
   expect(s.accepted).toBe(1);
   expect(s.received).toBe(reads.join("").length);
   expect(s.sent).toBe(plain.bytes.length);
