@@ -1,7 +1,9 @@
 /**
  * Protocol takeover: an HTTP/1.1 connection hands its socket to another protocol's Session after
  * a 101 (Upgrade) or when its first bytes are the HTTP/2 preface; from then on the core's clock,
- * shutdown, forced close and release reach the new session, and bytes go to it.
+ * shutdown, forced close and release reach the new session, and bytes go to it. Also the
+ * first-read switch (TLS whose ALPN chose h2, --http2 only), the --shutdown-delay signal
+ * (Session.onShutdownBegun) and the tick a --ws-ping-interval asks for.
  */
 import { describe, expect, test } from "bun:test";
 import type { Session } from "../../src/contract/session.ts";
@@ -37,8 +39,11 @@ class DummySession implements Session {
     this.deadline = Infinity;
     this.transport.close();
   }
-  onShutdown(graceMs: number): void {
-    this.calls.push(`shutdown ${graceMs}`);
+  onShutdown(graceMs: number, closeWithinMs: number): void {
+    this.calls.push(`shutdown ${graceMs} ${closeWithinMs}`);
+  }
+  onShutdownBegun(): void {
+    this.calls.push("begun");
   }
   abort(): void {
     this.calls.push("abort");
@@ -112,14 +117,15 @@ describe("takeover after a 101", () => {
     const [a, b] = sessions as [DummySession, DummySession];
     let done = false;
     const stopped = h.core.shutdown().then(() => (done = true));
-    expect(a.calls).toEqual(["shutdown 1000"]);
-    expect(b.calls).toEqual(["shutdown 1000"]);
+    // The drain grace (1 s) and the closing handshake's bound: --shutdown-timeout 5 s less two 1 s ticks.
+    expect(a.calls).toEqual(["shutdown 1000 3000"]);
+    expect(b.calls).toEqual(["shutdown 1000 3000"]);
     a.transport.close();
     await Promise.resolve();
     expect(done).toBe(false);
     expect(h.core.size).toBe(1);
     h.core.closeAll();
-    expect(b.calls).toEqual(["shutdown 1000", "abort", "closed"]);
+    expect(b.calls).toEqual(["shutdown 1000 3000", "abort", "closed"]);
     await stopped;
     expect(h.core.size).toBe(0);
   });
@@ -183,5 +189,98 @@ describe("takeover by the HTTP/2 preface", () => {
     h.feed(PREFACE);
     expect(h.conn.refusedWith).not.toBeNull();
     expect(text(h.transport.received())).toMatch(/^HTTP\/1\.1 5\d\d /);
+  });
+});
+
+describe("takeover at the first read (ALPN h2, --http2 only)", () => {
+  function firstReadHarness(take: (t: Transport) => boolean): { h: CoreHarness; sessions: DummySession[]; asked: number[] } {
+    const sessions: DummySession[] = [];
+    const asked: number[] = [];
+    const h = new CoreHarness(testConfig(), undefined, {
+      protocols: {
+        firstRead(transport) {
+          asked.push(asked.length);
+          if (!take(transport)) return null;
+          const s = new DummySession(transport);
+          sessions.push(s);
+          return s;
+        },
+      },
+    });
+    return { h, sessions, asked };
+  }
+
+  test("asked at the first read, not at open; the session gets that read whole (not parsed as HTTP/1.1) and every later one", () => {
+    const { h, sessions, asked } = firstReadHarness(() => true);
+    expect(asked).toEqual([]);
+    h.feed(`${PREFACE}SETTINGS`);
+    h.feed("more");
+    expect(asked).toEqual([0]);
+    expect(sessions[0]!.reads).toEqual([`${PREFACE}SETTINGS`, "more"]);
+    expect(h.transport.writes.length).toBe(0);
+    expect(h.conn.refusedWith).toBeNull();
+    expect(h.core.size).toBe(1);
+    sessions[0]!.transport.close();
+    expect(sessions[0]!.calls).toEqual(["closed"]);
+    expect(h.core.size).toBe(0);
+  });
+
+  test("null: HTTP/1.1 from the first byte, and the switch is not asked again on later reads", () => {
+    const { h, sessions, asked } = firstReadHarness(() => false);
+    h.feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    h.feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    expect(asked).toEqual([0]);
+    expect(sessions.length).toBe(0);
+    expect(text(h.transport.received()).match(/HTTP\/1\.1 200 OK/g)!.length).toBe(2);
+  });
+
+  test("the switch sees the transport (its ALPN choice): one connection taken, another left to HTTP/1.1", () => {
+    const { h, sessions } = firstReadHarness((t) => t.alpnProtocol?.() === "h2");
+    (h.transport as Transport).alpnProtocol = () => "h2";
+    h.feed(PREFACE);
+    const other = h.connect();
+    other.feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    expect(sessions.length).toBe(1);
+    expect(text(other.transport.received())).toStartWith("HTTP/1.1 200 OK\r\n");
+  });
+});
+
+describe("shutdown reaching sessions that took a socket over", () => {
+  test("beginShutdown (--shutdown-delay): onShutdownBegun once per session, also for one that takes over during the delay; then the drain", async () => {
+    const { h, sessions } = upgradeHarness();
+    h.feed(UPGRADE);
+    const plain = h.connect();
+    plain.feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    h.core.beginShutdown();
+    h.core.beginShutdown();
+    expect(sessions[0]!.calls).toEqual(["begun"]);
+    const later = h.connect();
+    later.feed(UPGRADE);
+    expect(sessions[1]!.calls).toEqual(["begun"]);
+    // The HTTP/1.1 connection has no onShutdownBegun: its next answer closes (ctx.stopping), as before.
+    plain.feed("GET / HTTP/1.1\r\nHost: a\r\n\r\n");
+    expect(text(plain.transport.received())).toContain("Connection: close");
+    const drained = h.core.shutdown();
+    expect(sessions[0]!.calls).toEqual(["begun", "shutdown 1000 3000"]);
+    h.core.closeAll();
+    await drained;
+  });
+
+  test("a session that takes over once the drain began hears onShutdown, not onShutdownBegun", () => {
+    const { h, sessions } = upgradeHarness();
+    void h.core.shutdown();
+    const late = h.connect();
+    late.feed(UPGRADE);
+    expect(sessions[0]!.calls).toEqual(["shutdown 1000 3000"]);
+    h.core.closeAll();
+  });
+});
+
+describe("the tick and --ws-ping-interval", () => {
+  test("an interval under 4 s shortens the tick to a quarter of it; off or long leaves it at the timeouts'", () => {
+    expect(new CoreHarness(testConfig()).core.tickMs).toBe(1000);
+    expect(new CoreHarness(testConfig({ wsPingInterval: 0.2 })).core.tickMs).toBe(50);
+    expect(new CoreHarness(testConfig({ wsPingInterval: 30 })).core.tickMs).toBe(1000);
+    expect(new CoreHarness(testConfig({ wsPingInterval: 0 })).core.nextTimeout()).toBe(1000);
   });
 });
