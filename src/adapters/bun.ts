@@ -115,8 +115,12 @@ export const listenBun: RuntimeListen = async <C>(options: ListenOptions, handle
         ? {}
         : {
             handshake(socket: Socket<C | undefined>, success: boolean, authorizationError: Error | null) {
+              // A failed handshake (plain HTTP, garbage): a FIN, not terminate's RST, so that curl says "empty reply"
+              // rather than "connection reset". Bun.listen's TLS takes the socket at accept, so the 400 that
+              // Node sends to plain HTTP (src/tls/plain-http.ts) cannot be written here (docs/tls.md).
+              if (!success) socket.end();
               // A client certificate that does not verify (mutual TLS): Bun reports it and leaves the connection to us.
-              if (!success || (authorizationError !== null && tlsOptions.clientCa !== null)) socket.terminate();
+              else if (authorizationError !== null && tlsOptions.clientCa !== null) socket.terminate();
             },
           }),
       data(socket, bytes) {

@@ -8,6 +8,7 @@ import type { SocketAddress } from "../contract/address.ts";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { ALPN_HTTP1, formatSubject, NO_RENEGOTIATION, TLS12_CIPHERS } from "../tls/profile.ts";
+import { plainHttpAnswer, TLS_HANDSHAKE_RECORD } from "../tls/plain-http.ts";
 import { socketBackend } from "./socket.ts";
 import type { ConnectionHandler, Listener, ListenOptions, TlsOptions, Transport } from "../contract/socket.ts";
 import type { RuntimeListen } from "./types.ts";
@@ -105,6 +106,50 @@ function createTlsServer(options: TlsOptions, onSecure: (socket: tls.TLSSocket) 
   return server;
 }
 
+/**
+ * Plain HTTP on the TLS port gets nginx's kind of answer (src/tls/plain-http.ts), then a clean close:
+ * the FIN after the answer, what the client still sends read and dropped so that the close is not a
+ * reset (a close with unread bytes sends RST, RFC 9293 §3.10.7.1), cut after `timeoutMs` at most.
+ */
+function refusePlainHttp(socket: net.Socket, timeoutMs: number): void {
+  socket.end(plainHttpAnswer(new Date()));
+  socket.on("data", () => {});
+  socket.on("end", () => socket.destroy());
+  const timer = setTimeout(() => socket.destroy(), timeoutMs);
+  socket.on("close", () => clearTimeout(timer));
+}
+
+/**
+ * The TLS port's listener: a net.Server that reads each connection's first byte before node:tls
+ * takes the socket, so that plain HTTP can be told apart and answered. The byte goes back with
+ * `unshift` and node:tls reads what the socket already buffered before its own reads (_tls_wrap's
+ * "socket already has some buffered data"). A connection that sends nothing is cut after
+ * `timeoutMs` (the header timeout), as the handshake timeout did before it; the handshake then gets
+ * its own `handshakeTimeout`.
+ */
+function peekingTlsServer(tlsServer: net.Server, timeoutMs: number): net.Server {
+  return net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
+    // Before node:tls has the socket, a reset would otherwise be thrown.
+    socket.on("error", () => {});
+    const timer = setTimeout(() => socket.destroy(), timeoutMs);
+    const onEnd = (): void => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
+    socket.once("end", onEnd);
+    const peek = (): void => {
+      const first = socket.read(1) as Buffer | null;
+      if (first === null) return void socket.once("readable", peek);
+      clearTimeout(timer);
+      socket.off("end", onEnd);
+      socket.unshift(first);
+      if (first[0] === TLS_HANDSHAKE_RECORD) tlsServer.emit("connection", socket);
+      else refusePlainHttp(socket, timeoutMs);
+    };
+    socket.once("readable", peek);
+  });
+}
+
 export const listenNode: RuntimeListen = <C>(options: ListenOptions, handler: ConnectionHandler<C>, tlsOptions: TlsOptions | null): Promise<Listener> => {
   if (options.reusePort && !nodeHasReusePort(process.versions.node)) {
     throw new TypeError(`node ${process.versions.node} has no SO_REUSEPORT (needs 22.12+); share one listener with node:cluster instead`);
@@ -125,7 +170,10 @@ export const listenNode: RuntimeListen = <C>(options: ListenOptions, handler: Co
   const server =
     tlsOptions === null
       ? net.createServer({ noDelay: true, allowHalfOpen: true }, (socket) => drive(socket, new NodeTransport(socket)))
-      : createTlsServer(tlsOptions, (socket) => drive(socket, new NodeTlsTransport(socket)));
+      : peekingTlsServer(
+          createTlsServer(tlsOptions, (socket) => drive(socket, new NodeTlsTransport(socket))),
+          tlsOptions.handshakeTimeoutMs,
+        );
   return new Promise((resolve, reject) => {
     server.once("error", reject);
     const listenOptions: net.ListenOptions & { reusePort?: boolean } = { host: options.host, port: options.port, backlog: options.backlog };
