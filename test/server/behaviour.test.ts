@@ -20,9 +20,12 @@ afterAll(stopAll);
 for (const runtime of selectedRuntimes()) {
   let shared: Promise<RunningServer> | undefined;
   const server = (): Promise<RunningServer> => (shared ??= startServer(runtime));
+  // HTTP/1.1 only: the conformance inputs a default server hands to HTTP/2 (see conformance-suite.ts).
+  let http1: Promise<RunningServer> | undefined;
+  const http1Only = (): Promise<RunningServer> => (http1 ??= startServer(runtime, ["--http2", "off"]));
   describe(runtime.label, () => {
     describe("behaviour", () => addBehaviourTests(runtime, server));
-    describe("conformance over TCP", () => addConformanceTests(server));
+    describe("conformance over TCP", () => addConformanceTests(server, http1Only));
     describe("differential inputs over TCP", () => addDifferentialTcpTests(server));
     describe("watch: echo, X-Served-By, metrics", () => addWatchTests(runtime));
   });
