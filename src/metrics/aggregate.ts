@@ -90,7 +90,8 @@ export class Aggregator {
 
   totals(): Totals {
     const all = emptySums();
-    add(all, { ...this.#retired });
+    const retired = this.#retired;
+    add(all, { ...retired, ws: { opened: 0, closed: 0, received: retired.wsReceived, sent: retired.wsSent } });
     let open = 0;
     let wsOpen = 0;
     for (const s of this.#live.values()) {

@@ -69,6 +69,50 @@ test("exposition: every family with HELP and TYPE, counters end in _total, promt
   else expect(execFileSync(tool, ["check", "metrics"], { input: text, encoding: "utf8" })).toBe("");
 });
 
+test("WebSocket, HTTP/2 and gRPC: summed over workers (open WebSockets of live workers only), one family or label each, promtool accepts them", async () => {
+  const { grpcCallCounter, webSocketCounters } = await import("../../src/metrics/counting.ts");
+  const { METHOD_LABELS, ProtocolSlot, STATUS_SLOTS } = await import("../../src/metrics/counters.ts");
+  const worker = (open: number, messages: number, h2: number, grpcOk: number): WorkerCounters => {
+    const c = counters(1, 1, 0);
+    const ws = webSocketCounters(c);
+    for (let i = 0; i < open + 1; i++) ws.opened();
+    ws.closed(1000);
+    for (let i = 0; i < messages; i++) {
+      ws.messageReceived();
+      ws.messageSent();
+    }
+    c.requests[(ProtocolSlot.H2 * METHOD_LABELS.length + 1) * STATUS_SLOTS + 200] = h2; // h2 GET 200
+    const grpc = grpcCallCounter(c);
+    for (let i = 0; i < grpcOk; i++) grpc(0);
+    grpc(14);
+    grpc(99); // no such code: not counted
+    return c;
+  };
+  const pod = new Aggregator();
+  pod.started(1);
+  pod.started(2);
+  pod.update(1, worker(2, 5, 7, 3).snapshot());
+  pod.update(2, worker(1, 4, 1, 1).snapshot());
+  pod.exited(2, true);
+  const t = pod.totals();
+  expect([t.wsOpen, t.wsReceived, t.wsSent]).toEqual([2, 9, 9]);
+  expect(t.grpc).toEqual({ "0": 4, "14": 2 });
+  const text = renderMetrics(t, INFO);
+  expect(text).toContain("hello_websocket_connections 2\n");
+  expect(text).toContain("hello_websocket_messages_received_total 9\n");
+  expect(text).toContain("hello_websocket_messages_sent_total 9\n");
+  expect(text).toContain('hello_requests_total{method="GET",code="200",protocol="h2"} 8\n');
+  expect(text).toContain('hello_requests_total{method="GET",code="200",protocol="http/1.1"} 2\n');
+  expect(text).toContain('hello_grpc_calls_total{code="0"} 4\n');
+  expect(text).toContain('hello_grpc_calls_total{code="14"} 2\n');
+  // A report without the new fields (a worker of the previous version during a rolling restart) adds nothing to them.
+  const { grpc: _g, ws: _w, ...old } = counters(1, 1, 0).snapshot();
+  pod.update(1, old);
+  expect(pod.totals().wsOpen).toBe(0);
+  const tool = promtool();
+  if (tool !== null) expect(execFileSync(tool, ["check", "metrics"], { input: text, encoding: "utf8" })).toBe("");
+});
+
 test("faults are counted by kind as they are drawn, in the counters passed in (--reset-rate, --fail-rate, --delay)", async () => {
   const { faultStage } = await import("../../src/respond/faults.ts");
   const counters = new WorkerCounters();

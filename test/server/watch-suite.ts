@@ -157,8 +157,8 @@ export function addWatchTests(runtime: Runtime): void {
         if (sample(text, "hello_connections_open") === 0 && sample(text, "hello_connections_accepted_total") >= 2) break;
         await new Promise((r) => setTimeout(r, 50));
       }
-      expect(sample(text, `hello_requests_total{method="GET",code="200"}`)).toBe(n + 1);
-      expect(sample(text, `hello_requests_total{method="HEAD",code="200"}`)).toBe(1);
+      expect(sample(text, `hello_requests_total{method="GET",code="200",protocol="http/1.1"}`)).toBe(n + 1);
+      expect(sample(text, `hello_requests_total{method="HEAD",code="200",protocol="http/1.1"}`)).toBe(1);
       expect(sample(text, `hello_requests_refused_total{reason="missing_host",code="400"}`)).toBe(1);
       expect(sample(text, "hello_connections_accepted_total")).toBeGreaterThanOrEqual(2);
       expect(sample(text, "hello_received_bytes_total")).toBeGreaterThan(GET.length * n);
