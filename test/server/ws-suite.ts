@@ -12,6 +12,7 @@ import { GET, RawClient } from "../helpers/raw-client.ts";
 import { startServer, type Runtime, type RunningServer } from "../helpers/server.ts";
 import { runPingCounter, runPythonClient, runWsPackageClient } from "../ws/clients.ts";
 import { SAMPLE_ACCEPT, SAMPLE_KEY } from "../ws/upgrade-cases.ts";
+import { metricsUrl, sample } from "./watch-suite.ts";
 
 export const WS_PATH = "/ws";
 
@@ -48,6 +49,37 @@ function within<T>(ms: number, what: string, p: Promise<T>): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const bound = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: nothing within ${ms} ms`)), ms)));
   return Promise.race([p, bound]).finally(() => clearTimeout(timer));
+}
+
+/** The status of the first answer to a raw handshake on `path`, and when it came (ms after the request was written). */
+async function upgradeStatus(s: RunningServer, target = WS_PATH): Promise<{ status: number; ms: number; servedBy: string | undefined }> {
+  const client = await RawClient.connect(s.port, s.host);
+  try {
+    const started = performance.now();
+    client.write(handshake("13").replace(`GET ${WS_PATH} `, `GET ${target} `));
+    const [r] = await client.waitResponses(1, { noBody: (statuses) => statuses[statuses.length - 1]! < 200, count1xx: true });
+    return { status: r!.status, ms: performance.now() - started, servedBy: header(r!, "x-served-by") };
+  } finally {
+    client.socket.destroy();
+  }
+}
+
+/** Server pings (FIN+PING, empty: 0x89 0x00) seen on a raw WebSocket in `windowMs` after its 101; the window is the measurement, not a wait for an event. */
+async function countPings(s: RunningServer, windowMs: number): Promise<number> {
+  const client = await RawClient.connect(s.port, s.host);
+  try {
+    const chunks: Buffer[] = [];
+    client.socket.on("data", (d: Buffer) => chunks.push(d));
+    client.write(handshake("13"));
+    await new Promise((r) => setTimeout(r, windowMs));
+    const all = Buffer.concat(chunks);
+    const body = all.subarray(all.indexOf("\r\n\r\n") + 4);
+    let pings = 0;
+    for (let i = 0; i + 1 < body.length; i += 2) if (body[i] === 0x89 && body[i + 1] === 0x00) pings++;
+    return pings;
+  } finally {
+    client.socket.destroy();
+  }
 }
 
 /** `tls`: also the wss:// cases (the socket back ends, which are the ones with TLS). */
@@ -141,6 +173,89 @@ export function addWebSocketTests(runtime: Runtime, options: { tls: boolean } = 
     try {
       const r = await runPingCounter(wsUrl(s), 2);
       expect(r).toEqual({ pings: 2, payloadLengths: [0, 0], closeCode: 1000 });
+    } finally {
+      await s.stop();
+    }
+  }, 20_000);
+
+  t("--ws-ping-interval 200ms, under the core's 1 s tick: ~5 pings a second (the tick follows the interval)", async () => {
+    const s = await startServer(runtime, ["--ws-echo-path", WS_PATH, "--ws-ping-interval", "200ms"]);
+    try {
+      const pings = await countPings(s, 1000);
+      // 200 ms apart, each up to a 50 ms tick late: 4 or 5 in a second; with a 1 s tick it was 1.
+      expect(pings).toBeGreaterThanOrEqual(3);
+      expect(pings).toBeLessThanOrEqual(6);
+    } finally {
+      await s.stop();
+    }
+  }, 15_000);
+
+  t("faults on the upgrade: --fail-rate 1 answers 503 instead of 101; --request-control ?status=503 on the upgrade URL too; X-Served-By on both", async () => {
+    const failing = await startServer(runtime, ["--ws-echo-path", WS_PATH, "--fail-rate", "1", "--served-by"]);
+    const controlled = await startServer(runtime, ["--ws-echo-path", WS_PATH, "--request-control", "--served-by"]);
+    try {
+      const failed = await upgradeStatus(failing);
+      expect(failed.status).toBe(503);
+      expect(failed.servedBy).toContain(`/${failing.pid}`);
+      expect((await upgradeStatus(controlled, `${WS_PATH}?status=503`)).status).toBe(503);
+      const ok = await upgradeStatus(controlled);
+      expect(ok.status).toBe(101);
+      expect(ok.servedBy).toContain(`/${controlled.pid}`);
+    } finally {
+      await failing.stop();
+      await controlled.stop();
+    }
+  }, 20_000);
+
+  t("--delay 300ms delays the 101; the session then echoes", async () => {
+    const s = await startServer(runtime, ["--ws-echo-path", WS_PATH, "--delay", "300ms"]);
+    try {
+      const r = await upgradeStatus(s);
+      expect(r.status).toBe(101);
+      expect(r.ms).toBeGreaterThanOrEqual(290);
+      const { socket, closed, next } = await openSocket(wsUrl(s));
+      socket.send("after the delay");
+      expect(await within(5000, "echo", next())).toBe("after the delay");
+      socket.close(1000);
+      await within(5000, "close", closed);
+    } finally {
+      await s.stop();
+    }
+  }, 20_000);
+
+  t("--metrics-port: WebSocket connections open, messages received and sent, the 101 and a refused upgrade in hello_requests_total", async () => {
+    const s = await startServer(runtime, ["--ws-echo-path", WS_PATH, "--metrics-port", "0"]);
+    try {
+      const url = metricsUrl(s);
+      const { socket, closed, next } = await openSocket(wsUrl(s));
+      for (const m of ["a", "b", "c"]) {
+        socket.send(m);
+        expect(await within(5000, "echo", next())).toBe(m);
+      }
+      const client = await RawClient.connect(s.port, s.host);
+      client.write(handshake("8"));
+      await client.waitResponses(1);
+      client.socket.destroy();
+      const read = async (): Promise<string> => (await fetch(url)).text();
+      // Polled (bounded): a worker's counts reach the listener within its report interval.
+      let text = "";
+      for (let i = 0; i < 50; i++) {
+        text = await read();
+        if (sample(text, "hello_websocket_messages_sent_total") === 3 && sample(text, `hello_requests_total{method="GET",code="426",protocol="http/1.1"}`) === 1) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(sample(text, "hello_websocket_connections")).toBe(1);
+      expect(sample(text, "hello_websocket_messages_received_total")).toBe(3);
+      expect(sample(text, "hello_websocket_messages_sent_total")).toBe(3);
+      expect(sample(text, `hello_requests_total{method="GET",code="101",protocol="http/1.1"}`)).toBe(1);
+      expect(sample(text, `hello_requests_total{method="GET",code="426",protocol="http/1.1"}`)).toBe(1);
+      socket.close(1000);
+      await within(5000, "close", closed);
+      for (let i = 0; i < 50 && sample(text, "hello_websocket_connections") !== 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        text = await read();
+      }
+      expect(sample(text, "hello_websocket_connections")).toBe(0);
     } finally {
       await s.stop();
     }
