@@ -90,8 +90,11 @@ export async function startWorker(config: Config, opts: { reusePort: boolean; in
     // HTTP/2's health path 503 and gRPC NOT_SERVING, at the delay's start or the drain's; the sessions
     // themselves hear it from the core (its beginShutdown, then its drain).
     h2?.beginShutdown();
+    // From the signal on, every answer says Connection: close, also without a delay: the drain
+    // below first awaits the back end's stop, and a deferred answer falling due during that await
+    // went out keep-alive before (seen under load on Bun and Deno, whose listener stop takes turns).
+    core.beginShutdown();
     if (delaySeconds > 0) {
-      core.beginShutdown();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delaySeconds * 1000);
         endDelay = () => {
