@@ -57,3 +57,14 @@ test("counting on: the same bytes in the same writes, and the counts of what was
   expect(counters.snapshot().closed).toBe(1);
 });
 
+
+test("an HTTP/2 stream's request is counted under protocol h2, an HTTP/1.1 one under http/1.1, in one family", async () => {
+  const { countingResponder } = await import("../../src/metrics/counting.ts");
+  const counters = new WorkerCounters();
+  const responder = countingResponder(counters, 200, null);
+  const h2 = { protocol: "h2", method: "POST", target: "/", streamId: 1, fields: { get: () => null, forEach() {} }, bodyLength: 0, peer: null, local: null, tls: false } as const;
+  const finished = { bodyLength: 0, body: null, isHead: false };
+  responder.answer(responder.plan(h2)!, finished);
+  responder.answer(responder.plan({ ...h2, method: "BREW" })!, finished);
+  expect(counters.snapshot().requests).toEqual({ "h2 POST 200": 1, "h2 OTHER 200": 1 });
+});
