@@ -96,6 +96,8 @@ export interface Config {
   // Watching: echo, X-Served-By, metrics.
   /** This path answers with the request as it arrived (JSON, or text); null = none. */
   echoPath: string | null;
+  /** Echo shows at most this many bytes of a request's body (then its length and `truncated`). */
+  echoMaxBody: number;
   /** Every answer carries `X-Served-By: host/pid`, prebuilt per worker. */
   servedBy: boolean;
   /** Port of the Prometheus metrics listener; null = none. */
@@ -187,6 +189,7 @@ export const DEFAULTS: Config = {
   adminPort: null,
   adminHost: "127.0.0.1",
   echoPath: null,
+  echoMaxBody: 64 * 1024,
   servedBy: false,
   metricsPort: null,
   metricsHost: null,
@@ -236,6 +239,7 @@ const ENV = {
   "admin-port": "ADMIN_PORT",
   "admin-host": "ADMIN_HOST",
   "echo-path": "ECHO_PATH",
+  "echo-max-body": "ECHO_MAX_BODY",
   "metrics-port": "METRICS_PORT",
   "metrics-host": "METRICS_HOST",
   "tls-cert": "TLS_CERT",
@@ -356,6 +360,7 @@ export function parseCommand(
     adminPort: optionalInteger("admin-port", get("admin-port"), 0, 65535),
     adminHost: host(get("admin-host") ?? DEFAULTS.adminHost),
     echoPath: path("echo-path", get("echo-path")),
+    echoMaxBody: size("echo-max-body", get("echo-max-body"), DEFAULTS.echoMaxBody),
     servedBy: flag("served-by"),
     metricsPort: optionalInteger("metrics-port", get("metrics-port"), 0, 65535),
     metricsHost: get("metrics-host") === undefined ? null : host(get("metrics-host")!),

@@ -56,6 +56,8 @@ Steer it (all off by default; the health path is never steered):
 Watch it (all off by default):
   --echo-path PATH       this path answers with the request as it arrived, as JSON
                          (text with Accept: text/plain or ?format=text) [ECHO_PATH]
+  --echo-max-body N      echo shows the body up to N bytes, k/M suffixes; beyond, its
+                         length and truncated [ECHO_MAX_BODY] (default 64k)
   --served-by            every answer carries X-Served-By: HOST/PID [SERVED_BY=1]
   --metrics-port N       Prometheus metrics at GET /metrics on this port, summed over
                          every worker [METRICS_PORT]

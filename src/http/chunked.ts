@@ -1,7 +1,7 @@
 /**
  * Reads (and discards) a chunked body, RFC 9112 §7.1, one byte state at a
  * time so a body may arrive split anywhere. Only framing matters to this
- * server, so data, extensions and trailer fields are skipped, but each is
+ * server, so data (unless a `sink` asks for it), extensions and trailer fields are skipped, but each is
  * held to its grammar: a chunk line that two parsers could read differently
  * is where a body's end, and so the next request, gets smuggled.
  *
@@ -12,6 +12,7 @@
  *   trailer-section = *( field-line CRLF )
  */
 import { Byte, HEX_VALUE, Limits, type ParseErrorKind, TCHAR, FIELD_VALUE_CHAR } from "./constants.ts";
+import type { BodyCollector } from "./body-collector.ts";
 
 /** Every state of the decoder, in the order the grammar visits them. */
 const State = {
@@ -72,6 +73,8 @@ export class ChunkedDecoder {
   private lineBytes = 0;
   private trailerBytes = 0;
   error: ParseErrorKind | null = null;
+  /** Where chunk-data goes when a responder asked for the body; null (the default) skips it unread. */
+  sink: BodyCollector | null = null;
 
   constructor(
     private readonly maxBodySize: number,
@@ -97,6 +100,7 @@ export class ChunkedDecoder {
       const s = this.state;
       if (s === State.DATA) {
         const n = Math.min(this.remaining, end - p);
+        if (this.sink !== null) this.sink.append(buf, p, p + n);
         p += n;
         this.remaining -= n;
         if (this.remaining === 0) this.state = State.DATA_CR;

@@ -13,6 +13,7 @@
  *   any     → CLOSED  (transport closed)
  */
 import { ChunkedDecoder, ChunkedStatus } from "./chunked.ts";
+import { BodyCollector } from "./body-collector.ts";
 import { Byte, Limits, ParseError, type ParseErrorKind } from "./constants.ts";
 import { parseHead, RequestHead, Method, targetPathIs } from "./head.ts";
 import { HeadReader, HeadStatus } from "./head-reader.ts";
@@ -348,9 +349,11 @@ export class Connection implements Session {
     this.planner = responder;
     // -1: chunked, known once the decoder has read the last chunk (finishPlanned).
     this.bodyLength = head.chunked ? -1 : head.contentLength;
-    // A chunked body is skipped by the decoder, which keeps no data: such a responder gets null.
-    this.body = plan !== null && head.contentLength > 0 && responder.wantsBody?.(plan) === true ? new Uint8Array(head.contentLength) : null;
+    const wants = plan !== null && (head.contentLength > 0 || head.chunked) && responder.wantsBody?.(plan) === true;
+    this.body = wants && !head.chunked ? new Uint8Array(head.contentLength) : null;
     this.bodyFilled = 0;
+    // A chunked body's data goes to a collector only when asked; the decoder skips it otherwise (finishPlanned detaches it).
+    if (wants && head.chunked) (this.chunked ??= new ChunkedDecoder(this.ctx.maxBodySize, this.ctx.maxHeaderSize)).sink = new BodyCollector();
   }
 
   /** The request (and its body) is fully read: queue its answer. Returns false when the connection ends after it. */
@@ -374,8 +377,13 @@ export class Connection implements Session {
     const responder = this.planner!;
     this.plan = null;
     this.planner = null;
-    if (this.bodyLength < 0) this.bodyLength = this.chunked!.bodyLength;
-    const body = this.body;
+    let body = this.body;
+    if (this.bodyLength < 0) {
+      const chunked = this.chunked!;
+      this.bodyLength = chunked.bodyLength;
+      if (chunked.sink !== null) body = chunked.sink.take();
+      chunked.sink = null;
+    }
     this.body = null;
     const reply = responder.answer(plan, finishedOf(this.bodyLength, body, this.requestIsHead));
     if (reply.delayMs > 0) return this.defer(reply.delayMs, responder, plan, closes, body);

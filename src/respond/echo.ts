@@ -13,6 +13,7 @@ import { formatAddress, type SocketAddress } from "../contract/address.ts";
 import { BodyKind, type ExchangeRequest, type Protocol, type Reply, type Responder } from "../contract/exchange.ts";
 import { Http1Request } from "../http/exchange-request.ts";
 import type { Identity } from "./echo-identity.ts";
+import { echoBody, type BodyEncoding } from "./echo-body.ts";
 
 const JSON_TYPE = "application/json";
 const TEXT_TYPE = "text/plain; charset=utf-8";
@@ -46,6 +47,11 @@ export interface EchoReport {
   streamId?: number;
   headers: Array<[string, string]>;
   bodyLength: number;
+  /** The body's first bytes (src/respond/echo-body.ts); null when the protocol did not hand it over. */
+  body: string | null;
+  bodyEncoding: BodyEncoding | null;
+  /** The body was longer than --echo-max-body: `body` holds its first bytes only. */
+  bodyTruncated: boolean;
   client: SocketAddress | null;
   local: SocketAddress | null;
   hostname: string;
@@ -106,10 +112,15 @@ export function echoText(report: EchoReport): string {
   if (report.streamId !== undefined) lines.push(`Stream: ${report.streamId}`);
   for (const [name, value] of report.headers) lines.push(`${name}: ${value}`);
   lines.push("", `Body-Length: ${report.bodyLength}`);
-  return lines.join("\n") + "\n";
+  if (report.bodyLength === 0 || report.body === null) return lines.join("\n") + "\n";
+  lines.push(`Body-Encoding: ${report.bodyEncoding}`);
+  if (report.bodyTruncated) lines.push("Body-Truncated: true");
+  // The body last, after a blank line, as it came (or its base64): nothing after it to confuse it with.
+  return lines.join("\n") + "\n\n" + report.body + "\n";
 }
 
-export function echoResponder(echoPath: string, identity: Identity): Responder<EchoPlan> {
+/** `maxBody`: --echo-max-body (its default when a test leaves it out). */
+export function echoResponder(echoPath: string, identity: Identity, maxBody = 64 * 1024): Responder<EchoPlan> {
   const path = new TextEncoder().encode(echoPath);
   const encoder = new TextEncoder();
 
@@ -141,7 +152,13 @@ export function echoResponder(echoPath: string, identity: Identity): Responder<E
       };
     },
 
+    // Only for the echo path (plan is null elsewhere): every other request's body is still skipped unread.
+    wantsBody(): boolean {
+      return true;
+    },
+
     answer(plan, finished): Reply {
+      const shown = echoBody(finished.body, finished.bodyLength, maxBody);
       const report: EchoReport = {
         method: plan.method,
         target: plan.target,
@@ -151,6 +168,9 @@ export function echoResponder(echoPath: string, identity: Identity): Responder<E
         ...(plan.streamId === 0 ? {} : { streamId: plan.streamId }),
         headers: plan.headers.map(([n, v]) => [n, v]),
         bodyLength: finished.bodyLength,
+        body: shown.data,
+        bodyEncoding: shown.encoding,
+        bodyTruncated: shown.truncated,
         client: plan.client,
         local: plan.local,
         hostname: identity.hostname,

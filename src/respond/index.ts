@@ -60,7 +60,7 @@ export function stagesFor(s: Steering, counters: WorkerCounters | null): Stage[]
  */
 export function composeResponder(s: Steering, state: RunState, counters: WorkerCounters | null, identity: Identity): Responder | null {
   const list: Responder[] = [];
-  if (s.config.echoPath !== null && state !== "sick") list.push(echoResponder(s.config.echoPath, identity) as Responder);
+  if (s.config.echoPath !== null && state !== "sick") list.push(echoResponder(s.config.echoPath, identity, s.config.echoMaxBody) as Responder);
   const steer = steeringResponder(s, state, counters);
   if (steer !== null) list.push(steer as Responder);
   const inner = list.length <= 1 ? (list[0] ?? null) : (firstOf(list) as Responder);
