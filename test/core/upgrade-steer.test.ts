@@ -150,3 +150,29 @@ describe("faults and control on the upgrade request", () => {
     expect(sessions.length).toBe(1);
   });
 });
+
+describe("the WebSocket drain through the core", () => {
+  test("close 1001 at the drain, then the peer's close is awaited past the 1 s grace, up to --shutdown-timeout less two ticks", async () => {
+    const { protocolSwitch } = await import("../../src/protocols/upgrade.ts");
+    const { SAMPLE_KEY } = await import("../ws/upgrade-cases.ts");
+    const config = testConfig({ wsEchoPath: "/ws", shutdownTimeout: 5 });
+    let h: CoreHarness | null = null;
+    const clock = { get now() { return h!.now; } };
+    h = new CoreHarness(config, undefined, { protocols: protocolSwitch(config, { clock, servedBy: null }) });
+    h.feed(`GET /ws HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: ${SAMPLE_KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    expect(text(h.transport.received())).toStartWith("HTTP/1.1 101 ");
+    const before = h.transport.received().length;
+    let drained = false;
+    const done = h.core.shutdown(h.now).then(() => (drained = true));
+    // The close frame: FIN + close (0x88), 2 bytes of payload, 1001 (0x03e9).
+    expect(Array.from(h.transport.received().subarray(before))).toEqual([0x88, 0x02, 0x03, 0xe9]);
+    h.advance(1500);
+    expect(h.transport.closed).toBe(false);
+    h.advance(1000);
+    expect(h.transport.closed).toBe(false);
+    h.advance(1000);
+    expect(h.transport.closed).toBe(true);
+    await done;
+    expect(drained).toBe(true);
+  });
+});
