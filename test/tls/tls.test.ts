@@ -31,6 +31,13 @@ function tlsArgs(cert = certs.cert, key = certs.key): string[] {
 }
 
 /** curl's exit code and output (body, then `[version status]`). */
+/**
+ * What curl gets over HTTPS from a server with the default --http2 on: curl offers h2 and
+ * http/1.1 by ALPN and the server picks h2 (RFC 7301 §3.2). These tests are about certificates,
+ * ports and refusals, not the HTTP version; test/server/h2-suite checks ALPN's choice per flag.
+ */
+const HTTPS_ANSWER = "hello [2 200]";
+
 function curl(args: string[]): { code: number | null; out: string; err: string } {
   const r = spawnSync("curl", ["-sS", "--max-time", "5", "-w", " [%{http_version} %{http_code}]", ...args], { encoding: "utf8" });
   return { code: r.status, out: r.stdout, err: r.stderr };
@@ -71,7 +78,7 @@ for (const runtime of SOCKET_RUNTIMES) {
         expect(server.stderr()).toContain(`listening on https://127.0.0.1:${server.port}`);
         expect(server.stderr()).toContain("io socket");
         const r = curl(["--cacert", certs.ca, `https://localhost:${server.port}/`]);
-        expect(r.out).toBe("hello [1.1 200]");
+        expect(r.out).toBe(HTTPS_ANSWER);
         // Bun's fetch takes the CA per request; Node's and Deno's fetch read NODE_EXTRA_CA_CERTS / DENO_CERT,
         // so the test runner's (Bun's) fetch stands for "fetch with the test CA" here.
         const res = await fetch(`https://localhost:${server.port}/`, { tls: { ca: await Bun.file(certs.ca).text() } } as RequestInit);
@@ -127,7 +134,7 @@ for (const runtime of SOCKET_RUNTIMES) {
     test("an RSA certificate serves too", async () => {
       const server = await startServer(runtime, tlsArgs(certs.rsaCert, certs.rsaKey));
       try {
-        expect(curl(["--cacert", certs.rsaCa, `https://localhost:${server.port}/`]).out).toBe("hello [1.1 200]");
+        expect(curl(["--cacert", certs.rsaCa, `https://localhost:${server.port}/`]).out).toBe(HTTPS_ANSWER);
       } finally {
         await server.stop();
       }
@@ -140,7 +147,7 @@ for (const runtime of SOCKET_RUNTIMES) {
         expect(m).not.toBeNull();
         const tlsPort = Number(m![1]);
         expect(curl([`http://127.0.0.1:${server.port}/`]).out).toBe("hello [1.1 200]");
-        expect(curl(["--cacert", certs.ca, `https://localhost:${tlsPort}/`]).out).toBe("hello [1.1 200]");
+        expect(curl(["--cacert", certs.ca, `https://localhost:${tlsPort}/`]).out).toBe(HTTPS_ANSWER);
         const plain = await rawExchange(tlsPort, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
         expect(plain.closedAfterMs).not.toBeNull();
         const garbage = await rawExchange(tlsPort, new Uint8Array([0x16, 3, 1, 0xff, 0xff, ...Array.from({ length: 200 }, (_, i) => (i * 37) & 0xff)]), 3000);
@@ -156,7 +163,7 @@ for (const runtime of SOCKET_RUNTIMES) {
           expect(stalled.closedAfterMs!).toBeGreaterThan(800);
         }
         // Still serving both.
-        expect(curl(["--cacert", certs.ca, `https://localhost:${tlsPort}/`]).out).toBe("hello [1.1 200]");
+        expect(curl(["--cacert", certs.ca, `https://localhost:${tlsPort}/`]).out).toBe(HTTPS_ANSWER);
         expect(curl([`http://127.0.0.1:${server.port}/`]).out).toBe("hello [1.1 200]");
       } finally {
         const exit = await server.stop();
@@ -216,11 +223,11 @@ for (const runtime of SOCKET_RUNTIMES.filter((r) => r.name !== "deno")) {
     const server = await startServer(runtime, [...tlsArgs(), "--tls-client-ca", certs.ca]);
     try {
       const url = `https://localhost:${server.port}/`;
-      expect(curl(["--cacert", certs.ca, "--cert", certs.clientCert, "--key", certs.clientKey, url]).out).toBe("hello [1.1 200]");
+      expect(curl(["--cacert", certs.ca, "--cert", certs.clientCert, "--key", certs.clientKey, url]).out).toBe(HTTPS_ANSWER);
       expect(curl(["--cacert", certs.ca, url]).out).toContain("[0 000]");
       expect(curl(["--cacert", certs.ca, "--cert", certs.strangerCert, "--key", certs.strangerKey, url]).out).toContain("[0 000]");
       // The worker is still serving after the refusals.
-      expect(curl(["--cacert", certs.ca, "--cert", certs.clientCert, "--key", certs.clientKey, url]).out).toBe("hello [1.1 200]");
+      expect(curl(["--cacert", certs.ca, "--cert", certs.clientCert, "--key", certs.clientKey, url]).out).toBe(HTTPS_ANSWER);
     } finally {
       await server.stop();
     }
@@ -273,13 +280,13 @@ for (const runtime of SOCKET_RUNTIMES) {
       copyFileSync(certs.expiredKey, keyFile);
       process.kill(server.pid, "SIGHUP");
       expect(await until(() => server.stderr().includes("rolling restart not started, keeping the old workers: --tls-cert"), 5000)).toBe(true);
-      expect(curl(["--cacert", certs.ca, `https://localhost:${server.port}/`]).out).toBe("hello [1.1 200]");
+      expect(curl(["--cacert", certs.ca, `https://localhost:${server.port}/`]).out).toBe(HTTPS_ANSWER);
       // The renewed pair: new workers serve it.
       copyFileSync(certs.cert2, certFile);
       copyFileSync(certs.key2, keyFile);
       process.kill(server.pid, "SIGHUP");
       expect(await until(() => servedSubject(server.port).includes("rotated.localhost") && server.stderr().includes("rolling restart done"), 20_000)).toBe(true);
-      expect(curl(["--cacert", certs.ca, `https://localhost:${server.port}/`]).out).toBe("hello [1.1 200]");
+      expect(curl(["--cacert", certs.ca, `https://localhost:${server.port}/`]).out).toBe(HTTPS_ANSWER);
     } finally {
       await server.stop("SIGTERM", 10_000);
     }
