@@ -243,7 +243,7 @@ test("every command in README and docs/ names files that exist and flags its pro
   const usage = (file: string) => flags(readFileSync(join(ROOT, file), "utf8"));
   const help = flags(spawnSync(BUN, [join(ROOT, "src/main.ts"), "--help"], { cwd: ROOT, encoding: "utf8" }).stdout);
   const programs: Array<{ at: RegExp; known: Set<string> }> = [
-    { at: /(?:bench\/compare\.ts|npm run compare --)(.*)$/, known: usage("bench/lib/args.ts") },
+    { at: /(?:bench\/compare\.ts|npm run compare --)(.*)$/, known: usage("bench/lib/cli/compare-args.ts") },
     { at: /\bbuild\.ts(.*)$/, known: usage("build.ts") },
     { at: /(?:dist\/hello-server\.js|(?:^|\s)\.?\/hello-server)(.*)$/, known: help },
   ];
