@@ -117,7 +117,7 @@ describe("the refused socket", () => {
   test("a peer that never sends its FIN is closed after the linger, and a drain shortens the wait", () => {
     const { clock, transport, session } = refused();
     expect(session.deadline).toBeGreaterThan(clock.now);
-    session.onShutdown(100);
+    session.onShutdown(100, 100);
     expect(session.deadline).toBe(clock.now + 100);
     clock.now = session.deadline;
     session.onTimeout();
