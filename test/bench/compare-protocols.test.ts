@@ -35,14 +35,23 @@ test("--only: a family takes its protocol peers, and each scenario runs on the k
   expect(keys(["bun/native"])).toEqual(["bun/native", "bun/native-h2", "bun/native-ws", "bun/grpc-js"]);
   expect(keys(["bun/native-tls"])).toEqual(["bun/native-tls", "bun/native-h2-tls"]);
   expect(keys(["nginx"])).toEqual(["nginx", "nginx-h2"]);
+  // `hello` is the default back end (--io auto), its WebSocket row with it; each back end has its own name.
   expect(keys(["bun/hello"])).toEqual(["bun/hello", "bun/hello-ws"]);
+  expect(keys(["bun/hello-socket"])).toEqual(["bun/hello-socket", "bun/hello-socket-ws"]);
+  expect(keys(["bun/hello-syscall"])).toEqual(["bun/hello-syscall", "bun/hello-syscall-ws"]);
+  expect(keys(["bun/hello-uring"])).toEqual(["bun/hello-uring"]);
+  const argv = (key: string) => filterInstances(expandInstances(found), [key])[0]!.kind.argv({ runtime: found.find((r) => r.name === "bun"), port: 1, workers: 1, bundle: "b.js", body: "x", prefix: [] } as never)!;
+  expect(argv("bun/hello")).not.toContain("--io");
+  expect(argv("bun/hello-ws")).not.toContain("--io");
+  expect(argv("bun/hello-socket").join(" ")).toContain("--io socket");
+  expect(argv("bun/hello-socket-ws").join(" ")).toContain("--io socket");
   const kinds = new Map(expandInstances(found).map((i) => [i.kind.id, i.kind]));
   const on = (scenario: Parameters<typeof runsOn>[0]) => [...kinds.values()].filter((k) => runsOn(scenario, k)).map((k) => k.id);
-  expect(on("h2c")).toEqual(["hello", "hello-syscall", "native-h2", "nginx-h2", "h2o"]);
+  expect(on("h2c")).toEqual(["hello", "hello-socket", "hello-syscall", "native-h2", "nginx-h2", "h2o"]);
   expect(on("h2-tls")).toEqual(["hello-tls", "native-h2-tls", "nginx-h2-tls", "h2o-tls"]);
-  expect(on("echo-ws")).toEqual(["hello-ws", "hello-syscall-ws", "native-ws"]);
-  expect(on("grpc")).toEqual(["hello", "hello-syscall", "grpc-js", "grpc-node-http2"]);
-  expect(on("keepalive")).toEqual(["hello", "hello-syscall", "hello-syscall-lazy", "hello-uring", "native", "nginx"]);
+  expect(on("echo-ws")).toEqual(["hello-ws", "hello-socket-ws", "hello-syscall-ws", "native-ws"]);
+  expect(on("grpc")).toEqual(["hello", "hello-socket", "hello-syscall", "grpc-js", "grpc-node-http2"]);
+  expect(on("keepalive")).toEqual(["hello", "hello-socket", "hello-syscall", "hello-syscall-lazy", "hello-uring", "native", "nginx"]);
 });
 
 test.skipIf(!which("h2load"))("end to end: h2c, echo-ws and grpc rows for hello-server and its Bun peers, valid, in their units", async () => {
@@ -80,7 +89,11 @@ test.skipIf(!which("h2load"))("end to end: h2c, echo-ws and grpc rows for hello-
   }
   expect(stdout).toContain("| server | capacity/core msg/s (min–max) | msg/s median (min–max) |");
   expect(stdout).toContain("| server | capacity/core req/s (min–max) | req/s median (min–max) |");
-  for (const label of ["Bun.serve http2 (bun)", "Bun.serve websocket (bun)", "@grpc/grpc-js (bun)", "hello-server --io socket ws-echo (bun)"]) expect(stdout).toContain(`| ${label} |`);
+  // The default back end's rows name the back end that served (syscall where it can run).
+  const io = report.instances.find((i) => i.key === "bun/hello")!.io!;
+  expect(["socket", "syscall"]).toContain(io);
+  expect(report.instances.find((i) => i.key === "bun/hello-ws")!.io).toBe(io);
+  for (const label of ["Bun.serve http2 (bun)", "Bun.serve websocket (bun)", "@grpc/grpc-js (bun)", `hello-server default, io ${io} ws-echo (bun)`, `hello-server default, io ${io} (bun)`]) expect(stdout).toContain(`| ${label} |`);
   const md = readFileSync(join(out, "report.md"), "utf8");
   expect(md).toContain("h2load");
   for (const f of ["capacity.svg", "chart.svg"]) {

@@ -50,6 +50,14 @@ test("compare --quick: rows for every server, valid JSON, well-formed SVG", asyn
       }
     }
     for (const inst of report.instances) expect(inst.startupMs.length).toBe(1);
+    // Each hello-server row records the back end that served; `hello` (the default, --io auto)
+    // names it in its label, and the named back ends are the ones asked for.
+    for (const rt of ["bun", "deno", "node"]) {
+      const io = (kind: string) => report.instances.find((i) => i.key === `${rt}/${kind}`)!.io;
+      expect(["socket", "syscall"]).toContain(io("hello")!);
+      expect(report.instances.find((i) => i.key === `${rt}/hello`)!.label).toBe(`hello-server default, io ${io("hello")} (${rt})`);
+      expect([io("hello-socket"), io("hello-syscall")]).toEqual(["socket", "syscall"]);
+    }
 
     // Markdown on stdout: one table per scenario and the start-up table, a row per server in each.
     for (const title of ["### keep-alive · 64 connections", "### pipelined ×16 · 64 connections", "### connection-close · 64 connections"]) expect(stdout).toContain(title);

@@ -111,3 +111,24 @@ test("a warm-up with wrong answers disqualifies the runs; one that only got no r
   expect(ok.validRuns).toBe(2);
   expect(ok.invalid).toEqual(["validation (16384 connections): no responses"]);
 });
+
+test("diffReports matches hello-server rows by the back end that served: an old `hello` (--io socket) is the new `hello-socket`", () => {
+  const info = (key: string, kindId: string, label: string, io?: string) => ({ key, label, kindId, runtime: "bun", native: false, startupMs: [], peakRssBytes: 0, ...(io ? { io } : {}) });
+  const runsOf = (key: string, cpu: number) => [run(key, 0, 1000, cpu), ...[1, 2, 3, 4, 5].map((n) => run(key, n, 50_000, cpu))];
+  // Before: `hello` was the socket back end, its label said so.
+  const a = { ...report([...runsOf("bun/hello", 10), ...runsOf("bun/hello-syscall", 5)]),
+    instances: [info("bun/hello", "hello", "hello-server --io socket (bun)"), info("bun/hello-syscall", "hello-syscall", "hello-server --io syscall (bun)")] };
+  // Now: `hello` is the default (here syscall), beside hello-socket and hello-syscall.
+  const b = { ...report([...runsOf("bun/hello", 4), ...runsOf("bun/hello-socket", 8), ...runsOf("bun/hello-syscall", 4)]),
+    instances: [info("bun/hello", "hello", "hello-server default, io syscall (bun)", "syscall"), info("bun/hello-socket", "hello-socket", "hello-server --io socket (bun)", "socket"), info("bun/hello-syscall", "hello-syscall", "hello-server --io syscall (bun)", "syscall")] };
+  const rows = diffReports(a, b);
+  const medians = Object.fromEntries(rows.map((r) => [r.instance, [r.capacity[0].median, r.capacity[1].median]]));
+  // socket ↔ socket (10 → 8 µs), syscall ↔ syscall (5 → 4 µs); the new default row has no partner in A.
+  expect(medians).toEqual({ "bun/hello-socket": [1e5, 1.25e5], "bun/hello-syscall": [2e5, 2.5e5] });
+  // Two reports of the new naming: the default rows pair with each other, apart from hello-syscall.
+  const both = diffReports(b, b).map((r) => r.instance).sort();
+  expect(both).toEqual(["bun/hello-socket", "bun/hello-syscall", "bun/hello-syscall (default)"]);
+  // A new run of the default alone (on syscall) pairs with an old run's hello-syscall.
+  const alone = { ...report(runsOf("bun/hello", 4)), instances: [info("bun/hello", "hello", "hello-server default, io syscall (bun)", "syscall")] };
+  expect(diffReports(a, alone).map((r) => r.instance)).toEqual(["bun/hello-syscall"]);
+});

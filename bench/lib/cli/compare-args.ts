@@ -78,7 +78,11 @@ Compares hello-server with each runtime's own server and nginx.
   --runs N            measured runs per server and scenario (default 3)
   --quick             short CI run: 1 s runs, 1 run, no strace, no TLS scenarios unless
                       --scenarios names them (~1 minute)
-  --only a,b          servers: hello, native, nginx, a runtime (deno) or runtime/kind (bun/hello)
+  --only a,b          servers: hello, native, nginx, a runtime (deno) or runtime/kind (bun/hello).
+                      hello = hello-server as it runs by default (--io auto: syscall where
+                      it can run, else socket; the row says which served); one back end:
+                      hello-socket, hello-syscall, hello-uring (--diff matches rows by the
+                      back end that served: an older report's hello is hello-socket)
   --scenarios a,b     keepalive, pipelined, close, tls-keepalive, tls-close (default these;
                       the TLS ones need wrk and openssl), and opt-in: h2c (h2load -c 16 -m 32),
                       h2c-single (-c 64 -m 1), h2-tls, grpc (unary health Check), all with h2load;

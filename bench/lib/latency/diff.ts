@@ -9,6 +9,7 @@
 import { judge, type Verdict } from "../report/diff.ts";
 import { formatMs, type LatencyRow } from "./summary.ts";
 import type { Report } from "../report/output.ts";
+import { servedKeys } from "../report/served-key.ts";
 import type { Table } from "../report/table.ts";
 
 export interface LatencyDiffRow {
@@ -32,9 +33,12 @@ export function diffLatency(a: Report, b: Report): LatencyDiffRow[] {
   if (!a.latency || !b.latency) return [];
   const p99s = (r: Report, instance: string, rateLabel: string) =>
     r.latency!.records.filter((x) => x.instance === instance && x.rateLabel === rateLabel && x.valid && x.result).map((x) => x.result!.latencyUs.p99);
+  // hello-server's default back end matched by the back end that served, as diff.ts does.
+  const servedA = servedKeys(a.instances), servedB = servedKeys(b.instances);
   const rows: LatencyDiffRow[] = [];
   for (const ra of a.latency.summary) {
-    const rb = b.latency.summary.find((x) => x.instance === ra.instance && x.rateLabel === ra.rateLabel);
+    const key = servedA.get(ra.instance) ?? ra.instance;
+    const rb = b.latency.summary.find((x) => (servedB.get(x.instance) ?? x.instance) === key && x.rateLabel === ra.rateLabel);
     if (!rb || ra.validRuns === 0 || rb.validRuns === 0) continue;
     rows.push({
       instance: ra.instance, label: ra.label, rateLabel: ra.rateLabel, rate: [ra.rate, rb.rate], a: ra, b: rb,

@@ -15,6 +15,7 @@ import { htmlPage } from "./html.ts";
 import { diffLatency, latencyDiffTable, type LatencyDiffRow } from "../latency/diff.ts";
 import type { Report } from "./output.ts";
 import { mannWhitney, median, summarize, type Summary } from "../measure/stats.ts";
+import { servedKeys } from "./served-key.ts";
 import { runCapacity, sawWrongAnswers } from "./summarize.ts";
 import { toHtml, toMarkdown, type Table } from "./table.ts";
 import type { RunRecord } from "../types.ts";
@@ -76,14 +77,18 @@ export interface DiffRow {
   rpsVerdict: Verdict;
 }
 
-/** Rows for every (server, scenario, connections) with measured runs in both reports. Pure. */
+/**
+ * Rows for every (server, scenario, connections) with measured runs in both reports; hello-server's
+ * default back end matched by the back end that served (served-key.ts). Pure.
+ */
 export function diffReports(a: Report, b: Report): DiffRow[] {
   const values = (rep: Report) => {
     const map = new Map<string, { cap: number[]; rps: number[]; label: string }>();
     const warmFailed = new Set(rep.runs.filter((r) => r.run === 0 && !r.valid && sawWrongAnswers(r)).map((r) => `${r.instance} ${r.scenario}`));
+    const served = servedKeys(rep.instances);
     for (const r of rep.runs) {
       if (r.run <= 0) continue;
-      const k = `${r.instance}\t${r.scenario}\t${connectionsOf(r, rep)}`;
+      const k = `${served.get(r.instance) ?? r.instance}\t${r.scenario}\t${connectionsOf(r, rep)}`;
       const e = map.get(k) ?? { cap: [], rps: [], label: rep.instances.find((i) => i.key === r.instance)?.label ?? r.instance };
       map.set(k, e);
       if (!r.valid || warmFailed.has(`${r.instance} ${r.scenario}`)) continue;

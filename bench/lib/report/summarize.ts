@@ -19,6 +19,8 @@ export interface InstanceInfo {
   serves?: Wire[];
   runtime: string | undefined;
   native: boolean;
+  /** hello-server's back end as its listening line named it (socket, syscall, uring); absent for other servers and older reports. */
+  io?: string;
   startupMs: number[];
   peakRssBytes: number;
   error?: string;

@@ -60,16 +60,34 @@ export interface ServerKind {
   ready?: "h2c" | "h2" | "grpc";
   /** A program that must be installed (the plan drops the kind with a note otherwise). */
   binary?: "nginx" | "h2o";
+  /**
+   * Runs hello-server's default back end (`--io auto`): which one served is known only once it
+   * listens (its listening line), so the row's label is this, given that back end.
+   */
+  servedLabel?(rt: Runtime | undefined, io: string): string;
 }
 
+// Not --quiet: the listening line (stderr, read by launch) names the back end that served, which
+// `--io auto` picks per machine and `--io uring` may fall back from (to syscall).
 const hello = (extra: readonly string[], suffix = ""): Pick<ServerKind, "needsBundle" | "label" | "argv"> => ({
   needsBundle: true,
   label: (rt) => `hello-server${suffix} (${rt?.name})`,
   argv: (ctx) => [
     ...scriptCommand(ctx.runtime!, ctx.bundle),
-    ...["--workers", String(ctx.workers), "--quiet", "--host", "127.0.0.1", "--port", String(ctx.port), "--body", ctx.body, ...extra],
+    ...["--workers", String(ctx.workers), "--host", "127.0.0.1", "--port", String(ctx.port), "--body", ctx.body, ...extra],
   ],
 });
+
+/** hello-server as `./hello-server` runs it (no --io: `auto`), its label naming the back end once it served. */
+const helloDefault = (extra: readonly string[], suffix = ""): Pick<ServerKind, "needsBundle" | "label" | "argv" | "servedLabel"> => ({
+  ...hello(extra, ` default${suffix}`),
+  servedLabel: (rt, io) => `hello-server default, io ${io}${suffix} (${rt?.name})`,
+});
+
+/** The back end a hello-server listening line names (`…, io syscall, pid …`); undefined for any other line. */
+export function servedIo(stderr: string): string | undefined {
+  return /hello-server listening on [^\n]*?, io (\w+)[,)]/.exec(stderr)?.[1];
+}
 
 const NATIVE_LABEL: Record<RuntimeKind, string> = { bun: "Bun.serve", deno: "Deno.serve", node: "node:http" };
 const NATIVE_TLS_LABEL: Record<RuntimeKind, string> = { bun: "Bun.serve tls", deno: "Deno.serve cert/key", node: "node:https" };
@@ -103,9 +121,11 @@ function peerKind(id: string, serves: readonly Wire[], files: Partial<Record<Run
 }
 
 export const SERVER_KINDS: readonly ServerKind[] = [
-  // --io socket explicitly: `auto` means the syscall back end on Bun and Deno, which has rows of its own.
+  // `hello` is the server as it runs by default (`--io auto`: syscall where it can run, else socket;
+  // the row's label says which served); each back end also has its own name.
   // HTTP/2 is on by default (--http2 on: h2c by its preface on the same port), gRPC's health service with it.
-  { id: "hello", runtimes: ["bun", "deno", "node"], serves: ["http1", "h2c", "grpc"], ...hello(["--io", "socket"], " --io socket") },
+  { id: "hello", runtimes: ["bun", "deno", "node"], serves: ["http1", "h2c", "grpc"], ...helloDefault([]) },
+  { id: "hello-socket", runtimes: ["bun", "deno", "node"], serves: ["http1", "h2c", "grpc"], ...hello(["--io", "socket"], " --io socket") },
   // Issue 5: the direct-syscall back end, eager and waiting for readiness (--no-eager).
   // Issue 11: Node's syscall back end goes through koffi (an optional dependency).
   { id: "hello-syscall", runtimes: ["bun", "deno", "node"], serves: ["http1", "h2c", "grpc"], ...hello(["--io", "syscall"], " --io syscall") },
@@ -166,7 +186,8 @@ export const SERVER_KINDS: readonly ServerKind[] = [
 /** The peers of the protocol scenarios (bench/native/, bench/h2/): the same fields and body as hello-server. */
 const PROTOCOL_KINDS: readonly ServerKind[] = [
   // The WebSocket echo is off by default: its own rows, so that the HTTP/1.1 rows measure the default server.
-  { id: "hello-ws", runtimes: ["bun", "deno", "node"], serves: ["ws"], also: ["hello"], ...hello(["--io", "socket", "--ws-echo-path", WS_PATH], " --io socket ws-echo") },
+  { id: "hello-ws", runtimes: ["bun", "deno", "node"], serves: ["ws"], also: ["hello"], ...helloDefault(["--ws-echo-path", WS_PATH], " ws-echo") },
+  { id: "hello-socket-ws", runtimes: ["bun", "deno", "node"], serves: ["ws"], also: ["hello-socket"], ...hello(["--io", "socket", "--ws-echo-path", WS_PATH], " --io socket ws-echo") },
   { id: "hello-syscall-ws", runtimes: ["bun", "deno", "node"], serves: ["ws"], also: ["hello-syscall"], ...hello(["--io", "syscall", "--ws-echo-path", WS_PATH], " --io syscall ws-echo") },
   // node:http2's createServer speaks h2c only (no allowHTTP1): every HTTP/2 peer starts on an HTTP/2 probe.
   { ...peerKind("native-h2", ["h2c"], { bun: ["h2-bun", "Bun.serve http2"], deno: ["h2-deno", "Deno.serve h2c"], node: ["h2-node", "node:http2"] }), ready: "h2c" },
@@ -220,7 +241,8 @@ export function expandInstances(runtimes: readonly Runtime[], kinds = ALL_KINDS)
 
 /**
  * --only a,b: matches a key (bun/hello), a kind (hello, native, nginx) or
- * a runtime name (deno); a protocol peer also answers to its family
+ * a runtime name (deno); `hello` is the default back end, `hello-socket`,
+ * `hello-syscall`, `hello-uring` each one back end; a protocol peer also answers to its family
  * (`native` takes native-h2, native-ws and grpc-js; `bun/native` takes
  * bun/native-h2 and the rest on bun).
  */
@@ -237,8 +259,13 @@ export interface Running {
   port: number;
   /** ms from spawn to the first complete response. */
   startupMs: number;
+  /** The back end hello-server's listening line named (socket, syscall, uring); undefined for other servers. */
+  io: string | undefined;
   stop(): Promise<void>;
 }
+
+/** How long after its first answer hello-server's listening line may take (all workers up); past it the row names no back end. */
+const LISTENING_LINE_WAIT_MS = 5000;
 
 /** Starts an instance pinned to `cpus` and waits for its first response. */
 export async function launch(instance: Instance, ctx: Omit<LaunchContext, "port" | "runtime">, cpus: string): Promise<Running> {
@@ -249,9 +276,15 @@ export async function launch(instance: Instance, ctx: Omit<LaunchContext, "port"
   const [cmd, ...rest] = [...ctx.prefix, "taskset", "-c", cpus, ...argv];
   const child = spawn(cmd!, rest, { stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
-  child.stderr!.setEncoding("utf8").on("data", (s: string) => (stderr = (stderr + s).slice(-2000)));
+  let io: string | undefined;
+  let sawIo: () => void = () => {};
+  const ioSeen = new Promise<void>((resolve) => (sawIo = resolve));
+  child.stderr!.setEncoding("utf8").on("data", (s: string) => {
+    stderr = (stderr + s).slice(-2000);
+    if (io === undefined && (io = servedIo(stderr)) !== undefined) sawIo();
+  });
   let exited = false;
-  const exit = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), resolve())));
+  const exit = new Promise<void>((resolve) => child.once("exit", () => ((exited = true), sawIo(), resolve())));
   const stop = async () => {
     if (exited) return;
     child.kill("SIGTERM");
@@ -264,7 +297,13 @@ export async function launch(instance: Instance, ctx: Omit<LaunchContext, "port"
     const first = ready === undefined
       ? await waitForResponse(port, () => !exited, 20_000, instance.kind.tls === true)
       : await waitForH2(port, () => !exited, 20_000, { tls: ready === "h2", grpc: ready === "grpc" });
-    return { instance, child, pid: child.pid!, port, startupMs: first - started, stop };
+    // A supervisor prints its listening line once every worker listens, which may follow the first answer.
+    if (instance.kind.needsBundle && io === undefined) {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([ioSeen, new Promise<void>((resolve) => (timer = setTimeout(resolve, LISTENING_LINE_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
+    return { instance, child, pid: child.pid!, port, startupMs: first - started, io, stop };
   } catch (e) {
     await stop();
     throw new Error(`${instance.label}: ${(e as Error).message}${stderr ? `; stderr: ${stderr.trim()}` : ""}`);

@@ -55,6 +55,11 @@ export async function startServers(s: Session, running: Running[]): Promise<void
       }
       const r = await launch(inst, s.launch, s.cpus.server);
       info.startupMs.push(r.startupMs);
+      if (r.io !== undefined) {
+        info.io = r.io;
+        // The default back end's row says which one served (--diff matches rows by it too).
+        if (inst.kind.servedLabel) inst.label = info.label = inst.kind.servedLabel(inst.runtime, r.io);
+      }
       running.push(r);
     } catch (e) {
       info.error = (e as Error).message;
