@@ -18,6 +18,7 @@ import process from "node:process";
 import type { Config } from "./config.ts";
 import { probeRequest, ProbeReader } from "./protocols/h2-probe.ts";
 import { grpcProbeRequest, GrpcProbeReader, grpcVerdict } from "./protocols/h2-grpc-probe.ts";
+import { HEALTH_CHECK_PATH } from "./grpc/health.ts";
 
 /** Docker's default HEALTHCHECK --timeout is 30 s; we give up far sooner so a hung server reads as unhealthy. */
 export const HEALTHCHECK_TIMEOUT_MS = 2000;
@@ -52,111 +53,99 @@ export function healthcheck(
   // With TLS the HTTPS listener is probed (--tls-port, or --port when it serves HTTPS only).
   const tls = config.tlsCert != null;
   const port = tls ? (config.tlsPort ?? config.port) : config.port;
-  const url = `${tls ? "https" : "http"}://${hostPort(host, port)}${path}`;
+  const authority = hostPort(host, port);
+  const origin = `${tls ? "https" : "http"}://${authority}`;
   if (port === 0) {
     return Promise.resolve(fail(`unhealthy: --port 0 names no port to probe`));
   }
   // --healthcheck-grpc: kubelet's gRPC probe from inside the image (FROM scratch: no grpc_health_probe).
-  if (config.healthcheckGrpc === true) return probeGrpc(host, port, tls, `${tls ? "https" : "http"}://${hostPort(host, port)}/grpc.health.v1.Health/Check`, timeoutMs);
+  if (config.healthcheckGrpc === true) return probe(host, port, tls, `${origin}${HEALTH_CHECK_PATH} (gRPC)`, timeoutMs, grpcWire(authority, tls));
   // --http2 only refuses HTTP/1.1 (RFC 9113 §3.4): then the probe speaks HTTP/2 (h2c, or h2 by ALPN).
-  if (config.http2 === "only") return probeHttp2(host, port, tls, path, expected, url, timeoutMs);
+  if (config.http2 === "only") return probe(host, port, tls, `${origin}${path} (HTTP/2)`, timeoutMs, http2Wire(path, authority, tls, expected));
+  return probe(host, port, tls, `${origin}${path}`, timeoutMs, http1Wire(path, authority, expected));
+}
+
+/** What a wire reader makes of one read: read on (writing `reply` first, when there is one), or the verdict (null: healthy, else why not). */
+type WireStep = { readonly kind: "more"; readonly reply: Uint8Array | null } | { readonly kind: "done"; readonly unhealthy: string | null };
+
+/** One probe's protocol: the ALPN it asks for, its request, how it reads the answer, and what it waits for. */
+interface ProbeWire {
+  readonly alpn: string;
+  readonly request: string | Uint8Array;
+  readonly read: (chunk: Uint8Array) => WireStep;
+  /** Ends "connection closed before …". */
+  readonly awaited: string;
+}
+
+/**
+ * Connects (TLS when `tls`), writes the wire's request and feeds it the reads until it has a
+ * verdict, the connection ends or `timeoutMs` passes; resolves to the exit code, never rejects.
+ */
+function probe(host: string, port: number, tls: boolean, url: string, timeoutMs: number, wire: ProbeWire): Promise<number> {
   return new Promise<number>((resolve) => {
-    let head = "";
     let settled = false;
-    const finish = (code: number, reason?: string): void => {
+    const finish = (unhealthy: string | null): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       socket.destroy();
-      resolve(reason === undefined ? code : fail(`unhealthy: ${url}: ${reason}`));
+      resolve(unhealthy === null ? 0 : fail(`unhealthy: ${url}: ${unhealthy}`));
     };
-    const timer = setTimeout(() => finish(1, `no response within ${timeoutMs} ms`), timeoutMs);
+    const timer = setTimeout(() => finish(`no response within ${timeoutMs} ms`), timeoutMs);
     // The certificate is not verified: it names the service, not the loopback address probed here,
     // and what is checked is that this server answers (the same process's files, checked at start).
-    const socket = tls ? tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: ["http/1.1"] }) : connect({ host, port });
-    socket.setEncoding("latin1");
-    socket.on(tls ? "secureConnect" : "connect", () => {
-      // RFC 9112 §3.2: Host is required in HTTP/1.1; `Connection: close` so the server does not keep us.
-      socket.write(`GET ${path} HTTP/1.1\r\nHost: ${hostPort(host, port)}\r\nConnection: close\r\n\r\n`);
+    const socket = tls ? tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: [wire.alpn] }) : connect({ host, port });
+    socket.on(tls ? "secureConnect" : "connect", () => socket.write(wire.request));
+    socket.on("data", (chunk: Uint8Array) => {
+      const step = wire.read(chunk);
+      if (step.kind === "done") return finish(step.unhealthy);
+      if (step.reply !== null) socket.write(step.reply);
     });
-    socket.on("data", (chunk: string) => {
-      head += chunk;
-      const eol = head.indexOf("\n");
-      if (eol === -1) {
-        if (head.length > MAX_STATUS_LINE) finish(1, "no HTTP status line");
-        return;
-      }
-      const line = head.slice(0, eol).replace(/\r$/, "");
-      const match = STATUS_LINE.exec(line);
-      if (match === null) return finish(1, `not an HTTP/1.x response: ${JSON.stringify(line.slice(0, 80))}`);
-      const status = Number(match[1]);
-      if (status !== expected) return finish(1, `status ${status}, expected ${expected}`);
-      finish(0);
-    });
-    socket.on("error", (err: Error) => finish(1, err.message));
-    socket.on("close", () => finish(1, "connection closed before a status line"));
+    socket.on("error", (err: Error) => finish(err.message));
+    socket.on("close", () => finish(`connection closed before ${wire.awaited}`));
   });
 }
 
-/** The same probe over HTTP/2: preface, SETTINGS, one HEADERS; the answer's `:status` decides. */
-function probeHttp2(host: string, port: number, tls: boolean, path: string, expected: number, url: string, timeoutMs: number): Promise<number> {
-  return new Promise<number>((resolve) => {
-    let settled = false;
-    const reader = new ProbeReader();
-    const finish = (code: number, reason?: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(reason === undefined ? code : fail(`unhealthy: ${url} (HTTP/2): ${reason}`));
-    };
-    const timer = setTimeout(() => finish(1, `no response within ${timeoutMs} ms`), timeoutMs);
-    const socket = tls ? tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: ["h2"] }) : connect({ host, port });
-    socket.on(tls ? "secureConnect" : "connect", () => socket.write(probeRequest(path, hostPort(host, port), tls)));
-    socket.on("data", (chunk: Uint8Array) => {
-      const outcome = reader.push(chunk);
-      if (outcome.kind === "more") {
-        if (outcome.reply !== null) socket.write(outcome.reply);
-        return;
-      }
-      if (outcome.kind === "error") return finish(1, outcome.reason);
-      if (outcome.status !== expected) return finish(1, `status ${outcome.status}, expected ${expected}`);
-      finish(0);
-    });
-    socket.on("error", (err: Error) => finish(1, err.message));
-    socket.on("close", () => finish(1, "connection closed before a response"));
-  });
+/** HTTP/1.1: `GET path`, and the status line decides. */
+function http1Wire(path: string, authority: string, expected: number): ProbeWire {
+  let head = "";
+  const read = (chunk: Uint8Array): WireStep => {
+    // Only the first MAX_STATUS_LINE + 1 octets can matter; latin1 keeps each octet one character.
+    head += String.fromCharCode(...chunk.subarray(0, Math.max(0, MAX_STATUS_LINE + 1 - head.length)));
+    const eol = head.indexOf("\n");
+    if (eol === -1) return head.length > MAX_STATUS_LINE ? { kind: "done", unhealthy: "no HTTP status line" } : { kind: "more", reply: null };
+    const line = head.slice(0, eol).replace(/\r$/, "");
+    const match = STATUS_LINE.exec(line);
+    if (match === null) return { kind: "done", unhealthy: `not an HTTP/1.x response: ${JSON.stringify(line.slice(0, 80))}` };
+    const status = Number(match[1]);
+    return { kind: "done", unhealthy: status === expected ? null : `status ${status}, expected ${expected}` };
+  };
+  // RFC 9112 §3.2: Host is required in HTTP/1.1; `Connection: close` so the server does not keep us.
+  const request = `GET ${path} HTTP/1.1\r\nHost: ${authority}\r\nConnection: close\r\n\r\n`;
+  return { alpn: "http/1.1", request, read, awaited: "a status line" };
+}
+
+/** The same over HTTP/2: preface, SETTINGS, one HEADERS; the answer's `:status` decides. */
+function http2Wire(path: string, authority: string, tls: boolean, expected: number): ProbeWire {
+  const reader = new ProbeReader();
+  const read = (chunk: Uint8Array): WireStep => {
+    const outcome = reader.push(chunk);
+    if (outcome.kind === "more") return outcome;
+    if (outcome.kind === "error") return { kind: "done", unhealthy: outcome.reason };
+    return { kind: "done", unhealthy: outcome.status === expected ? null : `status ${outcome.status}, expected ${expected}` };
+  };
+  return { alpn: "h2", request: probeRequest(path, authority, tls), read, awaited: "a response" };
 }
 
 /** grpc.health.v1.Health/Check for service "" over HTTP/2 (h2c, or h2 by ALPN): SERVING with grpc-status 0 is healthy. */
-function probeGrpc(host: string, port: number, tls: boolean, url: string, timeoutMs: number): Promise<number> {
-  return new Promise<number>((resolve) => {
-    let settled = false;
-    const reader = new GrpcProbeReader();
-    const finish = (code: number, reason?: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(reason === undefined ? code : fail(`unhealthy: ${url} (gRPC): ${reason}`));
-    };
-    const timer = setTimeout(() => finish(1, `no answer within ${timeoutMs} ms`), timeoutMs);
-    const socket = tls ? tlsConnect({ host, port, rejectUnauthorized: false, ALPNProtocols: ["h2"] }) : connect({ host, port });
-    socket.on(tls ? "secureConnect" : "connect", () => socket.write(grpcProbeRequest(hostPort(host, port), tls)));
-    socket.on("data", (chunk: Uint8Array) => {
-      const outcome = reader.push(chunk);
-      if (outcome.kind === "more") {
-        if (outcome.reply !== null) socket.write(outcome.reply);
-        return;
-      }
-      if (outcome.kind === "error") return finish(1, outcome.reason);
-      const why = grpcVerdict(outcome);
-      if (why !== null) return finish(1, why);
-      finish(0);
-    });
-    socket.on("error", (err: Error) => finish(1, err.message));
-    socket.on("close", () => finish(1, "connection closed before the call ended"));
-  });
+function grpcWire(authority: string, tls: boolean): ProbeWire {
+  const reader = new GrpcProbeReader();
+  const read = (chunk: Uint8Array): WireStep => {
+    const outcome = reader.push(chunk);
+    if (outcome.kind === "more") return outcome;
+    return { kind: "done", unhealthy: outcome.kind === "error" ? outcome.reason : grpcVerdict(outcome) };
+  };
+  return { alpn: "h2", request: grpcProbeRequest(authority, tls), read, awaited: "the call ended" };
 }
 
 function fail(message: string): number {

@@ -9,9 +9,8 @@ import { CLIENT_PREFACE, Flag, FrameType, Protocol } from "../http2/constants.ts
 import { HpackDecoder, HpackResult } from "../http2/hpack/index.ts";
 import { HEALTH_CHECK_PATH, ServingStatus } from "../grpc/health.ts";
 import { GrpcStatus } from "../grpc/status.ts";
-import { fragment, frame, integer, literal, readU32 } from "./h2-probe.ts";
-
-const latin1 = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0) & 0xff);
+import { fragment, frame, integer, latin1, literal, ProbeFrames, readU32 } from "./h2-probe.ts";
+import type { ProbeError, ProbeMore } from "./h2-probe.ts";
 
 /** RFC 7541 §6.2.2 with a new name: 0x00, then the name and the value as raw strings. */
 function literalNewName(out: number[], name: string, value: string): void {
@@ -46,14 +45,14 @@ export function grpcProbeRequest(authority: string, https: boolean): Uint8Array 
 
 /** What the probe learned so far. */
 export type GrpcProbeOutcome =
-  | { readonly kind: "more"; readonly reply: Uint8Array | null }
+  | ProbeMore
   /** The call ended: its grpc-status and, when a message came, the serving status in it (-1: none). */
   | { readonly kind: "done"; readonly grpcStatus: number; readonly serving: number }
-  | { readonly kind: "error"; readonly reason: string };
+  | ProbeError;
 
 /** Reads the server's frames for the probe's stream 1; `push` each read. */
 export class GrpcProbeReader {
-  private buf = new Uint8Array(0);
+  private readonly frames = new ProbeFrames();
   private block: number[] = [];
   private data: number[] = [];
   private httpStatus = 0;
@@ -61,37 +60,23 @@ export class GrpcProbeReader {
   private readonly decoder = new HpackDecoder(Protocol.DEFAULT_HEADER_TABLE_SIZE);
 
   push(bytes: Uint8Array): GrpcProbeOutcome {
-    const all = new Uint8Array(this.buf.length + bytes.length);
-    all.set(this.buf);
-    all.set(bytes, this.buf.length);
-    let pos = 0;
-    const replies: number[] = [];
-    while (all.length - pos >= Protocol.FRAME_HEADER) {
-      const length = (all[pos]! << 16) | (all[pos + 1]! << 8) | all[pos + 2]!;
-      if (all.length - pos < Protocol.FRAME_HEADER + length) break;
-      const type = all[pos + 3]!;
-      const flags = all[pos + 4]!;
-      const stream = ((all[pos + 5]! & 0x7f) << 24) | (all[pos + 6]! << 16) | (all[pos + 7]! << 8) | all[pos + 8]!;
-      const payload = all.subarray(pos + Protocol.FRAME_HEADER, pos + Protocol.FRAME_HEADER + length);
-      pos += Protocol.FRAME_HEADER + length;
-      if (type === FrameType.SETTINGS && (flags & Flag.ACK) === 0) replies.push(...frame(FrameType.SETTINGS, Flag.ACK, 0, []));
-      else if (type === FrameType.GOAWAY && payload.length >= 8 && readU32(payload, 4) !== 0) return { kind: "error", reason: `GOAWAY error ${readU32(payload, 4)}` };
-      else if (type === FrameType.RST_STREAM && stream === 1) return { kind: "error", reason: `RST_STREAM error ${readU32(payload, 0)}` };
-      else if (stream === 1 && type === FrameType.DATA) {
+    return this.frames.read<GrpcProbeOutcome>(bytes, (type, flags, stream, payload) => {
+      // A GOAWAY with NO_ERROR is a draining server, which may still answer stream 1 (RFC 9113 §6.8: streams up to its last id may complete).
+      if (type === FrameType.GOAWAY) return payload.length >= 8 && readU32(payload, 4) !== 0 ? { kind: "error", reason: `GOAWAY error ${readU32(payload, 4)}` } : null;
+      if (stream !== 1) return null;
+      if (type === FrameType.DATA) {
         const padded = (flags & Flag.PADDED) !== 0;
         const end = padded ? payload.length - payload[0]! : payload.length;
         for (let i = padded ? 1 : 0; i < end; i++) this.data.push(payload[i]!);
-        if ((flags & Flag.END_STREAM) !== 0) return { kind: "error", reason: "the stream ended without trailers" };
-      } else if (stream === 1 && (type === FrameType.HEADERS || type === FrameType.CONTINUATION)) {
-        for (const b of fragment(type, flags, payload)) this.block.push(b);
-        if ((flags & Flag.END_HEADERS) === 0) continue;
-        const failed = this.headerBlock();
-        if (failed !== null) return failed;
-        if (this.grpcStatus >= 0) return { kind: "done", grpcStatus: this.grpcStatus, serving: this.serving() };
+        return (flags & Flag.END_STREAM) !== 0 ? { kind: "error", reason: "the stream ended without trailers" } : null;
       }
-    }
-    this.buf = all.slice(pos);
-    return { kind: "more", reply: replies.length === 0 ? null : Uint8Array.from(replies) };
+      if (type !== FrameType.HEADERS && type !== FrameType.CONTINUATION) return null;
+      for (const b of fragment(type, flags, payload)) this.block.push(b);
+      if ((flags & Flag.END_HEADERS) === 0) return null;
+      const failed = this.headerBlock();
+      if (failed !== null) return failed;
+      return this.grpcStatus >= 0 ? { kind: "done", grpcStatus: this.grpcStatus, serving: this.serving() } : null;
+    });
   }
 
   /** Decodes one complete header block: the response headers, the trailers, or both (Trailers-Only). */

@@ -9,7 +9,7 @@
 import { HpackDecoder, HpackResult } from "../http2/hpack/index.ts";
 import { CLIENT_PREFACE, Flag, FrameType, Protocol } from "../http2/constants.ts";
 
-const latin1 = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0) & 0xff);
+export const latin1 = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0) & 0xff);
 
 /** RFC 7541 §5.1: an integer with an N-bit prefix, the prefix's other bits `first`. */
 export function integer(out: number[], first: number, prefixBits: number, value: number): void {
@@ -52,19 +52,27 @@ export function probeRequest(path: string, authority: string, https: boolean): U
   ]);
 }
 
+/** Read on; `reply` (a SETTINGS ACK) is to be written first. */
+export type ProbeMore = { readonly kind: "more"; readonly reply: Uint8Array | null };
+/** The probe failed, and why. */
+export type ProbeError = { readonly kind: "error"; readonly reason: string };
+
 /** What the probe learned from the bytes so far. */
-export type ProbeOutcome =
-  | { readonly kind: "more"; readonly reply: Uint8Array | null }
-  | { readonly kind: "status"; readonly status: number }
-  | { readonly kind: "error"; readonly reason: string };
+export type ProbeOutcome = ProbeMore | { readonly kind: "status"; readonly status: number } | ProbeError;
 
-/** Reads the server's frames; `push` each read. */
-export class ProbeReader {
+/** One frame of the server's, as the probes' readers see it. */
+export type ProbeFrameHandler<T> = (type: number, flags: number, stream: number, payload: Uint8Array) => T | null;
+
+/**
+ * The server's bytes cut into whole frames, for both probes (this one and the gRPC one): a frame
+ * split across reads waits for the next, a SETTINGS is acknowledged (RFC 9113 §6.5.3: the server
+ * may hold its answer until then), and a RST_STREAM on the probe's stream 1 ends the probe. Every
+ * other frame goes to `onFrame`; the first outcome it returns ends the read.
+ */
+export class ProbeFrames {
   private buf = new Uint8Array(0);
-  private block: number[] = [];
-  private readonly decoder = new HpackDecoder(Protocol.DEFAULT_HEADER_TABLE_SIZE);
 
-  push(bytes: Uint8Array): ProbeOutcome {
+  read<T>(bytes: Uint8Array, onFrame: ProbeFrameHandler<T>): T | ProbeMore | ProbeError {
     const all = new Uint8Array(this.buf.length + bytes.length);
     all.set(this.buf);
     all.set(bytes, this.buf.length);
@@ -78,16 +86,32 @@ export class ProbeReader {
       const stream = ((all[pos + 5]! & 0x7f) << 24) | (all[pos + 6]! << 16) | (all[pos + 7]! << 8) | all[pos + 8]!;
       const payload = all.subarray(pos + Protocol.FRAME_HEADER, pos + Protocol.FRAME_HEADER + length);
       pos += Protocol.FRAME_HEADER + length;
-      if (type === FrameType.SETTINGS && (flags & Flag.ACK) === 0) replies.push(...frame(FrameType.SETTINGS, Flag.ACK, 0, []));
-      else if (type === FrameType.GOAWAY) return { kind: "error", reason: `GOAWAY error ${payload.length >= 8 ? readU32(payload, 4) : "?"}` };
-      else if (type === FrameType.RST_STREAM && stream === 1) return { kind: "error", reason: `RST_STREAM error ${readU32(payload, 0)}` };
-      else if ((type === FrameType.HEADERS || type === FrameType.CONTINUATION) && stream === 1) {
-        this.block.push(...fragment(type, flags, payload));
-        if ((flags & Flag.END_HEADERS) !== 0) return this.status();
+      if (type === FrameType.SETTINGS) {
+        if ((flags & Flag.ACK) === 0) replies.push(...frame(FrameType.SETTINGS, Flag.ACK, 0, []));
+        continue;
       }
+      if (type === FrameType.RST_STREAM && stream === 1) return { kind: "error", reason: `RST_STREAM error ${readU32(payload, 0)}` };
+      const outcome = onFrame(type, flags, stream, payload);
+      if (outcome !== null) return outcome;
     }
     this.buf = all.slice(pos);
     return { kind: "more", reply: replies.length === 0 ? null : Uint8Array.from(replies) };
+  }
+}
+
+/** Reads the server's frames; `push` each read. */
+export class ProbeReader {
+  private readonly frames = new ProbeFrames();
+  private block: number[] = [];
+  private readonly decoder = new HpackDecoder(Protocol.DEFAULT_HEADER_TABLE_SIZE);
+
+  push(bytes: Uint8Array): ProbeOutcome {
+    return this.frames.read<ProbeOutcome>(bytes, (type, flags, stream, payload) => {
+      if (type === FrameType.GOAWAY) return { kind: "error", reason: `GOAWAY error ${payload.length >= 8 ? readU32(payload, 4) : "?"}` };
+      if (stream !== 1 || (type !== FrameType.HEADERS && type !== FrameType.CONTINUATION)) return null;
+      this.block.push(...fragment(type, flags, payload));
+      return (flags & Flag.END_HEADERS) !== 0 ? this.status() : null;
+    });
   }
 
   private status(): ProbeOutcome {
