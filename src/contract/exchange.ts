@@ -71,7 +71,10 @@ export interface Reply {
   readonly body: ReplyBody;
   /** Trailer fields after the content (gRPC's grpc-status); null = none. */
   readonly trailers: ReadonlyArray<readonly [string, string]> | null;
-  /** Send it this many ms after the request was read (may be fractional); later answers on an HTTP/1.1 connection wait behind it (RFC 9112 §9.3.2). */
+  /**
+   * Send it this many ms after the request was read (may be fractional); later answers on an HTTP/1.1 connection wait behind it (RFC 9112 §9.3.2).
+   * HTTP/1.1: an answer re-asked when due may return a longer delay, still from the read, and is held until then (the metrics listener waiting for the workers' snapshots).
+   */
   readonly delayMs: number;
   /** End the connection after it (HTTP/1.1: `Connection: close`; HTTP/2: GOAWAY after the stream). */
   readonly close: boolean;

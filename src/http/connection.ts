@@ -416,6 +416,7 @@ export class Connection implements Session {
    */
   private defer(delayMs: number, responder: Responder, plan: object, closes: boolean, body: Uint8Array | null): boolean {
     this.waiting = new Deferred(performance.now() + delayMs, this, responder, plan, closes, this.requestKeepAlive10, this.requestIsHead, this.requestIs10, this.bodyLength, body, null);
+    this.waiting.delayMs = delayMs;
     this.parkWaiting();
     return false;
   }
@@ -451,14 +452,23 @@ export class Connection implements Session {
    */
   answerDeferred(w: Deferred): void {
     if (this.waiting !== w || this.phase !== Phase.WAITING) return;
+    const reply = w.upgrade === null ? w.responder.answer(w.plan, finishedOf(w.bodyLength, w.body, w.isHead)) : null;
+    if (reply !== null && reply.delayMs > w.delayMs) {
+      // The delay is counted from the request's read, and a re-asked answer may extend it (the
+      // metrics listener holding a scrape until every worker's snapshot is in, 100 ms at most);
+      // a fixed delay is asked for again unchanged and goes out now.
+      w.at += reply.delayMs - w.delayMs;
+      w.delayMs = reply.delayMs;
+      this.ctx.defer(w);
+      return;
+    }
     this.waiting = null;
     this.phase = Phase.HEAD;
     const ctx = this.ctx;
     const closes = w.closes || ctx.stopping;
     const persist = closes ? Persist.CLOSE : w.keepAlive10 ? Persist.KEEP_10 : Persist.KEEP;
     const held = w.held;
-    if (w.upgrade !== null) return this.answerDeferredUpgrade(w, held);
-    const reply = w.responder.answer(w.plan, finishedOf(w.bodyLength, w.body, w.isHead));
+    if (reply === null) return this.answerDeferredUpgrade(w, held);
     const goOn = this.sendReply(reply, persist, w.isHead, w.is10, closes, held === null ? 0 : held.length);
     if (goOn && !this.output.paused) this.transport.resume();
     if (goOn && held !== null) this.onData(held);
@@ -719,12 +729,14 @@ function concat(parts: Uint8Array[]): Uint8Array {
 /** A deferred answer: what is needed to answer its request when due (connection.ts's WAITING). */
 class Deferred implements Due {
   cancelled = false;
+  /** The delay it was armed with, from the request's read (`at` moves when a re-asked answer extends it). */
+  delayMs = 0;
   /** Bytes read past its request meanwhile, parsed once it is sent; null = none. */
   held: Uint8Array | null = null;
   /** The peer half-closed meanwhile: acted on once it is sent. */
   ended = false;
   constructor(
-    readonly at: number,
+    public at: number,
     readonly conn: Connection,
     readonly responder: Responder,
     readonly plan: object,

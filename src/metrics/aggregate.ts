@@ -24,6 +24,8 @@ export interface Totals {
   readonly workerStarts: number;
   readonly workerExits: number;
   readonly workers: number;
+  /** Seconds since the oldest live worker's snapshot was taken (0 with none): how stale a scrape may be. */
+  readonly snapshotAgeSeconds: number;
 }
 
 interface Sums {
@@ -64,20 +66,31 @@ function add(into: Sums, s: CounterSnapshot): void {
 export class Aggregator {
   /** The last snapshot of each live worker, by pid. */
   readonly #live = new Map<number, CounterSnapshot>();
+  /** When each live worker's last snapshot was taken (Date.now() ms). */
+  readonly #takenAt = new Map<number, number>();
   /** What exited workers had counted. */
   readonly #retired = emptySums();
   #starts = 0;
   #exits = 0;
 
   /** A worker started serving (it counts before its first report). */
-  started(pid: number): void {
+  started(pid: number, now = Date.now()): void {
     this.#starts++;
-    if (!this.#live.has(pid)) this.#live.set(pid, ZERO);
+    if (!this.#live.has(pid)) {
+      this.#live.set(pid, ZERO);
+      this.#takenAt.set(pid, now);
+    }
   }
 
-  /** A worker's counters since it started; each report replaces the last. */
-  update(pid: number, snapshot: CounterSnapshot): void {
+  /** A worker's counters since it started, taken at `now`; each report replaces the last. */
+  update(pid: number, snapshot: CounterSnapshot, now = Date.now()): void {
     this.#live.set(pid, snapshot);
+    this.#takenAt.set(pid, now);
+  }
+
+  /** The pids of the live workers (those a scrape waits for). */
+  livePids(): IterableIterator<number> {
+    return this.#live.keys();
   }
 
   /** A worker exited: its last counts move to the retired sums. `served`: it had started serving. */
@@ -85,10 +98,11 @@ export class Aggregator {
     const last = this.#live.get(pid);
     if (last !== undefined) add(this.#retired, last);
     this.#live.delete(pid);
+    this.#takenAt.delete(pid);
     if (served) this.#exits++;
   }
 
-  totals(): Totals {
+  totals(now = Date.now()): Totals {
     const all = emptySums();
     const retired = this.#retired;
     add(all, { ...retired, ws: { opened: 0, closed: 0, received: retired.wsReceived, sent: retired.wsSent } });
@@ -114,6 +128,7 @@ export class Aggregator {
       workerStarts: this.#starts,
       workerExits: this.#exits,
       workers: this.#live.size,
+      snapshotAgeSeconds: Math.max(0, now - Math.min(now, ...this.#takenAt.values())) / 1000,
     };
   }
 }

@@ -69,6 +69,13 @@ export function renderMetrics(t: Totals, info: BuildInfo): string {
   out.push(`hello_worker_exits_total ${t.workerExits}`);
   family(out, "hello_workers", "gauge", "Worker processes serving now.");
   out.push(`hello_workers ${t.workers}`);
+  family(
+    out,
+    "hello_metrics_snapshot_age_seconds",
+    "gauge",
+    "Age of the oldest worker snapshot in this scrape: about 0 when every worker answered the scrape's request for its counters (100 ms at most), else the time since the slowest one last reported.",
+  );
+  out.push(`hello_metrics_snapshot_age_seconds ${t.snapshotAgeSeconds}`);
   family(out, "hello_build_info", "gauge", "Always 1: the version, runtime and I/O back end as labels.");
   out.push(`hello_build_info{version="${label(info.version)}",runtime="${label(info.runtime)}",io="${label(info.io)}"} 1`);
   family(out, "hello_start_time_seconds", "gauge", "When the server started, in seconds since the Unix epoch.");

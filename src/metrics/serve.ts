@@ -2,21 +2,23 @@
  * Where the metrics come from and where they are served (--metrics-port):
  *
  *   --workers 1   the serving process counts and serves its own /metrics;
- *   --workers N   each worker sends its counters up the supervisor pipe every second and as
- *                 it exits (src/spawner/protocol.ts); the supervisor sums them (aggregate.ts)
- *                 and serves /metrics, so a scrape never waits on a worker and never lands on
- *                 a busy one.
+ *   --workers N   each worker sends its counters up the supervisor pipe every second, as it
+ *                 exits, and when a scrape asks (src/spawner/protocol.ts); the supervisor sums
+ *                 them (aggregate.ts) and serves /metrics. A scrape asks every worker for its
+ *                 counters now and waits for the answers (100 ms at most; a worker busy past
+ *                 that is served from its last report, and hello_metrics_snapshot_age_seconds
+ *                 says how old), so "send N, then scrape" reads N.
  */
 import { hostPort } from "../contract/address.ts";
 import { VERSION, type Config } from "../config.ts";
 import { detectRuntime } from "../runtime.ts";
 import { lifecycle } from "../spawner/log.ts";
-import type { WorkerMessage } from "../spawner/protocol.ts";
+import type { SupervisorMessage, WorkerMessage } from "../spawner/protocol.ts";
 import { resolveIo } from "../backends.ts";
 import { Aggregator } from "./aggregate.ts";
 import type { WorkerCounters } from "./counters.ts";
 import { renderMetrics, type BuildInfo } from "./exposition.ts";
-import { startMetricsListener, type MetricsListener } from "./listener.ts";
+import { startMetricsListener, type MetricsListener, type ScrapeRefresh } from "./listener.ts";
 
 /** How often a worker reports: one scrape interval of Prometheus' default (15 s) sees 15 reports. */
 export const REPORT_INTERVAL_MS = 1000;
@@ -32,9 +34,9 @@ function buildInfo(config: Config): BuildInfo {
 }
 
 /** Binds the listener and says where: `hello-server: metrics on http://HOST:PORT/metrics` (with --metrics-port 0, the port it got). */
-async function listen(config: Config, render: () => string, warn: (line: string) => void): Promise<MetricsListener> {
+async function listen(config: Config, render: () => string, warn: (line: string) => void, refresh: ScrapeRefresh | null = null): Promise<MetricsListener> {
   const host = config.metricsHost ?? config.host;
-  const listener = await startMetricsListener({ host, port: config.metricsPort!, runtime: detectRuntime(), warn }, render);
+  const listener = await startMetricsListener({ host, port: config.metricsPort!, runtime: detectRuntime(), warn }, render, refresh);
   const where = `http://${hostPort(host, listener.port)}/metrics`;
   lifecycle(config.quiet, { event: "metrics_listening", message: `metrics on ${where}` });
   return listener;
@@ -67,19 +69,50 @@ export async function serveOwnMetrics(config: Config, own: WorkerCounters | null
   );
 }
 
+/** Scrapes waiting for their answers at once, at most (more are concurrent scrapers gone astray, or abandoned ones). */
+const MAX_SCRAPES_WAITING = 64;
+
 /** The supervisor's side: every worker's reports summed, served on --metrics-port. */
-export class PodMetrics {
+export class PodMetrics implements ScrapeRefresh {
   readonly #pod = new Aggregator();
   readonly #info: BuildInfo;
   #listener: MetricsListener | null = null;
+  /** The last scrape request sent, and the workers each one waits for (those serving when it was sent). */
+  #seq = 0;
+  readonly #waiting = new Map<number, Set<number>>();
 
-  constructor(private readonly config: Config) {
+  /** `tell(pid, m)`: a line to worker `pid` (its stdin). */
+  constructor(
+    private readonly config: Config,
+    private readonly tell: (pid: number, m: SupervisorMessage) => void,
+  ) {
     this.#info = buildInfo(config);
   }
 
   async listen(warn: (line: string) => void): Promise<number> {
-    this.#listener = await listen(this.config, () => renderMetrics(this.#pod.totals(), this.#info), warn);
+    this.#listener = await listen(this.config, () => renderMetrics(this.#pod.totals(), this.#info), warn, this);
     return this.#listener.port;
+  }
+
+  ask(): number {
+    const seq = ++this.#seq;
+    const pids = new Set(this.#pod.livePids());
+    this.#waiting.set(seq, pids);
+    // A scrape whose client went away never asks isAnswered: keep only the recent ones (in order of asking).
+    for (const old of this.#waiting.keys()) {
+      if (this.#waiting.size <= MAX_SCRAPES_WAITING) break;
+      this.#waiting.delete(old);
+    }
+    for (const pid of pids) this.tell(pid, { kind: "metrics", seq });
+    return seq;
+  }
+
+  isAnswered(seq: number): boolean {
+    const left = this.#waiting.get(seq);
+    if (left !== undefined && left.size > 0) return false;
+    // Answered (or asked of nobody); a scrape asks once, so its entry goes.
+    this.#waiting.delete(seq);
+    return true;
   }
 
   started(pid: number): void {
@@ -87,12 +120,16 @@ export class PodMetrics {
   }
 
   message(pid: number, m: WorkerMessage): void {
-    if (m.kind === "metrics") this.#pod.update(pid, m.counters);
+    if (m.kind !== "metrics") return;
+    this.#pod.update(pid, m.counters);
+    // Lines on a pipe arrive in order: an answer to `seq` also answers every earlier request.
+    if (m.seq !== undefined) for (const [seq, left] of this.#waiting) if (seq <= m.seq) left.delete(pid);
   }
 
-  /** Called once the worker's pipe has closed: no report of it can come later. */
+  /** Called once the worker's pipe has closed: no report of it can come later, and its last one (at exit) is in. */
   exited(pid: number, served: boolean): void {
     this.#pod.exited(pid, served);
+    for (const left of this.#waiting.values()) left.delete(pid);
   }
 
   stop(): void {

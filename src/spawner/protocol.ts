@@ -48,8 +48,11 @@ export type WorkerMessage =
   | { readonly kind: "ready"; readonly port: number; readonly io?: string }
   /** Could not start; the worker exits with EXIT.cannotListen right after. */
   | { readonly kind: "fatal"; readonly message: string }
-  /** --metrics-port: the worker's counters since it started (every second, and at exit); the supervisor sums them. */
-  | { readonly kind: "metrics"; readonly counters: CounterSnapshot }
+  /**
+   * --metrics-port: the worker's counters since it started (every second, at exit, and in answer to
+   * the supervisor's metrics request `seq`, absent on the others); the supervisor sums them.
+   */
+  | { readonly kind: "metrics"; readonly counters: CounterSnapshot; readonly seq?: number }
   /** The run-time state a SupervisorMessage asked for is in effect (the admin client waits for every worker's). */
   | { readonly kind: "state"; readonly state: RunState };
 
@@ -83,15 +86,19 @@ export class MessageReader {
 function decodeLine(line: string): WorkerMessage | undefined {
   if (!line.startsWith(PREFIX)) return undefined;
   try {
-    const m = JSON.parse(line.slice(PREFIX.length)) as Partial<{ kind: string; port: number; io: unknown; message: string; counters: CounterSnapshot; state: unknown }>;
+    const m = JSON.parse(line.slice(PREFIX.length)) as Partial<{ kind: string; port: number; io: unknown; message: string; counters: CounterSnapshot; state: unknown; seq: unknown }>;
     if (m.kind === "ready" && Number.isInteger(m.port)) return { kind: "ready", port: m.port!, ...(typeof m.io === "string" ? { io: m.io } : {}) };
     if (m.kind === "fatal" && typeof m.message === "string") return { kind: "fatal", message: m.message };
-    if (m.kind === "metrics" && isSnapshot(m.counters)) return { kind: "metrics", counters: m.counters };
+    if (m.kind === "metrics" && isSnapshot(m.counters)) return { kind: "metrics", counters: m.counters, ...(isSeq(m.seq) ? { seq: m.seq } : {}) };
     if (m.kind === "state" && isRunState(m.state)) return { kind: "state", state: m.state };
   } catch {
     // Not ours.
   }
   return undefined;
+}
+
+function isSeq(n: unknown): n is number {
+  return Number.isSafeInteger(n) && (n as number) > 0;
 }
 
 function isSnapshot(c: unknown): c is CounterSnapshot {
@@ -103,9 +110,11 @@ function isSnapshot(c: unknown): c is CounterSnapshot {
 /**
  * What the supervisor tells a worker, one line each on the worker's stdin (the pipe whose end
  * already tells it that the supervisor is gone): the run-time state (src/respond/state.ts), sent
- * when the admin listener changes it and to every new worker whose state is not `ready`.
+ * when the admin listener changes it and to every new worker whose state is not `ready`; and a
+ * scrape's request for the counters now (answered by a `metrics` message with the same `seq`,
+ * so that the scrape counts every request answered before it began).
  */
-export type SupervisorMessage = { readonly kind: "state"; readonly state: RunState };
+export type SupervisorMessage = { readonly kind: "state"; readonly state: RunState } | { readonly kind: "metrics"; readonly seq: number };
 
 const SUPERVISOR_PREFIX = "hello-server-supervisor ";
 
@@ -126,8 +135,9 @@ export class SupervisorMessageReader {
       this.#pending = this.#pending.slice(nl + 1);
       if (!line.startsWith(SUPERVISOR_PREFIX)) continue;
       try {
-        const m = JSON.parse(line.slice(SUPERVISOR_PREFIX.length)) as Partial<{ kind: string; state: unknown }>;
+        const m = JSON.parse(line.slice(SUPERVISOR_PREFIX.length)) as Partial<{ kind: string; state: unknown; seq: unknown }>;
         if (m.kind === "state" && isRunState(m.state)) out.push({ kind: "state", state: m.state });
+        else if (m.kind === "metrics" && isSeq(m.seq)) out.push({ kind: "metrics", seq: m.seq });
       } catch {
         // Not ours.
       }

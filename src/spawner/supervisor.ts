@@ -11,7 +11,7 @@ import type { Config } from "../config.ts";
 import type { Command, Sharing } from "./command.ts";
 import { events, lifecycle, listeningLine, say, tlsListening, warn, withServedIo } from "./log.ts";
 import { PodMetrics } from "../metrics/serve.ts";
-import { encodeSupervisorMessage, EXIT, MessageReader, WORKER_ENV, WORKER_INDEX_ENV, WORKER_PORT_ENV, WORKER_STATE_ENV } from "./protocol.ts";
+import { encodeSupervisorMessage, EXIT, MessageReader, WORKER_ENV, WORKER_INDEX_ENV, WORKER_PORT_ENV, WORKER_STATE_ENV, type SupervisorMessage } from "./protocol.ts";
 import type { RunState } from "../respond/state.ts";
 import { detectRuntime } from "../runtime.ts";
 import { checkSpread } from "./spread.ts";
@@ -99,7 +99,7 @@ export class Supervisor {
     this.#slots = new Array<WorkerChild | undefined>(options.workers).fill(undefined);
     this.#quickDeaths = new Array<number>(options.workers).fill(0);
     this.#port = options.config.port;
-    this.#metrics = options.config.metricsPort === null ? null : new PodMetrics(options.config);
+    this.#metrics = options.config.metricsPort === null ? null : new PodMetrics(options.config, (pid, m) => this.#tellPid(pid, m));
     if (options.sharing === "cluster") setupCluster(options.command);
   }
 
@@ -334,6 +334,11 @@ export class Supervisor {
 
   #tell(worker: WorkerChild, state: RunState): void {
     worker.child.stdin?.write(encodeSupervisorMessage({ kind: "state", state }));
+  }
+
+  /** A scrape's request to the live worker `pid` (gone: its pipe's close answers for it). */
+  #tellPid(pid: number, m: SupervisorMessage): void {
+    for (const w of this.#live) if (w.pid === pid) w.child.stdin?.write(encodeSupervisorMessage(m));
   }
 
   // A method, not an inline comparison: TypeScript narrows #state across awaits that can change it.

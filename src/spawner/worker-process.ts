@@ -137,11 +137,15 @@ export async function runWorker(config: Config, start: StartWorker, reusePort: b
   process.on("SIGHUP", () => {});
   process.stdin.on("end", () => stop("supervisor gone", 0));
   process.stdin.on("error", () => stop("supervisor gone", 0));
-  // The supervisor's lines: the run-time state the admin listener set.
+  // The supervisor's lines: the run-time state the admin listener set, and a scrape's request for the counters now.
   const fromSupervisor = new SupervisorMessageReader();
   process.stdin.setEncoding("utf8");
   process.stdin.on("data", (chunk: string) => {
     for (const m of fromSupervisor.push(chunk)) {
+      if (m.kind === "metrics") {
+        if (counters !== null) report({ kind: "metrics", counters: counters.snapshot(), seq: m.seq });
+        continue;
+      }
       server.setState?.(m.state);
       report({ kind: "state", state: m.state });
     }
