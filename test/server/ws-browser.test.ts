@@ -4,32 +4,18 @@
  * WebSocket. One runtime on the socket back end (the one with TLS). The test certificate is
  * trusted by its public key's hash, as in test/tls/browser.test.ts. Skipped where no Chromium is installed.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { createHash, X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { expect, test } from "bun:test";
 import { chromium as playwright, type Page } from "playwright-core";
 import { CHROMIUM_ARGS, findChromium } from "../bench/browser.ts";
-import { makeTestCerts, type TestCerts } from "../helpers/certs.ts";
-import { assertBundle, RUNTIMES, startServer, stopAll } from "../helpers/server.ts";
+import { certsForFile, spkiHash } from "../helpers/tls-files.ts";
+import { assertBundle, RUNTIMES, startServer } from "../helpers/server.ts";
 import { WS_PATH } from "./ws-suite.ts";
 
 const chromium = findChromium();
 if (chromium === undefined) console.warn("SKIPPED test/server/ws-browser.test.ts: no Chromium installed");
 else assertBundle();
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeTestCerts();
-});
-afterAll(async () => {
-  await stopAll();
-  certs.remove();
-});
-
-function spkiHash(certFile: string): string {
-  const spki = new X509Certificate(readFileSync(certFile)).publicKey.export({ type: "spki", format: "der" });
-  return createHash("sha256").update(spki).digest("base64");
-}
+const certs = certsForFile();
 
 /** In the page: open `url`, send a text and 256 bytes, and report what came back and how it closed. */
 function echoInPage(page: Page, url: string): Promise<{ text: string; binary: number[]; closeCode: number }> {

@@ -3,29 +3,14 @@
  * `h2` as the protocol ALPN chose (performance's nextHopProtocol). One runtime is enough: ALPN on
  * each runtime is in test/server/h2-suite.ts with curl. Skipped where no Chromium is installed.
  */
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { createHash, X509Certificate } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { expect, test } from "bun:test";
 import { chromium as playwright } from "playwright-core";
 import { CHROMIUM_ARGS, findChromium } from "../bench/browser.ts";
-import { makeTestCerts, type TestCerts } from "../helpers/certs.ts";
-import { RUNTIMES, startServer, stopAll } from "../helpers/server.ts";
+import { certsForFile, spkiHash } from "../helpers/tls-files.ts";
+import { RUNTIMES, startServer } from "../helpers/server.ts";
 
 const chromium = findChromium();
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeTestCerts();
-});
-afterAll(async () => {
-  await stopAll();
-  certs.remove();
-});
-
-/** base64 SHA-256 of the certificate's SubjectPublicKeyInfo, as Chromium's SPKI list wants it. */
-function spkiHash(certFile: string): string {
-  const spki = new X509Certificate(readFileSync(certFile)).publicKey.export({ type: "spki", format: "der" });
-  return createHash("sha256").update(spki).digest("base64");
-}
+const certs = certsForFile();
 
 test.skipIf(chromium === undefined)("Chromium loads https://localhost over h2 (ALPN), the page and its protocol", async () => {
   const server = await startServer(RUNTIMES.find((r) => r.label === "bun")!, ["--tls-cert", certs.cert, "--tls-key", certs.key]);

@@ -7,20 +7,13 @@
  * curl and with a raw socket, on HTTPS-only --port and on --tls-port beside plain HTTP.
  * Needs dist/hello-server.js, curl and openssl.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { connect } from "node:net";
-import { makeTestCerts, type TestCerts } from "../helpers/certs.ts";
-import { RUNTIMES, startServer, stopAll } from "../helpers/server.ts";
+import { certsForFile } from "../helpers/tls-files.ts";
+import { RUNTIMES, startServer } from "../helpers/server.ts";
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeTestCerts();
-});
-afterAll(async () => {
-  await stopAll();
-  certs.remove();
-});
+const certs = certsForFile();
 
 /** curl's exit code, output and stderr; `-i` so that the status line and fields come back too. */
 function curl(args: string[]): { code: number | null; out: string; err: string } {

@@ -7,25 +7,18 @@
  * checks only) must report `secure_client_renego` not vulnerable; skipped with a line where it is
  * not installed (CI installs it). Needs dist/hello-server.js and openssl.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { makeTestCerts, type TestCerts } from "../helpers/certs.ts";
-import { RUNTIMES, startServer, stopAll } from "../helpers/server.ts";
+import { certsForFile } from "../helpers/tls-files.ts";
+import { RUNTIMES, startServer } from "../helpers/server.ts";
 
 const HAVE_TESTSSL = spawnSync("testssl", ["--version"]).status === 0;
 if (!HAVE_TESTSSL) console.log("testssl.sh not installed (apt-get install testssl.sh): its renegotiation check is skipped");
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeTestCerts();
-});
-afterAll(async () => {
-  await stopAll();
-  certs.remove();
-});
+const certs = certsForFile();
 
 /**
  * A TLS 1.2 session through openssl s_client that asks for a renegotiation once the handshake is

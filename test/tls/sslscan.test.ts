@@ -5,22 +5,15 @@
  * an AEAD cipher (AES-GCM or ChaCha20-Poly1305). Skipped with a line when sslscan is missing (CI
  * installs it). Needs dist/hello-server.js and openssl (test certificates).
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
-import { makeTestCerts, type TestCerts } from "../helpers/certs.ts";
-import { RUNTIMES, startServer, stopAll } from "../helpers/server.ts";
+import { certsForFile } from "../helpers/tls-files.ts";
+import { RUNTIMES, startServer } from "../helpers/server.ts";
 
 const HAVE_SSLSCAN = spawnSync("sslscan", ["--version"]).status === 0;
 if (!HAVE_SSLSCAN) console.log("sslscan not installed (apt-get install sslscan): the scan is skipped");
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeTestCerts();
-});
-afterAll(async () => {
-  await stopAll();
-  certs.remove();
-});
+const certs = certsForFile();
 
 /** sslscan's protocol lines (`TLSv1.2   enabled`) and accepted suites (`Accepted  TLSv1.2  256 bits  ECDHE-ECDSA-AES256-GCM-SHA384 …`). */
 function scan(port: number): { protocols: Map<string, boolean>; accepted: Array<[string, string]>; text: string } {

@@ -7,22 +7,15 @@
  * Certificates are made by openssl at test time (test/helpers/certs.ts). Needs
  * dist/hello-server.js (`npm run build`), curl and openssl.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { copyFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { makeTestCerts, type TestCerts } from "../helpers/certs.ts";
-import { runCli, RUNTIMES, startServer, stopAll, type Runtime } from "../helpers/server.ts";
+import { certsForFile } from "../helpers/tls-files.ts";
+import { runCli, RUNTIMES, startServer, type Runtime } from "../helpers/server.ts";
 
-let certs: TestCerts;
-beforeAll(() => {
-  certs = makeTestCerts();
-});
-afterAll(async () => {
-  await stopAll();
-  certs.remove();
-});
+const certs = certsForFile();
 
 const SOCKET_RUNTIMES = RUNTIMES.filter((r) => ["bun", "deno", "node"].includes(r.label));
 
