@@ -16,10 +16,10 @@
 import { describe, expect, test } from "bun:test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join, resolve } from "node:path";
 import { hostHasIPv6 } from "../src/ipv6.ts";
 import { COMPARE_QUICK } from "./bench/quick.ts";
+import { freePort } from "../bench/lib/servers/host.ts";
 
 const ROOT = resolve(import.meta.dir, "..");
 const README = readFileSync(join(ROOT, "README.md"), "utf8");
@@ -40,16 +40,6 @@ function block(name: string): Command[] {
   return m[1]!.trim().split("\n").map((l) => {
     const at = l.search(/\s#\s/);
     return at < 0 ? { line: l.trim(), comment: "" } : { line: l.slice(0, at).trim(), comment: l.slice(at).replace(/^\s#\s/, "").trim() };
-  });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-    s.on("error", reject);
   });
 }
 

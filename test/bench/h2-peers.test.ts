@@ -14,7 +14,8 @@ import { h2oCommand } from "../../bench/h2/h2o.ts";
 import { H2LOAD_DEFAULTS, runH2load, type H2loadOptions } from "../../bench/h2/h2load.ts";
 import { nginxH2Command } from "../../bench/h2/nginx.ts";
 import { makeBenchCert } from "../../bench/lib/servers/tls.ts";
-import { BUN, bundleForNode, curl, DENO, freePort, startAnnounced, startOnPort, type Peer } from "./h2-spawn.ts";
+import { freePort } from "../../bench/lib/servers/host.ts";
+import { BUN, bundleForNode, curl, DENO, startAnnounced, startOnPort, type Peer } from "./h2-spawn.ts";
 
 const tmp = mkdtempSync(join(tmpdir(), "hello-h2-peers-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -7,7 +7,7 @@
  * that ends the process and waits for its exit.
  */
 import { spawn, execFileSync, type ChildProcess } from "node:child_process";
-import { createServer, connect } from "node:net";
+import { connect } from "node:net";
 import { join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dir, "../..");
@@ -62,18 +62,6 @@ export function startAnnounced(argv: string[]): Promise<Peer> {
     child.once("exit", (code) => {
       clearTimeout(timer);
       fail(new Error(`${argv.join(" ")} exited with ${code}: ${err}`));
-    });
-  });
-}
-
-/** A port that was free a moment ago (for servers that cannot report the one they bound). */
-export function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer();
-    s.once("error", fail);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
     });
   });
 }

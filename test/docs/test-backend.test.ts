@@ -12,26 +12,16 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { waitForPort } from "../helpers/server.ts";
+import { freePort } from "../../bench/lib/servers/host.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const PAGE = readFileSync(join(ROOT, "docs/test-backend.md"), "utf8");
 const BINARY = join(ROOT, "hello-server");
 /** The ports the page uses: 80xx for servers and nginx, 99xx for admin listeners. */
 const PORT = /\b(80\d\d|99\d\d)\b/g;
-
-function freePort(): Promise<number> {
-  return new Promise((ok, fail) => {
-    const s = createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => ok(port));
-    });
-    s.on("error", fail);
-  });
-}
 
 const recipes = Array.from(PAGE.matchAll(/<!-- recipe: ([\w-]+) -->\n```sh\n([\s\S]*?)```/g), (m) => ({ name: m[1]!, body: m[2]! }));
 const files = Array.from(PAGE.matchAll(/<!-- recipe-file: ([\w.-]+) -->\n```\w*\n([\s\S]*?)```/g), (m) => ({ name: m[1]!, body: m[2]! }));

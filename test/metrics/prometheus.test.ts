@@ -11,13 +11,13 @@
 import { afterAll, expect, test } from "bun:test";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { RawClient } from "../helpers/raw-client.ts";
 import { RUNTIMES, startServer, stopAll, type RunningServer } from "../helpers/server.ts";
 import { metricsUrl } from "../server/watch-suite.ts";
 import { prometheus } from "./tools.ts";
+import { freePort } from "../../bench/lib/servers/host.ts";
 
 const PROMETHEUS = prometheus();
 if (PROMETHEUS === null) console.warn("SKIPPED test/metrics/prometheus.test.ts: prometheus is not installed (apt-get install prometheus)");
@@ -30,17 +30,6 @@ afterAll(async () => {
   await stopAll();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Polls `f` until it returns a value (not undefined), at most `ms`; never a fixed sleep as synchronisation. */
 async function until<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {

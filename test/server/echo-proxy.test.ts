@@ -8,14 +8,11 @@
  * Needs dist/hello-server.js (`npm run build`).
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { connect } from "node:net";
 import { findNginx } from "../differential/nginx.ts";
+import { type NginxProxy, startNginxProxy, stopProxies } from "../helpers/nginx-proxy.ts";
 import { bodyText, parseAllResponses } from "../helpers/http-parse.ts";
-import { assertBundle, selectedRuntimes, startServer, stopAll, waitForPort } from "../helpers/server.ts";
+import { assertBundle, selectedRuntimes, startServer, stopAll } from "../helpers/server.ts";
 
 const NGINX = findNginx();
 if (NGINX === null) console.warn("SKIPPED test/server/echo-proxy.test.ts: nginx is not installed");
@@ -25,70 +22,13 @@ else assertBundle();
 const PROXY_SOURCE = "127.0.0.2";
 const CLIENT_SOURCE = "127.0.0.3";
 
-const cleanups: Array<() => void> = [];
 afterAll(async () => {
-  for (const c of cleanups) c();
+  stopProxies();
   await stopAll();
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startProxy(upstreamPort: number): Promise<{ port: number; stop(): void }> {
-  const dir = mkdtempSync(join(tmpdir(), "hello-echo-nginx-"));
-  const port = await freePort();
-  for (const d of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir, d));
-  writeFileSync(
-    join(dir, "nginx.conf"),
-    `worker_processes 1;
-pid ${dir}/nginx.pid;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://127.0.0.1:${upstreamPort};
-      proxy_http_version 1.1;
-      proxy_bind ${PROXY_SOURCE};
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Real-IP $remote_addr;
-    }
-  }
-}
-`,
-  );
-  // A process group of its own: a SIGKILL to the master alone would leave its worker listening on
-  // 127.0.0.1 (orphaned, for good), where a later test's server could be given the same port.
-  const child: ChildProcess = spawn(NGINX!, ["-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: "ignore", detached: true });
-  let stopped = false;
-  const stop = (): void => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  // Stopped by its test; this is for a test that failed before it could.
-  cleanups.push(stop);
-  await waitForPort(port, 5000);
-  return { port, stop };
+function startProxy(upstreamPort: number): Promise<NginxProxy> {
+  return startNginxProxy(NGINX!, upstreamPort, ["proxy_http_version 1.1", `proxy_bind ${PROXY_SOURCE}`, "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for", "proxy_set_header X-Real-IP $remote_addr"]);
 }
 
 /** One request from CLIENT_SOURCE; the answer once the proxy closes (Connection: close). */
@@ -107,7 +47,7 @@ describe.skipIf(NGINX === null)("echo through nginx (reverse proxy)", () => {
   for (const runtime of selectedRuntimes()) {
     test.concurrent(`${runtime.label}: the forwarded fields and nginx's address, as nginx sent them`, async () => {
       const server = await startServer(runtime, ["--echo-path", "/echo"]);
-      let proxy: { port: number; stop(): void } | undefined;
+      let proxy: NginxProxy | undefined;
       try {
         proxy = await startProxy(server.port);
         const bytes = await viaProxy(proxy.port, "GET /echo?via=nginx HTTP/1.1\r\nHost: app.test\r\nX-Forwarded-For: 203.0.113.7\r\nX-Client: kept\r\nConnection: close\r\n\r\n");

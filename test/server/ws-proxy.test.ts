@@ -7,13 +7,9 @@
  * Needs dist/hello-server.js (`npm run build`).
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { findNginx } from "../differential/nginx.ts";
-import { assertBundle, selectedRuntimes, startServer, stopAll, waitForPort } from "../helpers/server.ts";
+import { type NginxProxy, startNginxProxy, stopProxies } from "../helpers/nginx-proxy.ts";
+import { assertBundle, selectedRuntimes, startServer, stopAll } from "../helpers/server.ts";
 import { openSocket, WS_PATH } from "./ws-suite.ts";
 
 const NGINX = findNginx();
@@ -24,75 +20,20 @@ else assertBundle();
 const PROXY_READ_TIMEOUT_S = 2;
 const SILENCE_MS = 3000;
 
-const cleanups: Array<() => void> = [];
 afterAll(async () => {
-  for (const c of cleanups) c();
+  stopProxies();
   await stopAll();
 });
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startProxy(upstreamPort: number): Promise<{ port: number; stop(): void }> {
-  const dir = mkdtempSync(join(tmpdir(), "hello-ws-nginx-"));
-  const port = await freePort();
-  for (const d of ["body", "proxy", "fastcgi", "uwsgi", "scgi"]) mkdirSync(join(dir, d));
-  writeFileSync(
-    join(dir, "nginx.conf"),
-    `worker_processes 1;
-pid ${dir}/nginx.pid;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${dir}/body;
-  proxy_temp_path ${dir}/proxy;
-  fastcgi_temp_path ${dir}/fastcgi;
-  uwsgi_temp_path ${dir}/uwsgi;
-  scgi_temp_path ${dir}/scgi;
-  server {
-    listen 127.0.0.1:${port};
-    location / {
-      proxy_pass http://127.0.0.1:${upstreamPort};
-      proxy_http_version 1.1;
-      proxy_set_header Upgrade $http_upgrade;
-      proxy_set_header Connection "upgrade";
-      proxy_read_timeout ${PROXY_READ_TIMEOUT_S}s;
-    }
-  }
-}
-`,
-  );
-  // Its own process group, stopped whole: a worker left behind would keep the port for good.
-  const child: ChildProcess = spawn(NGINX!, ["-p", dir, "-e", join(dir, "error.log"), "-c", join(dir, "nginx.conf"), "-g", "daemon off;"], { stdio: "ignore", detached: true });
-  let stopped = false;
-  const stop = (): void => {
-    if (stopped) return;
-    stopped = true;
-    try {
-      process.kill(-child.pid!, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-    rmSync(dir, { recursive: true, force: true });
-  };
-  cleanups.push(stop);
-  await waitForPort(port, 5000);
-  return { port, stop };
+function startProxy(upstreamPort: number): Promise<NginxProxy> {
+  return startNginxProxy(NGINX!, upstreamPort, ["proxy_http_version 1.1", "proxy_set_header Upgrade $http_upgrade", 'proxy_set_header Connection "upgrade"', `proxy_read_timeout ${PROXY_READ_TIMEOUT_S}s`]);
 }
 
 describe.skipIf(NGINX === null)("WebSocket echo through nginx", () => {
   for (const runtime of selectedRuntimes()) {
     test.concurrent(`${runtime.label}: silent for ${SILENCE_MS} ms past proxy_read_timeout ${PROXY_READ_TIMEOUT_S}s, still open, still echoing`, async () => {
       const server = await startServer(runtime, ["--ws-echo-path", WS_PATH, "--ws-ping-interval", "500ms"]);
-      let proxy: { port: number; stop(): void } | undefined;
+      let proxy: NginxProxy | undefined;
       try {
         proxy = await startProxy(server.port);
         const { socket, closed, next } = await openSocket(`ws://127.0.0.1:${proxy.port}${WS_PATH}`);
