@@ -22,12 +22,24 @@ function nginxString(s: string): string {
  * each, keep-alive and pipelined, 2026-12-01).
  */
 export function nginxConfig(dir: string, port: number, workers: number, body = "hello", connections = 0, tls: TlsFiles | null = null): string {
+  const listen = `127.0.0.1:${port} reuseport${tls ? " ssl" : ""};${tls ? sslLines(tls) : ""}`;
+  return helloConfig(dir, workers, Math.max(4096, 2 * connections + 64), listen, body);
+}
+
+/**
+ * The whole configuration of an nginx that answers `return 200 body` on one `server`, shared by
+ * the HTTP/1.1 reference and the HTTP/2 peer (bench/h2/nginx.ts): `listen` is the rest of the
+ * listen directive with its semicolon (and the ssl lines after it). keepalive_requests is
+ * unbounded because one connection carries a whole run (nginx's default closes it after 1000
+ * requests, or 1000 streams on HTTP/2).
+ */
+export function helloConfig(dir: string, workers: number, workerConnections: number, listen: string, body: string): string {
   if (body.includes("$")) throw new Error("nginx: --body with $ is not supported (nginx expands variables)");
   const temp = (name: string) => join(dir, name);
   return `worker_processes ${workers};
 pid ${temp("nginx.pid")};
 error_log ${temp("error.log")} warn;
-events { worker_connections ${Math.max(4096, 2 * connections + 64)}; }
+events { worker_connections ${workerConnections}; }
 http {
   access_log off;
   server_tokens off;
@@ -39,7 +51,7 @@ http {
   uwsgi_temp_path ${temp("uwsgi")};
   scgi_temp_path ${temp("scgi")};
   server {
-    listen 127.0.0.1:${port} reuseport${tls ? " ssl" : ""};${tls ? sslLines(tls) : ""}
+    listen ${listen}
     location / { return 200 ${nginxString(body)}; }
   }
 }
@@ -66,8 +78,13 @@ function sslLines(tls: TlsFiles): string {
 
 /** Writes the config; returns the nginx argv (foreground, logs in dir). */
 export function nginxCommand(bin: string, dir: string, port: number, workers: number, body = "hello", connections = 0, tls: TlsFiles | null = null): string[] {
+  return writeNginxConfig(bin, dir, "nginx.conf", nginxConfig(dir, port, workers, body, connections, tls));
+}
+
+/** Writes `config` as dir/`name`; returns the nginx argv that runs it (foreground, logs in dir). */
+export function writeNginxConfig(bin: string, dir: string, name: string, config: string): string[] {
   mkdirSync(dir, { recursive: true });
-  const conf = join(dir, "nginx.conf");
-  writeFileSync(conf, nginxConfig(dir, port, workers, body, connections, tls));
+  const conf = join(dir, name);
+  writeFileSync(conf, config);
   return [bin, "-p", dir, "-e", join(dir, "error.log"), "-c", conf, "-g", "daemon off;"];
 }
