@@ -3,32 +3,21 @@
  * a fake transport and a fake performance.now(): per-request control and its malformed values,
  * deferred answers kept in order, faults replayed from a seed, run-time state.
  */
-import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { Config } from "../../src/config.ts";
 import { Limits } from "../../src/http/constants.ts";
 import { seededRandom } from "../../src/respond/random.ts";
 import { CoreHarness, testConfig } from "../helpers/fake-transport.ts";
+import { handClock } from "../helpers/hand-clock.ts";
 import { bodyText, header, parseAllResponses, type ParsedResponse } from "../helpers/http-parse.ts";
 
 const get = (target: string, fields = "") => `GET ${target} HTTP/1.1\r\nHost: a\r\n${fields}\r\n`;
 
-/** performance.now() as the core reads it, moved by hand. */
-let perf = 1000;
-let perfSpy: ReturnType<typeof spyOn> | undefined;
-beforeEach(() => {
-  perf = 1000;
-  perfSpy = spyOn(performance, "now").mockImplementation(() => perf);
-});
-afterEach(() => perfSpy?.mockRestore());
+/** Moves both clocks by `ms` and ticks the core. */
+const advance = handClock();
 
 function harness(overrides: Partial<Config> = {}): CoreHarness {
   return new CoreHarness(testConfig({ requestControl: true, ...overrides }));
-}
-
-/** Moves both clocks by `ms` and ticks the core. */
-function advance(h: CoreHarness, ms: number): void {
-  perf += ms;
-  h.advance(ms);
 }
 
 function answers(h: CoreHarness, head = false): ParsedResponse[] {

@@ -5,24 +5,20 @@
  * counting records the switch's own status (101, or its refusal). In-process, with a dummy switch
  * (Upgrade.status set, as the WebSocket echo's) and a manual performance.now().
  */
-import { afterEach, beforeEach, describe, expect, spyOn, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import type { Config } from "../../src/config.ts";
 import type { Session } from "../../src/contract/session.ts";
 import type { Transport } from "../../src/contract/socket.ts";
 import { WorkerCounters } from "../../src/metrics/counters.ts";
 import { CoreHarness, testConfig } from "../helpers/fake-transport.ts";
+import { handClock } from "../helpers/hand-clock.ts";
 
 const text = (b: Uint8Array): string => new TextDecoder().decode(b);
 const SWITCHED = new TextEncoder().encode("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: dummy\r\n\r\n");
 const upgrade = (target = "/chat", fields = "") => `GET ${target} HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: dummy\r\n${fields}\r\n`;
 
-let perf = 1000;
-let perfSpy: ReturnType<typeof spyOn> | undefined;
-beforeEach(() => {
-  perf = 1000;
-  perfSpy = spyOn(performance, "now").mockImplementation(() => perf);
-});
-afterEach(() => perfSpy?.mockRestore());
+/** Moves both clocks by `ms` and ticks the core. */
+const advance = handClock();
 
 class Opened implements Session {
   deadline = Infinity;
@@ -66,11 +62,6 @@ function harness(overrides: Partial<Config>, counters: WorkerCounters | null = n
     },
   });
   return { h, sessions, asked: () => asked };
-}
-
-function advance(h: CoreHarness, ms: number): void {
-  perf += ms;
-  h.advance(ms);
 }
 
 describe("faults and control on the upgrade request", () => {

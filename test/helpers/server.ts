@@ -163,6 +163,16 @@ export async function startServer(runtime: Runtime, args: readonly string[] = []
   return server;
 }
 
+/** Serves `fn` a fresh server started with `args`, stopped afterwards whatever `fn` did (SIGKILL: for tests that do not look at how it exits). */
+export async function withServer<T>(runtime: Runtime, args: string[], fn: (s: RunningServer) => Promise<T>): Promise<T> {
+  const s = await startServer(runtime, args);
+  try {
+    return await fn(s);
+  } finally {
+    await s.stop("SIGKILL");
+  }
+}
+
 /** Stops every server this module started and has not stopped yet. */
 export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((s) => s.stop("SIGTERM", 2000)));

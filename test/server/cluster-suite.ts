@@ -7,7 +7,7 @@
 import { expect, test } from "bun:test";
 import { bodyText, header, type ParsedResponse } from "../helpers/http-parse.ts";
 import { RawClient } from "../helpers/raw-client.ts";
-import { runCli, startServer, type Runtime, type RunningServer } from "../helpers/server.ts";
+import { runCli, startServer, withServer, type Runtime } from "../helpers/server.ts";
 
 const get = (target: string, method = "GET") => `${method} ${target} HTTP/1.1\r\nHost: a\r\n\r\n`;
 
@@ -31,15 +31,6 @@ function tryConnect(host: string, port: number): Promise<string> {
     },
     (e: NodeJS.ErrnoException) => e.code ?? e.message,
   );
-}
-
-async function withServer<T>(runtime: Runtime, args: string[], fn: (s: RunningServer) => Promise<T>): Promise<T> {
-  const s = await startServer(runtime, args);
-  try {
-    return await fn(s);
-  } finally {
-    await s.stop("SIGKILL");
-  }
 }
 
 /** Polls (bounded) until `cond` resolves true: for a state change with no event to wait on. */

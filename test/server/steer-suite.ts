@@ -9,20 +9,11 @@ import { expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { bodyText, header, type ParsedResponse } from "../helpers/http-parse.ts";
 import { RawClient } from "../helpers/raw-client.ts";
-import { runCli, startServer, type Runtime, type RunningServer } from "../helpers/server.ts";
+import { runCli, startServer, withServer, type Runtime, type RunningServer } from "../helpers/server.ts";
 import { seededRandom } from "../../src/respond/random.ts";
 
 const get = (target: string, fields = "") => `GET ${target} HTTP/1.1\r\nHost: a\r\n${fields}\r\n`;
 const ADMIN_LINE = /admin on http:\/\/[^\s]+:(\d+)/;
-
-async function withServer<T>(runtime: Runtime, args: string[], fn: (s: RunningServer) => Promise<T>): Promise<T> {
-  const s = await startServer(runtime, args);
-  try {
-    return await fn(s);
-  } finally {
-    await s.stop("SIGKILL");
-  }
-}
 
 /** Sends `bytes` on a fresh connection and waits for `n` answers (204/304 counted without a body). */
 async function ask(port: number, bytes: string, n = 1): Promise<ParsedResponse[]> {
