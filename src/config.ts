@@ -6,6 +6,7 @@
  * Deno and Node: checked on all three), strict, no short forms; each value
  * is then checked here, with a message that names its flag.
  */
+import { ACCESS_LOG_FORMATS, type AccessLogFormat } from "./access-log/format.ts";
 import { IO_CHOICES, isIoChoice, type IoChoice } from "./backends.ts";
 import { parseArgs } from "node:util";
 import { parseDuration, parseProbability, parseSize } from "./units.ts";
@@ -62,6 +63,8 @@ export interface Config {
   healthPath: string | null;
   /** Lifecycle lines on stderr: `hello-server: …` text, or one JSON object per line. */
   logFormat: "text" | "json";
+  /** One line per answered request on stdout (src/access-log/, docs/access-log.md); null = off. */
+  accessLog: AccessLogFormat | null;
   /** Length of the kernel's accept queue. */
   backlog: number;
   /** I/O back end: runtime sockets, direct system calls, or the fastest available. */
@@ -174,6 +177,7 @@ export const DEFAULTS: Config = {
   shutdownDelay: 0,
   healthPath: null,
   logFormat: "text",
+  accessLog: null,
   backlog: 4096,
   io: "auto",
   eager: true,
@@ -227,6 +231,7 @@ const ENV = {
   "shutdown-delay": "SHUTDOWN_DELAY",
   "health-path": "HEALTH_PATH",
   "log-format": "LOG_FORMAT",
+  "access-log": "ACCESS_LOG",
   backlog: "BACKLOG",
   io: "IO",
   "max-delay": "MAX_DELAY",
@@ -345,6 +350,7 @@ export function parseCommand(
     shutdownDelay: shutdownDelay(get("shutdown-delay")),
     healthPath: path("health-path", get("health-path")),
     logFormat: logFormat(get("log-format")),
+    accessLog: accessLog(get("access-log")),
     backlog: integer("backlog", get("backlog"), DEFAULTS.backlog, 1, 1 << 16),
     io: io(get("io")),
     eager: values["no-eager"] !== true,
@@ -538,6 +544,12 @@ function logFormat(raw: string | undefined): Config["logFormat"] {
   if (raw === undefined) return DEFAULTS.logFormat;
   if (raw === "text" || raw === "json") return raw;
   throw new UsageError(`--log-format must be text or json, got '${raw}'`);
+}
+
+function accessLog(raw: string | undefined): Config["accessLog"] {
+  if (raw === undefined || raw === "off") return null;
+  if ((ACCESS_LOG_FORMATS as readonly string[]).includes(raw)) return raw as AccessLogFormat;
+  throw new UsageError(`--access-log must be ${ACCESS_LOG_FORMATS.join(" or ")}, got '${raw}'`);
 }
 
 function workers(raw: string | undefined): number | "auto" {

@@ -5,14 +5,19 @@
  * this file is runtime-neutral.
  */
 import type { Config } from "./config.ts";
+import { grpcLog, refusalLog, webSocketLog } from "./access-log/hooks.ts";
+import { openAccessLog } from "./access-log/output.ts";
+import { accessLogResponder } from "./access-log/responder.ts";
+import type { Responder } from "./contract/exchange.ts";
 import type { TlsOptions } from "./contract/socket.ts";
 import { loadBackend, resolveIo, type IoName } from "./backends.ts";
 import { createHttpCore, type HttpCore } from "./http/server.ts";
 import { raiseOpenFileLimitAtStart } from "./io/rlimit.ts";
 import { connectionCounter, grpcCallCounter, webSocketCounters } from "./metrics/counting.ts";
-import { WorkerCounters } from "./metrics/counters.ts";
+import { FAULT_KINDS, WorkerCounters } from "./metrics/counters.ts";
 import { readIdentity, servedByValue } from "./respond/echo-identity.ts";
 import { composeResponder, createSteering } from "./respond/index.ts";
+import { faultsOn } from "./respond/faults.ts";
 import type { RunState } from "./respond/state.ts";
 import { alpnProtocols, Http2Service } from "./protocols/h2-switch.ts";
 import { protocolSwitch } from "./protocols/upgrade.ts";
@@ -60,7 +65,16 @@ export async function startWorker(config: Config, opts: { reusePort: boolean; in
   const identity = readIdentity(runtime, io);
   const counters = config.metricsPort !== null ? new WorkerCounters() : null;
   const steering = createSteering(config, opts.index ?? 0);
-  const responder = composeResponder(steering, "ready", counters, identity);
+  // --access-log: every composition wrapped (never null then: the prebuilt fast path is not taken); off, nothing is added.
+  const accessLog = config.accessLog === null ? null : openAccessLog(config.accessLog);
+  if (accessLog !== null && counters !== null) counters.accessLogDropped = () => accessLog.dropped;
+  const faultTally = faultsOn(config) ? { kinds: FAULT_KINDS, counts: counters?.faults ?? steering.faults } : null;
+  const configured = { status: config.status, bodyBytes: new TextEncoder().encode(config.body).length };
+  const compose = (state: RunState): Responder | null => {
+    const composed = composeResponder(steering, state, counters, identity);
+    return accessLog === null ? composed : (accessLogResponder(composed, accessLog, configured, faultTally) as Responder);
+  };
+  const responder = compose("ready");
   const servedBy = config.servedBy ? servedByValue(identity) : null;
   // The protocols a socket may switch to read the core's clock and timers, which exist once the core does.
   let core: HttpCore | null = null;
@@ -71,13 +85,18 @@ export async function startWorker(config: Config, opts: { reusePort: boolean; in
     defer: (due: Parameters<HttpCore["defer"]>[0]) => core!.defer(due),
   };
   const grpcCalls = counters === null ? null : grpcCallCounter(counters);
-  const h2 = config.http2 === "off" ? null : new Http2Service(config, coreView, responder, servedBy, { identity, random: steering.random, grpcCalls });
+  const h2 =
+    config.http2 === "off"
+      ? null
+      : new Http2Service(config, coreView, responder, servedBy, { identity, random: steering.random, grpcCalls, grpcLog: accessLog === null ? null : grpcLog(accessLog) });
   const wsCounters = counters === null ? null : webSocketCounters(counters);
-  const protocols = { ...protocolSwitch(config, { clock: coreView, servedBy, wsCounters, h2c: h2?.h2c() ?? null }), ...(h2?.switches() ?? {}) };
+  const wsLog = accessLog === null ? null : webSocketLog(accessLog);
+  const protocols = { ...protocolSwitch(config, { clock: coreView, servedBy, wsCounters, wsLog, h2c: h2?.h2c() ?? null }), ...(h2?.switches() ?? {}) };
   core = createHttpCore(config, responder, {
     servedBy,
     counter: counters === null ? null : connectionCounter(counters),
     protocols,
+    refused: accessLog === null ? null : refusalLog(accessLog),
   });
   const served = await serve(
     { host: config.host, port: config.port, backlog: config.backlog, reusePort: opts.reusePort, eager: config.eager, runtime, tls: tlsOptions(config), warn },
@@ -132,7 +151,7 @@ export async function startWorker(config: Config, opts: { reusePort: boolean; in
     tlsPort: served.tlsPort,
     counters,
     setState(state) {
-      const next = composeResponder(steering, state, counters, identity);
+      const next = compose(state);
       core.setUnready(state === "unready");
       core.setResponder(next);
       h2?.setUnready(state === "unready");

@@ -35,6 +35,8 @@ export interface AccessRecord {
   readonly refused: string | null;
   /** The fault injected (`error`, `delay`, `reset`), or null. */
   readonly fault: string | null;
+  /** A gRPC call's grpc-status (the HTTP status is 200 for every call that reached its trailers); absent or null otherwise. */
+  readonly grpcStatus?: number | null;
   /** A WebSocket session, logged once at its close: whole messages received and sent; null otherwise. */
   readonly ws: { readonly received: number; readonly sent: number } | null;
 }
@@ -75,6 +77,7 @@ function text(r: AccessRecord, caps: typeof CAPS | typeof TIGHT): string {
   if (r.streamId !== 0) extra.push(`stream=${r.streamId}`);
   if (r.refused !== null) extra.push(`refused=${r.refused}`);
   if (r.fault !== null) extra.push(`fault=${r.fault}`);
+  if (r.grpcStatus != null) extra.push(`grpc_status=${r.grpcStatus}`);
   if (r.ws !== null) extra.push(`ws_received=${r.ws.received}`, `ws_sent=${r.ws.sent}`);
   const client = formatAddress(r.client) || "-";
   const line = `${client} - - [${clfTime(r.time)}] ${request} ${r.status} ${r.bytes} ${quoted(r.referer, caps.header)} ${quoted(r.userAgent, caps.header)} ${Math.round(r.durationUs)} ${r.pid}`;
@@ -101,6 +104,7 @@ function json(r: AccessRecord, caps: typeof CAPS | typeof TIGHT): string {
     stream_id: r.streamId === 0 ? null : r.streamId,
     refused: r.refused,
     fault: r.fault,
+    grpc_status: r.grpcStatus ?? null,
     ws_received: r.ws?.received ?? null,
     ws_sent: r.ws?.sent ?? null,
   });

@@ -27,6 +27,8 @@ Flags (environment variable in brackets; a flag wins over its variable):
   --health-path PATH     this path (query ignored) answers 200 "ok" whatever --status says,
                          503 once shutdown has begun or while unready [HEALTH_PATH] (default none)
   --log-format text|json lifecycle lines as text or one JSON object per line [LOG_FORMAT] (default text)
+  --access-log text|json one line per answered request on stdout: combined log format with
+                         duration and pid, or one JSON object per line [ACCESS_LOG] (default off)
   --backlog N            accept queue length (Node and --io syscall; Bun.listen and
                          Deno.listen have no such option) [BACKLOG] (default 4096)
   --io ${IO_CHOICES.join("|")}  I/O back end: socket = the runtime's sockets; syscall = direct

@@ -70,6 +70,8 @@ export interface ConnectionContext {
   readonly upgrade: ((request: ExchangeRequest) => Upgrade | null) | null;
   /** `to` now owns the socket `from` was serving: the core's set, clock and shutdown see `to`. */
   takeover(from: Connection, to: Session): void;
+  /** Hears each refusal as it is queued (CoreHooks.refused: --access-log); absent or null = nobody. Off the fast path. */
+  readonly refused?: ((kind: ParseErrorKind, transport: Transport) => void) | null;
 }
 
 /** RFC 9113 §3.4: the HTTP/2 client preface's first line, which HTTP/1.1 framing reads as a request line (and refuses). */
@@ -534,6 +536,7 @@ export class Connection implements Session {
   /** Answers a request that cannot be served, then closes: its framing can no longer be trusted. */
   private refuse(kind: ParseErrorKind): void {
     this.refusedWith = kind;
+    this.ctx.refused?.(kind, this.transport);
     this.reader.clear();
     this.queue(this.ctx.responses.error(ParseError[kind]));
     this.phase = Phase.CLOSING;

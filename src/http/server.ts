@@ -10,6 +10,7 @@ import type { Responder } from "../contract/exchange.ts";
 import type { ProtocolSwitch, Session } from "../contract/session.ts";
 import type { ConnectionHandler, Transport } from "../contract/socket.ts";
 import { Connection, type ConnectionContext } from "./connection.ts";
+import type { ParseErrorKind } from "./constants.ts";
 import { ResponseCache, type ResponseSpec } from "./response.ts";
 import { DueHeap, type Due } from "./deferred.ts";
 
@@ -49,6 +50,12 @@ export interface CoreHooks {
   readonly servedBy?: string | null;
   /** Counts connections, bytes and refusals (--metrics-port); absent or null = the uncounted handler. */
   readonly counter?: ConnectionCounter | null;
+  /**
+   * Hears every request the parser refuses, as its answer (the kind's status, ParseError in
+   * constants.ts) is queued: the access log's line for a refusal, which no responder sees.
+   * Absent or null = nobody; refusals are off the fast path either way.
+   */
+  readonly refused?: ((kind: ParseErrorKind, transport: Transport) => void) | null;
 }
 
 export interface HttpCore {
@@ -134,6 +141,7 @@ export function createHttpCore(limits: CoreLimits, responder: Responder | null =
     h2Preface: hooks.protocols?.h2Preface ?? null,
     firstRead: hooks.protocols?.firstRead ?? null,
     upgrade: hooks.protocols?.upgrade ?? null,
+    refused: hooks.refused ?? null,
     takeover(from, to) {
       connections.delete(from);
       connections.add(to);

@@ -19,6 +19,8 @@ export interface Totals {
   readonly wsOpen: number;
   readonly wsReceived: number;
   readonly wsSent: number;
+  /** Access-log lines dropped, by every worker that ever ran. */
+  readonly accessLogDropped: number;
   readonly received: number;
   readonly sent: number;
   readonly workerStarts: number;
@@ -35,6 +37,7 @@ interface Sums {
   grpc: Record<string, number>;
   wsReceived: number;
   wsSent: number;
+  accessLogDropped: number;
   accepted: number;
   closed: number;
   received: number;
@@ -42,7 +45,7 @@ interface Sums {
 }
 
 function emptySums(): Sums {
-  return { requests: {}, refused: {}, faults: {}, grpc: {}, wsReceived: 0, wsSent: 0, accepted: 0, closed: 0, received: 0, sent: 0 };
+  return { requests: {}, refused: {}, faults: {}, grpc: {}, wsReceived: 0, wsSent: 0, accessLogDropped: 0, accepted: 0, closed: 0, received: 0, sent: 0 };
 }
 
 function addRecord(into: Record<string, number>, from: Record<string, number>): void {
@@ -57,6 +60,7 @@ function add(into: Sums, s: CounterSnapshot): void {
   if (s.grpc !== undefined) addRecord(into.grpc, s.grpc);
   into.wsReceived += s.ws?.received ?? 0;
   into.wsSent += s.ws?.sent ?? 0;
+  into.accessLogDropped += s.accessLogDropped ?? 0;
   into.accepted += s.accepted;
   into.closed += s.closed;
   into.received += s.received;
@@ -123,6 +127,7 @@ export class Aggregator {
       wsOpen,
       wsReceived: all.wsReceived,
       wsSent: all.wsSent,
+      accessLogDropped: all.accessLogDropped,
       received: all.received,
       sent: all.sent,
       workerStarts: this.#starts,

@@ -51,6 +51,8 @@ export interface CounterSnapshot {
   readonly refused: Record<string, number>;
   /** Fault kind → faults injected. */
   readonly faults: Record<string, number>;
+  /** Access-log lines dropped (--access-log). Absent in a report of an older worker. */
+  readonly accessLogDropped?: number;
   readonly accepted: number;
   readonly closed: number;
   readonly received: number;
@@ -77,6 +79,8 @@ export class WorkerCounters {
   /** Bytes the back end delivered, and bytes it took to send. */
   received = 0;
   sent = 0;
+  /** Access-log lines dropped so far: the log's writer keeps the count, and src/worker.ts points this at it. */
+  accessLogDropped: () => number = () => 0;
 
   /** A session was refused for `kind`: an HTTP/1.1 ParseError name; another protocol's names have no slot yet and are not counted. */
   refuse(kind: string): void {
@@ -101,6 +105,7 @@ export class WorkerCounters {
       ws: { opened: this.wsOpened, closed: this.wsClosed, received: this.wsReceived, sent: this.wsSent },
       refused: nonZero(this.refused, REFUSAL_KINDS),
       faults: nonZero(this.faults, FAULT_KINDS),
+      accessLogDropped: this.accessLogDropped(),
       accepted: this.accepted,
       closed: this.closed,
       received: this.received,

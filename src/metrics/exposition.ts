@@ -59,6 +59,8 @@ export function renderMetrics(t: Totals, info: BuildInfo): string {
   out.push(`hello_websocket_messages_received_total ${t.wsReceived}`);
   family(out, "hello_websocket_messages_sent_total", "counter", "WebSocket messages sent (echoes).");
   out.push(`hello_websocket_messages_sent_total ${t.wsSent}`);
+  family(out, "hello_access_log_dropped_total", "counter", "Access-log lines dropped (--access-log): the output could not keep up, or is gone.");
+  out.push(`hello_access_log_dropped_total ${t.accessLogDropped}`);
   family(out, "hello_received_bytes_total", "counter", "Bytes received from clients.");
   out.push(`hello_received_bytes_total ${t.received}`);
   family(out, "hello_sent_bytes_total", "counter", "Bytes handed to the kernel for clients.");

@@ -10,6 +10,7 @@
  * and the shared SERVING message.
  */
 import { formatAddress } from "../contract/address.ts";
+import type { ExchangeRequest } from "../contract/exchange.ts";
 import type { Transport } from "../contract/socket.ts";
 import type { Due } from "../http/deferred.ts";
 import { ErrorCode } from "../http2/constants.ts";
@@ -130,7 +131,19 @@ export interface GrpcOptions {
   readonly servedBy: string | null;
   /** Counts a call by the grpc-status it ended with (--metrics-port); absent or null = not counted. */
   readonly counted?: ((code: number) => void) | null;
+  /** The access log (--access-log): asked at a call's start, it returns what hears the call's end; absent or null = none. */
+  readonly logged?: GrpcCallLog | null;
 }
+
+/**
+ * Opens one call's access-log line from its request (valid only during the call): the result
+ * is told how the call ended, once — the HTTP status, the grpc-status (null for a call answered
+ * in plain HTTP or reset) and the message bytes sent.
+ */
+export type GrpcCallLog = (request: ExchangeRequest) => (status: number, grpcStatus: number | null, bytes: number) => void;
+
+/** The end of a call nobody logs. */
+const UNLOGGED = (_status: number, _grpcStatus: number | null, _bytes: number): void => {};
 
 /** The grpc-status of a trailer list: the dispatcher puts it first (grpc/service.ts `trailers`). */
 function statusOf(trailers: Fields): number {
@@ -163,29 +176,33 @@ export class GrpcStreams {
 
   /** Answers one gRPC call on `reply`'s stream. */
   answer(req: Http2Request, reply: Http2Reply, connection: GrpcConnection): void {
-    const outcome = this.options.dispatcher.dispatch(new H2GrpcCall(req, connection.transport), this.state, this.options.random);
+    const call = new H2GrpcCall(req, connection.transport);
+    const ended = this.options.logged?.(call.fields) ?? UNLOGGED;
+    const outcome = this.options.dispatcher.dispatch(call, this.state, this.options.random);
     switch (outcome.kind) {
       case OutcomeKind.UNARY:
-        return this.unary(outcome, reply);
+        return this.unary(outcome, reply, ended);
       case OutcomeKind.WATCH:
-        return this.watch(outcome.headers, outcome.known, req, reply, connection);
+        return this.watch(outcome.headers, outcome.known, req, reply, connection, ended);
       case OutcomeKind.RESET:
+        ended(0, null, 0);
         return reply.reset(RESET_CODE);
       case OutcomeKind.HTTP: {
         const a = this.answers.withBody(outcome.status, TEXT, new TextEncoder().encode(`${outcome.text}\n`), null);
+        ended(outcome.status, null, a.body?.length ?? 0);
         return reply.respond(a.block, a.body);
       }
     }
   }
 
-  private unary(outcome: UnaryOutcome, reply: Http2Reply): void {
-    if (outcome.delayMs <= 0) return this.sendUnary(outcome, reply);
+  private unary(outcome: UnaryOutcome, reply: Http2Reply, ended: ReturnType<GrpcCallLog>): void {
+    if (outcome.delayMs <= 0) return this.sendUnary(outcome, reply, ended);
     const due: Due = {
       at: performance.now() + outcome.delayMs,
       cancelled: false,
       fire: () => {
         reply.onClose = null;
-        if (!reply.closed) this.sendUnary(outcome, reply);
+        if (!reply.closed) this.sendUnary(outcome, reply, ended);
       },
     };
     // A call the client cancelled (RST_STREAM CANCEL) or a connection gone: the timer is dropped.
@@ -195,9 +212,10 @@ export class GrpcStreams {
     this.defer(due);
   }
 
-  private sendUnary(outcome: UnaryOutcome, reply: Http2Reply): void {
+  private sendUnary(outcome: UnaryOutcome, reply: Http2Reply, ended: ReturnType<GrpcCallLog>): void {
     const { blocks } = this;
     this.options.counted?.(statusOf(outcome.trailers));
+    ended(200, statusOf(outcome.trailers), outcome.messages?.length ?? 0);
     if (outcome.messages === null) return reply.respond(blocks.trailersOnly(outcome.headers, outcome.trailers), null);
     reply.respond(blocks.head(outcome.headers), outcome.messages, blocks.trailers(outcome.trailers));
   }
@@ -207,7 +225,7 @@ export class GrpcStreams {
    * drains. With a grpc-timeout it ends at the deadline with DEADLINE_EXCEEDED, as a server
    * stream past its deadline does in grpc-go.
    */
-  private watch(headers: Fields, known: boolean, req: Http2Request, reply: Http2Reply, connection: GrpcConnection): void {
+  private watch(headers: Fields, known: boolean, req: Http2Request, reply: Http2Reply, connection: GrpcConnection, ended: ReturnType<GrpcCallLog>): void {
     reply.start(this.blocks.head(headers));
     let unsubscribe: (() => void) | null = null;
     let timer: Due | null = null;
@@ -216,6 +234,7 @@ export class GrpcStreams {
         unsubscribe?.();
         if (reply.closed) return;
         this.options.counted?.(statusOf(OK_TRAILERS));
+        ended(200, statusOf(OK_TRAILERS), 0);
         reply.trailers(this.blocks.trailers(OK_TRAILERS));
       },
     };
@@ -240,6 +259,7 @@ export class GrpcStreams {
         unsubscribe?.();
         if (reply.closed) return;
         this.options.counted?.(statusOf(WATCH_DEADLINE));
+        ended(200, statusOf(WATCH_DEADLINE), 0);
         reply.trailers(this.blocks.trailers(WATCH_DEADLINE));
       },
     };

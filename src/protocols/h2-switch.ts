@@ -21,7 +21,7 @@ import type { HealthState } from "../grpc/health.ts";
 import type { Identity } from "../respond/echo-identity.ts";
 import type { Random } from "../respond/random.ts";
 import { H2Answers } from "./h2-answers.ts";
-import { GrpcStreams } from "./h2-grpc.ts";
+import { GrpcStreams, type GrpcCallLog } from "./h2-grpc.ts";
 import { HelloHttp2App, type H2Host } from "./h2.ts";
 
 /** The flags HTTP/2 reads. */
@@ -37,6 +37,8 @@ export interface H2Worker {
   readonly random: Random;
   /** Counts gRPC calls by grpc-status (--metrics-port); absent or null = not counted. */
   readonly grpcCalls?: ((code: number) => void) | null;
+  /** One access-log line per gRPC call (--access-log); absent or null = none. */
+  readonly grpcLog?: GrpcCallLog | null;
 }
 
 /** What HTTP/2 needs of the core (src/http/server.ts HttpCore): its clock and its timer heap. */
@@ -105,7 +107,7 @@ export class Http2Service {
       worker === null
         ? null
         : new GrpcStreams(
-            { dispatcher: new GrpcDispatcher(config, config.grpcServices, worker.identity), random: worker.random, servedBy, counted: worker.grpcCalls ?? null },
+            { dispatcher: new GrpcDispatcher(config, config.grpcServices, worker.identity), random: worker.random, servedBy, counted: worker.grpcCalls ?? null, logged: worker.grpcLog ?? null },
             this.answers,
             defer,
           );

@@ -8,6 +8,7 @@
 import type { Config } from "../config.ts";
 import type { ExchangeRequest } from "../contract/exchange.ts";
 import type { ProtocolSwitch, Upgrade } from "../contract/session.ts";
+import type { SessionHooks } from "../ws/session.ts";
 import type { WebSocketCounters } from "./counters.ts";
 import { websocketEcho } from "./websocket.ts";
 
@@ -24,6 +25,8 @@ export interface UpgradeOptions {
   readonly servedBy: string | null;
   /** WebSocket counting (--metrics-port), or null. */
   readonly wsCounters?: WebSocketCounters | null;
+  /** A WebSocket session's access-log hooks (--access-log), or null (websocket.ts `logged`). */
+  readonly wsLog?: ((request: ExchangeRequest) => SessionHooks) | null;
   /**
    * The h2c branch: the HTTP/2 integration's switch for `Upgrade: h2c` (RFC 7540 §3.2). Absent:
    * h2c is not offered, and such a request is answered as HTTP/1.1 (RFC 9110 §7.8 lets a server ignore Upgrade).
@@ -57,7 +60,7 @@ function targetIsPath(target: string, path: string): boolean {
  */
 export function createUpgrade(config: UpgradeConfig, options: UpgradeOptions): ((request: ExchangeRequest) => Upgrade | null) | null {
   const wsPath = config.wsEchoPath;
-  const ws = wsPath === null ? null : websocketEcho(config, { clock: options.clock, servedBy: options.servedBy, counters: options.wsCounters ?? null });
+  const ws = wsPath === null ? null : websocketEcho(config, { clock: options.clock, servedBy: options.servedBy, counters: options.wsCounters ?? null, logged: options.wsLog ?? null });
   const h2c = options.h2c ?? null;
   if (ws === null && h2c === null) return null;
   return (request) => {

@@ -24,6 +24,12 @@ export interface WebSocketEchoOptions {
   readonly servedBy: string | null;
   /** Where to count sessions and messages (--metrics-port), or null. */
   readonly counters: WebSocketCounters | null;
+  /**
+   * The access log (--access-log): asked for each 101 with the request (valid only during the
+   * call), it returns the session's own hooks, which count its messages and write its line at
+   * the close. Absent or null = none, and sessions share one hooks object.
+   */
+  readonly logged?: ((request: ExchangeRequest) => SessionHooks) | null;
 }
 
 /** A refusal's name as the core's refusal counter receives it (Session.refusedWith). */
@@ -52,6 +58,7 @@ class WebSocketEchoSession extends WebSocketSession implements Session {
  */
 export function websocketEcho(config: WebSocketConfig, options: WebSocketEchoOptions): (request: ExchangeRequest) => Upgrade {
   const { clock, counters } = options;
+  const logged = options.logged ?? null;
   const servedBy = options.servedBy === null ? "" : `X-Served-By: ${options.servedBy}\r\n`;
   const sessionOptions: SessionOptions = {
     maxMessage: config.wsMaxMessage,
@@ -73,12 +80,13 @@ export function websocketEcho(config: WebSocketConfig, options: WebSocketEchoOpt
   return (request) => {
     const check = checkUpgrade(request.method, (name) => request.fields.get(name));
     if ("accept" in check) {
+      const sessionHooks = logged === null ? hooks : bothHooks(hooks, logged(request));
       return {
         response: upgradeAnswer(check.accept, servedBy),
         status: 101,
         open(transport: Transport): Session {
           counters?.opened();
-          return new WebSocketEchoSession(transport, sessionOptions, clock, hooks);
+          return new WebSocketEchoSession(transport, sessionOptions, clock, sessionHooks);
         },
       };
     }
@@ -92,5 +100,23 @@ export function websocketEcho(config: WebSocketConfig, options: WebSocketEchoOpt
       status: check.status,
       open: (transport: Transport): Session => new RefusedUpgrade(transport, clock, refusedWith),
     };
+  };
+}
+
+/** Counting's hooks and the access log's, for one session. */
+function bothHooks(a: SessionHooks, b: SessionHooks): SessionHooks {
+  return {
+    messageIn() {
+      a.messageIn?.();
+      b.messageIn?.();
+    },
+    messageOut() {
+      a.messageOut?.();
+      b.messageOut?.();
+    },
+    closed(code) {
+      a.closed?.(code);
+      b.closed?.(code);
+    },
   };
 }

@@ -10,7 +10,7 @@
 import type { Config } from "../config.ts";
 import { emptyPlan, type Stage } from "./plan.ts";
 import type { Random } from "./random.ts";
-import { Fault, FAULT_KINDS, type WorkerCounters } from "../metrics/counters.ts";
+import { Fault, FAULT_KINDS } from "../metrics/counters.ts";
 
 export type FaultConfig = Pick<Config, "failRate" | "failStatus" | "delay" | "resetRate">;
 
@@ -19,8 +19,8 @@ export function faultsOn(c: FaultConfig): boolean {
   return c.failRate > 0 || c.resetRate > 0 || c.delay !== null;
 }
 
-/** `counters`: where injected faults are counted (--metrics-port), or null. */
-export function faultStage(c: FaultConfig, random: Random, counters: WorkerCounters | null): Stage {
+/** `counters`: where injected faults are counted (--metrics-port, or the worker's own tally the access log reads), or null. */
+export function faultStage(c: FaultConfig, random: Random, counters: { readonly faults: Float64Array } | null): Stage {
   const { failRate, failStatus, resetRate } = c;
   // A counter nobody reads when metrics are off: one increment, no branch per fault.
   const faults = counters?.faults ?? new Float64Array(FAULT_KINDS.length);

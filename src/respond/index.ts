@@ -19,7 +19,7 @@
 import type { Config } from "../config.ts";
 import type { Reply, Responder } from "../contract/exchange.ts";
 import { countingResponder } from "../metrics/counting.ts";
-import type { WorkerCounters } from "../metrics/counters.ts";
+import { FAULT_KINDS, type WorkerCounters } from "../metrics/counters.ts";
 import { replyOf } from "./answer.ts";
 import { controlStage } from "./control.ts";
 import { echoResponder } from "./echo.ts";
@@ -38,18 +38,23 @@ export interface Steering {
   readonly config: Config;
   readonly random: Random;
   readonly pattern: Pattern;
+  /**
+   * Faults injected, indexed like FAULT_KINDS, when --metrics-port does not count them: the
+   * access log tells which fault a request drew by the tally that moved during its plan.
+   */
+  readonly faults: Float64Array;
 }
 
 /** Per worker: `index` is the worker's slot in the supervisor (its seed is workerSeed(--seed, index)). */
 export function createSteering(config: Config, index = 0): Steering {
-  return { config, random: seededRandom(workerSeed(config.seed, index)), pattern: new Pattern(config.maxSize) };
+  return { config, random: seededRandom(workerSeed(config.seed, index)), pattern: new Pattern(config.maxSize), faults: new Float64Array(FAULT_KINDS.length) };
 }
 
 /** The stages configured, in order; empty when every feature is off. */
 export function stagesFor(s: Steering, counters: WorkerCounters | null): Stage[] {
   const c = s.config;
   const stages: Stage[] = [];
-  if (faultsOn(c)) stages.push(faultStage(c, s.random, counters));
+  if (faultsOn(c)) stages.push(faultStage(c, s.random, counters ?? s));
   if (c.requestControl) stages.push(controlStage(c));
   return stages;
 }

@@ -14,6 +14,10 @@ import { PodMetrics } from "../metrics/serve.ts";
 import { encodeSupervisorMessage, EXIT, MessageReader, WORKER_ENV, WORKER_INDEX_ENV, WORKER_PORT_ENV, WORKER_STATE_ENV, type SupervisorMessage } from "./protocol.ts";
 import type { RunState } from "../respond/state.ts";
 import { detectRuntime } from "../runtime.ts";
+import { ACCESS_LOG_FD_ENV, supervisorAccessFd } from "../access-log/output.ts";
+
+/** The descriptor number a worker finds the access log on: the first after stdin, stdout and stderr. */
+const ACCESS_LOG_CHILD_FD = 3;
 import { checkSpread } from "./spread.ts";
 import { delayFor, STOP_SIGNALS, type StopSignal } from "./worker-process.ts";
 import { tlsProblem } from "../tls/files.ts";
@@ -100,8 +104,15 @@ export class Supervisor {
     this.#quickDeaths = new Array<number>(options.workers).fill(0);
     this.#port = options.config.port;
     this.#metrics = options.config.metricsPort === null ? null : new PodMetrics(options.config, (pid, m) => this.#tellPid(pid, m));
-    if (options.sharing === "cluster") setupCluster(options.command);
+    if (options.config.accessLog !== null) {
+      this.#accessFd = supervisorAccessFd(detectRuntime());
+      if (this.#accessFd < 0) warn("--access-log: this process's stdout cannot be handed to the workers (a socket?): their lines are dropped and counted");
+    }
+    if (options.sharing === "cluster") setupCluster(options.command, this.#accessFd);
   }
+
+  /** The workers' access-log descriptor (--access-log): this process's stdout, given to each as fd 3; null = off, -1 = none to give. */
+  readonly #accessFd: number | null = null;
 
   async run(): Promise<void> {
     for (const signal of STOP_SIGNALS) process.on(signal, () => void this.stop(signal));
@@ -174,11 +185,15 @@ export class Supervisor {
     // Set or removed, never inherited: only this supervisor may assign a worker its port.
     if (this.#port !== 0 && this.#o.sharing === "reuseport") env[WORKER_PORT_ENV] = String(this.#port);
     else delete env[WORKER_PORT_ENV];
+    // Set or removed, never inherited: a worker's stdout is this pipe, never its access log.
+    const accessFd = this.#accessFd;
+    if (accessFd === null) delete env[ACCESS_LOG_FD_ENV];
+    else env[ACCESS_LOG_FD_ENV] = accessFd < 0 ? "-1" : String(ACCESS_LOG_CHILD_FD);
     const { file, args } = this.#o.command;
     const child =
       this.#o.sharing === "cluster"
         ? cluster.fork(env).process
-        : spawn(file, [...args], { stdio: ["pipe", "pipe", "inherit"], env });
+        : spawn(file, [...args], { stdio: accessFd === null || accessFd < 0 ? ["pipe", "pipe", "inherit"] : ["pipe", "pipe", "inherit", accessFd], env });
     const exited = new Promise<Exit>((resolve) => {
       child.once("exit", (code, signal) => resolve({ code, signal }));
       // spawn() itself failed (ENOENT, EACCES): no "exit" follows.
@@ -407,8 +422,10 @@ function signal(worker: WorkerChild, name: NodeJS.Signals): void {
  * (fork spawns execPath [...execArgv, exec, ...args]); a Node SEA started
  * without arguments gets a harmless placeholder as `exec`.
  */
-function setupCluster(command: Command): void {
+function setupCluster(command: Command, accessFd: number | null): void {
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   const [exec = "--workers=1", ...args] = command.args;
-  cluster.setupPrimary({ exec, args, execArgv: [], stdio: ["pipe", "pipe", "inherit", "ipc"] });
+  // The access log's descriptor takes fd 3 as with spawn; the IPC channel follows it (Node finds it by its entry).
+  const stdio = accessFd === null || accessFd < 0 ? ["pipe", "pipe", "inherit", "ipc"] : ["pipe", "pipe", "inherit", accessFd, "ipc"];
+  cluster.setupPrimary({ exec, args, execArgv: [], stdio });
 }

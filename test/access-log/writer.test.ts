@@ -49,7 +49,7 @@ test("json: every field always present under its fixed name, null when absent", 
   expect(o).toEqual({
     time: "2026-12-07T18:44:28.123Z", client: "127.0.0.1:51234", method: "GET", target: "/a?b=1", protocol: "HTTP/1.1", status: 200, bytes: 5,
     referer: null, user_agent: 'curl/8 "x"', forwarded_for: "10.0.0.1", request_id: null, duration_us: 123, pid: 4242,
-    stream_id: null, refused: null, fault: null, ws_received: null, ws_sent: null,
+    stream_id: null, refused: null, fault: null, grpc_status: null, ws_received: null, ws_sent: null,
   });
 });
 
