@@ -9,7 +9,7 @@ import { openSync } from "node:fs";
 import type { RuntimeName } from "../contract/runtime.ts";
 import type { AccessLogFormat } from "./format.ts";
 import { AccessLog } from "./log.ts";
-import { AccessLogWriter, fdSink } from "./writer.ts";
+import { AccessLogWriter, fdSink, type AccessSink } from "./writer.ts";
 
 /** The descriptor number a supervised worker writes its lines to; unset = stdout (no supervisor). */
 export const ACCESS_LOG_FD_ENV = "_HELLO_ACCESS_LOG_FD";
@@ -17,8 +17,12 @@ export const ACCESS_LOG_FD_ENV = "_HELLO_ACCESS_LOG_FD";
 /** A worker's access log, on the descriptor its supervisor gave it or on stdout. */
 export function openAccessLog(format: AccessLogFormat, env: Record<string, string | undefined> = process.env): AccessLog {
   const fd = env[ACCESS_LOG_FD_ENV] === undefined ? 1 : Number(env[ACCESS_LOG_FD_ENV]);
-  return new AccessLog(format, new AccessLogWriter(fdSink(fd)), process.pid);
+  // No descriptor to write to (supervisorAccessFd's -1): every line is dropped and counted, none throws.
+  const sink = Number.isInteger(fd) && fd >= 0 ? fdSink(fd) : NO_OUTPUT;
+  return new AccessLog(format, new AccessLogWriter(sink), process.pid);
 }
+
+const NO_OUTPUT: AccessSink = (_bytes, done) => queueMicrotask(() => done(new Error("no access-log descriptor"), 0));
 
 /**
  * The supervisor's descriptor to hand its workers: its stdout. Deno's node:child_process places
@@ -31,7 +35,8 @@ export function supervisorAccessFd(runtime: RuntimeName): number {
   try {
     return openSync("/proc/self/fd/1", "a");
   } catch {
-    // A socket as stdout (a journal stream) cannot be reopened: the workers' lines are lost, said at start.
+    // A socket as stdout (a journal stream; Bun's and Node's spawn "pipe" is a socketpair) cannot be
+    // reopened through /proc (ENXIO): the workers' lines are dropped and counted, as the supervisor says at start.
     return -1;
   }
 }
