@@ -179,11 +179,11 @@ test("logAxis spans whole decades and ticks 1-2-5 when narrow", () => {
 });
 
 test("--diff: latency rows matched by rate label, lower is better", () => {
-  const a = { latency: section() } as unknown as Report;
+  const a = { latency: section(), instances: [] } as unknown as Report;
   const slower = section();
   slower.records = slower.records.map((r) => r.instance === "a" && r.rateLabel === "25%" ? record("a", "25%", 10_000, range(200, 2199), true, r.run) : r);
   slower.summary = summarizeLatency([inst("a"), inst("b")], slower.rates, slower.records);
-  const rows = diffLatency(a, { latency: slower } as unknown as Report);
+  const rows = diffLatency(a, { latency: slower, instances: [] } as unknown as Report);
   // b at 50% has no valid run: not compared.
   expect(rows.map((r) => `${r.instance} ${r.rateLabel}`)).toEqual(["a 25%", "b 25%", "a 50%"]);
   const t = latencyDiffTable(rows);
