@@ -9,13 +9,15 @@ import { Byte } from "./constants.ts";
  * Calls `visit` for each field line of the head buf[start, end) in the order received:
  * name range [nameStart, nameEnd) and value range [valueStart, valueEnd), the value without
  * its surrounding whitespace (RFC 9112 §5.1: OWS around the value is not part of it).
- * Stops early when `visit` returns false.
+ * Stops early when `visit` returns false. With `firstLower` (a lower-case letter's code), only
+ * lines whose name starts with that letter, in either case, are split and visited.
  */
 export function forEachField(
   buf: Uint8Array,
   start: number,
   end: number,
   visit: (nameStart: number, nameEnd: number, valueStart: number, valueEnd: number) => boolean | void,
+  firstLower = -1,
 ): void {
   let p = start;
   // Skip the request line.
@@ -24,6 +26,15 @@ export function forEachField(
   while (p < end) {
     let lineEnd = p;
     while (lineEnd < end && buf[lineEnd] !== Byte.LF) lineEnd++;
+    // A caller that wants only names starting with one letter (request control: x-hello-*) skips
+    // every other line before the colon search and trimming: pipelined ×16 with --request-control
+    // on Node measured 1.34× the default path's CPU per request when every line was split, as
+    // the walker does for echo.
+    if (firstLower >= 0 && (buf[p]! | 0x20) !== firstLower) {
+      if (lineEnd === p || (lineEnd === p + 1 && buf[p] === Byte.CR)) return; // the blank line ending the head
+      p = lineEnd + 1;
+      continue;
+    }
     let contentEnd = lineEnd;
     if (contentEnd > p && buf[contentEnd - 1] === Byte.CR) contentEnd--;
     if (contentEnd === p) return; // the blank line ending the head

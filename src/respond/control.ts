@@ -112,7 +112,7 @@ function fromQuery(request: Http1Request, found: Controls | null): Controls | nu
 function fromFields(request: Http1Request, found: Controls | null): Controls | null {
   scanBuf = request.buf;
   scanFound = found;
-  forEachField(scanBuf, request.head.targetEnd, request.end, visitField);
+  forEachField(scanBuf, request.head.targetEnd, request.end, visitField, X_LOWER);
   found = scanFound;
   scanBuf = NONE;
   scanFound = null;
@@ -126,7 +126,7 @@ let scanFound: Controls | null = null;
 
 function visitField(ns: number, ne: number, vs: number, ve: number): void {
   const buf = scanBuf;
-  if ((buf[ns]! | 0x20) !== X_LOWER || ne - ns < SHORTEST_FIELD) return;
+  if (ne - ns < SHORTEST_FIELD) return;
   for (let i = 0; i < FIELDS.length; i++) {
     if (!fieldNameIs(buf, ns, ne, FIELDS[i]!)) continue;
     if (scanFound?.[i] === undefined) {
