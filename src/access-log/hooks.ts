@@ -8,17 +8,12 @@ import type { Transport } from "../contract/socket.ts";
 import { ParseError, REASON, type ParseErrorKind } from "../http/constants.ts";
 import type { GrpcCallLog } from "../protocols/h2-grpc.ts";
 import type { SessionHooks } from "../ws/session.ts";
-import { AccessEntry, PROTOCOL_NAMES, readRequestFields, type AccessLog } from "./log.ts";
+import { AccessEntry, describeRequest, type AccessLog } from "./log.ts";
 
 /** An entry for `request` (valid only now), its duration counted from now. */
 function entryOf(request: ExchangeRequest): AccessEntry {
   const e = new AccessEntry(performance.now());
-  e.method = request.method;
-  e.target = request.target;
-  e.protocol = PROTOCOL_NAMES[request.protocol];
-  e.streamId = request.streamId;
-  e.client = request.peer;
-  readRequestFields(e, (name) => request.fields.get(name));
+  describeRequest(e, request);
   return e;
 }
 

@@ -7,7 +7,7 @@
  */
 import { BodyKind, type ExchangeRequest, type Finished, type Reply, type Responder } from "../contract/exchange.ts";
 import { REASON } from "../http/constants.ts";
-import { AccessEntry, PROTOCOL_NAMES, readRequestFields, type AccessLog } from "./log.ts";
+import { AccessEntry, describeRequest, type AccessLog } from "./log.ts";
 
 /** The answer a null plan stands for: the configured one, framed from the prebuilt variants. */
 const CONFIGURED: Reply = { status: 0, fields: null, body: { kind: BodyKind.CONFIGURED }, trailers: null, delayMs: 0, close: false, reset: false };
@@ -36,12 +36,7 @@ export function accessLogResponder(inner: Responder | null, log: AccessLog, conf
   return {
     plan(request: ExchangeRequest): Planned {
       const e = new Planned(performance.now());
-      e.method = request.method;
-      e.target = request.target;
-      e.protocol = PROTOCOL_NAMES[request.protocol];
-      e.streamId = request.streamId;
-      e.client = request.peer;
-      readRequestFields(e, (name) => request.fields.get(name));
+      describeRequest(e, request);
       if (inner === null) return e;
       if (before !== null) before.set(faults!.counts);
       e.inner = inner.plan(request);
