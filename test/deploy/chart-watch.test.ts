@@ -80,6 +80,19 @@ describe("chart: echo, X-Served-By, metrics (issue 18)", () => {
     expect(await validate(objects)).toEqual([]);
   });
 
+  test("server.wsEchoPath, wsMaxMessage, wsPingInterval, accessLog and echoMaxBody become their variables, absent by default; all valid", async () => {
+    const names = ["WS_ECHO_PATH", "WS_MAX_MESSAGE", "WS_PING_INTERVAL", "ACCESS_LOG", "ECHO_MAX_BODY"];
+    const defaults = vars(render());
+    for (const name of names) expect(defaults.has(name)).toBe(false);
+    const objects = render(
+      "--set", "server.wsEchoPath=/ws", "--set", "server.wsMaxMessage=64k", "--set", "server.wsPingInterval=30s",
+      "--set", "server.accessLog=json", "--set", "server.echoMaxBody=16k",
+    );
+    const env = vars(objects);
+    expect(names.map((n) => env.get(n)?.value)).toEqual(["/ws", "64k", "30s", "json", "16k"]);
+    expect(await validate(objects)).toEqual([]);
+  });
+
   test("metrics.enabled: METRICS_PORT, the metrics port on the pod and the Service, prometheus.io annotations; all valid", async () => {
     const objects = render(...METRICS, "--set-json", 'podAnnotations={"team":"web"}');
     expect(vars(objects).get("METRICS_PORT")?.value).toBe("9797");
