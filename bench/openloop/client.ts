@@ -23,6 +23,7 @@
  * (the command line is bench/openloop/openloop.ts).
  */
 import * as K from "../../src/io/constants.ts";
+import { SlotEpoll } from "./slot-epoll.ts";
 import { loadClientLibc, sockaddrIn, type ClientLibc } from "./ffi.ts";
 import { encodeHistogram, newHistogram, percentiles, recordUs, spectrum, type Histogram } from "./histogram.ts";
 import { bytesEqual, responseLength, type ResponseHead } from "../lib/measure/response.ts";
@@ -68,7 +69,6 @@ export const DEFAULTS: Omit<OpenLoopOptions, "url" | "rate"> = {
 const SPIN_MS = 1.5;
 /** Longest block in epoll_wait, so the drain deadline is noticed while every connection is busy. */
 const MAX_BLOCK_MS = 50;
-const MAX_EVENTS = 256;
 const RECV_SIZE = 64 * 1024;
 /** Per-connection buffer for an answer that arrives in pieces. */
 const CONN_BUFFER = 64 * 1024;
@@ -110,7 +110,7 @@ export async function runOpenLoop(o: OpenLoopOptions): Promise<OpenLoopResult> {
 }
 
 class OpenLoopClient {
-  private readonly epfd: number;
+  private readonly epoll: SlotEpoll;
   private readonly n: number;
   private readonly fd: Int32Array;
   private readonly state: Uint8Array;
@@ -129,10 +129,6 @@ class OpenLoopClient {
   private readonly freeStack: Int32Array;
   private readonly inFree: Uint8Array;
   private freeTop = 0;
-  private readonly events = new Uint8Array(MAX_EVENTS * K.EPOLL_EVENT_SIZE);
-  private readonly eventWords = new Uint32Array(this.events.buffer);
-  private readonly cell = new Uint8Array(K.EPOLL_EVENT_SIZE);
-  private readonly cellWords = new Uint32Array(this.cell.buffer);
   private readonly scratch = new Uint8Array(RECV_SIZE);
   private readonly head: ResponseHead = { status: 0, bodyStart: 0, problem: "", close: false };
   private readonly expected: Uint8Array;
@@ -170,8 +166,7 @@ class OpenLoopClient {
     this.freeStack = new Int32Array(this.n);
     this.inFree = new Uint8Array(this.n);
     this.expected = new TextEncoder().encode(o.body);
-    this.epfd = libc.epollCreate1(K.EPOLL_CLOEXEC);
-    if (this.epfd < 0) throw new Error(`epoll_create1 failed: errno ${libc.errno()}`);
+    this.epoll = new SlotEpoll(libc);
   }
 
   run(): OpenLoopResult {
@@ -241,7 +236,7 @@ class OpenLoopClient {
 
   dispose(): void {
     for (let s = 0; s < this.n; s++) if (this.fd[s]! >= 0) this.libc.close(this.fd[s]!);
-    this.libc.close(this.epfd);
+    this.epoll.close();
   }
 
   /** Keep-alive: every connection open and idle before the schedule starts. */
@@ -322,11 +317,11 @@ class OpenLoopClient {
   }
 
   private poll(timeoutMs: number): void {
-    const n = this.libc.epollWait(this.epfd, this.events, MAX_EVENTS, timeoutMs);
-    const w = this.eventWords;
+    const epoll = this.epoll;
+    const n = epoll.wait(timeoutMs);
     for (let i = 0; i < n; i++) {
-      const ev = w[3 * i]!;
-      const slot = w[3 * i + 1]!;
+      const ev = epoll.eventsAt(i);
+      const slot = epoll.slotAt(i);
       const st = this.state[slot]!;
       if (st === S.CONNECTING) {
         if ((ev & (K.EPOLLERR | K.EPOLLHUP)) !== 0) this.failConnect(slot);
@@ -455,10 +450,7 @@ class OpenLoopClient {
   }
 
   private watch(slot: number, op: number, events: number): boolean {
-    this.cellWords[0] = events;
-    this.cellWords[1] = slot;
-    this.cellWords[2] = 0;
-    return this.libc.epollCtl(this.epfd, op, this.fd[slot]!, this.cell) === 0;
+    return this.epoll.watch(this.fd[slot]!, slot, op, events);
   }
 
   private problem(why: string): void {

@@ -17,6 +17,7 @@
  * (the command line is bench/ws-echo/ws-echo.ts).
  */
 import * as K from "../../src/io/constants.ts";
+import { SlotEpoll } from "../openloop/slot-epoll.ts";
 import { treeCpuUs } from "../lib/measure/proc.ts";
 import { newHistogram, percentiles, recordUs } from "../openloop/histogram.ts";
 import { loadClientLibc, sockaddrIn, type ClientLibc } from "../openloop/ffi.ts";
@@ -44,7 +45,6 @@ export const WS_ECHO_DEFAULTS: Omit<WsEchoOptions, "url"> = { connections: 64, m
 const SETUP_TIMEOUT_MS = 5000;
 /** Longest block in epoll_wait, so the window's edges are noticed on time when echoes stall. */
 const MAX_BLOCK_MS = 50;
-const MAX_EVENTS = 256;
 /** A handshake answer or a frame larger than this is refused: the echo of a ≤125-byte message is 127 bytes at most. */
 const SLOT_BUFFER = 8 * 1024;
 /** connect(2) on a non-blocking socket: not an error (a client's errno, absent from src/io's table). */
@@ -72,7 +72,7 @@ export async function runWsEcho(o: WsEchoOptions): Promise<WsEchoResult> {
 class WsEchoClient {
   private readonly n: number;
   private readonly size: number;
-  private readonly epfd: number;
+  private readonly epoll: SlotEpoll;
   private readonly fd: Int32Array;
   private readonly state: Uint8Array;
   private readonly keys: string[];
@@ -87,10 +87,6 @@ class WsEchoClient {
   private readonly out = new Uint8Array(6 + MAX_MESSAGE);
   private readonly scratch = new Uint8Array(SLOT_BUFFER);
   private readonly frame: ServerFrame = { fin: false, rsv: 0, opcode: 0, masked: false, payloadStart: 0, payloadLength: 0, end: 0 };
-  private readonly events = new Uint8Array(MAX_EVENTS * K.EPOLL_EVENT_SIZE);
-  private readonly eventWords = new Uint32Array(this.events.buffer);
-  private readonly cell = new Uint8Array(K.EPOLL_EVENT_SIZE);
-  private readonly cellWords = new Uint32Array(this.cell.buffer);
   private readonly roundTrip = newHistogram();
   private readonly errors: WsEchoErrors = { connect: 0, handshake: 0, read: 0, write: 0, wrongEcho: 0, closed: 0, unexpected: 0, timeout: 0 };
   private readonly problems = new Map<string, number>();
@@ -117,8 +113,7 @@ class WsEchoClient {
     this.buffers = Array.from({ length: this.n }, () => new Uint8Array(SLOT_BUFFER));
     const all = new Uint8Array(this.n * this.size);
     this.expected = Array.from({ length: this.n }, (_, s) => all.subarray(s * this.size, (s + 1) * this.size));
-    this.epfd = libc.epollCreate1(K.EPOLL_CLOEXEC);
-    if (this.epfd < 0) throw new Error(`epoll_create1 failed: errno ${libc.errno()}`);
+    this.epoll = new SlotEpoll(libc);
   }
 
   run(): WsEchoResult {
@@ -178,7 +173,7 @@ class WsEchoClient {
       if (this.state[s]! >= S.READY) this.libc.send(fd, this.out, encodeClose(this.out, this.random), K.MSG_NOSIGNAL);
       this.libc.close(fd);
     }
-    this.libc.close(this.epfd);
+    this.epoll.close();
   }
 
   /** Opens every connection and makes its handshake; throws when one cannot be opened. */
@@ -223,11 +218,11 @@ class WsEchoClient {
   }
 
   private poll(timeoutMs: number): void {
-    const count = this.libc.epollWait(this.epfd, this.events, MAX_EVENTS, timeoutMs);
-    const w = this.eventWords;
+    const epoll = this.epoll;
+    const count = epoll.wait(timeoutMs);
     for (let i = 0; i < count; i++) {
-      const ev = w[3 * i]!;
-      const slot = w[3 * i + 1]!;
+      const ev = epoll.eventsAt(i);
+      const slot = epoll.slotAt(i);
       const st = this.state[slot]!;
       if (st === S.CONNECTING) {
         if ((ev & (K.EPOLLERR | K.EPOLLHUP)) !== 0) this.fail(slot, "connect", "connection refused or reset");
@@ -335,9 +330,6 @@ class WsEchoClient {
   }
 
   private watch(slot: number, op: number, events: number): boolean {
-    this.cellWords[0] = events;
-    this.cellWords[1] = slot;
-    this.cellWords[2] = 0;
-    return this.libc.epollCtl(this.epfd, op, this.fd[slot]!, this.cell) === 0;
+    return this.epoll.watch(this.fd[slot]!, slot, op, events);
   }
 }
