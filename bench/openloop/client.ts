@@ -199,8 +199,11 @@ class OpenLoopClient {
         waiting = false;
         const at = t0 + schedule[next]!;
         // Could have left at `at`, or when this connection came free if that was later (the server's doing).
-        if (at >= this.windowStart) recordUs(this.lateness, (now - Math.max(at, this.freedAt[slot]!)) * 1000);
-        this.dispatch(slot, at, now);
+        // Counted by index, not by `at >= windowStart`: t0 + schedule[i] can round onto the window's
+        // start for a warm-up slot just below it, which counted one answer more than was scheduled.
+        const counted = next >= firstCounted;
+        if (counted) recordUs(this.lateness, (now - Math.max(at, this.freedAt[slot]!)) * 1000);
+        this.dispatch(slot, at, now, counted);
         next++;
         now = performance.now();
       }
@@ -268,8 +271,7 @@ class OpenLoopClient {
     return -1;
   }
 
-  private dispatch(slot: number, at: number, now: number): void {
-    const counted = at >= this.windowStart;
+  private dispatch(slot: number, at: number, now: number, counted: boolean): void {
     this.counted[slot] = counted ? 1 : 0;
     if (counted) {
       this.sent++;
