@@ -189,12 +189,14 @@ async function proof2(): Promise<Table> {
     await server.stop();
     shared = undefined;
     const cpu = (x: number) => `${Math.round(x * 100)}%`;
-    rows.push([mode, lo ? n0(lo.r.targetRate) : `none from ${SEARCH_START}`, lo ? cpu(lo.r.generatorCpuUs / lo.r.wallUs) : "—", lo ? cpu(lo.serverCpu) : "—",
+    rows.push([mode, lo ? n0(lo.r.targetRate) : `none from ${SEARCH_START}`, lo ? cpu(lo.r.generatorCpuUs / lo.r.wallUs) : "—",
+      // Its own cost per request (its CPU share over the run at that rate); an upper bound, since it spin-waits the last 1.5 ms before each send.
+      lo ? ((lo.r.generatorCpuUs / lo.r.wallUs) * 1e6 / lo.r.targetRate).toFixed(1) : "—", lo ? cpu(lo.serverCpu) : "—",
       lo ? `${ms(lo.r.latencyUs.p50)} / ${ms(lo.r.latencyUs.p99)}` : "—", hi ? `${n0(hi.r.targetRate)}: ${hi.r.invalidReasons[0] ?? ""}` : `none up to ${n0(SEARCH_MAX)}`,
       w ? n0(w.requests / (w.durationUs / 1e6)) : "wrk not installed", w ? `${w.errors} (+${w.read} read${close ? ", one per response with Connection: close" : ""})` : "—"]);
   }
   return { title: `proof 2: the highest rate the generator holds on one core (CPU ${args["generator-cpu"]}; ${args.server} server on CPU ${args["server-cpus"]}; 64 connections, ${args["search-duration"]} s per step), next to wrk -t1 -c64 -d${args["wrk-duration"]}s closed-loop`,
-    head: ["mode", "highest valid rate", "generator CPU", "server CPU", "p50 / p99 ms", "first invalid rate: why", "wrk req/s (closed-loop)", "wrk errors"], rows };
+    head: ["mode", "highest valid rate", "generator CPU", "generator CPU µs/req", "server CPU", "p50 / p99 ms", "first invalid rate: why", "wrk req/s (closed-loop)", "wrk errors"], rows };
 }
 
 /** Stops the server's processes for STALL_S seconds, STALL_AT_S seconds from now. */
