@@ -1,7 +1,7 @@
 /**
- * A Transport that records what the core does to it, for driving the HTTP
- * core in-process: every write (copied, since the core hands out shared
- * prebuilt buffers), pause/resume, half-close and close.
+ * A Transport that records what the core does to it, for driving a session in-process (the
+ * HTTP/1.1 core, an Http2Session, a WebSocket session): every write (copied, since the core
+ * hands out shared prebuilt buffers), pause/resume, half-close, close, abort and reset.
  */
 import type { Transport } from "../../src/contract/socket.ts";
 import type { Config } from "../../src/config.ts";
@@ -61,8 +61,10 @@ export class FakeTransport implements Transport {
     this.shutDown = true;
   }
   close(): void {
+    // A real back end reports the end of a connection once, however often it is asked to close
+    // (an abort after a close, a reset while closing): so does this, through `onClose`.
+    if (this.closed) return;
     this.closed = true;
-    // Like the real back ends: the end of the connection is reported back through the handler.
     this.onClose();
   }
   abort(): void {

@@ -1,59 +1,12 @@
 /**
- * Driving an Http2Session in-process: a Transport that records, client-side
- * frame and HPACK builders, and a reader of what the server wrote.
+ * Driving an Http2Session in-process over the shared FakeTransport: client-side frame and HPACK
+ * builders, and a reader of what the server wrote.
  */
 import { CLIENT_PREFACE, ErrorCode, FrameType, SettingId } from "../../src/http2/constants.ts";
 import { encodeResponseHeaders, HpackDecoder } from "../../src/http2/hpack/index.ts";
-import type { Transport } from "../../src/http2/io.ts";
 import { Http2Session } from "../../src/http2/session.ts";
 import { DEFAULT_HTTP2_OPTIONS, type Http2App, type Http2Options, type Http2Reply, type Http2Request } from "../../src/http2/types.ts";
-
-export class RecordingTransport implements Transport {
-  private readonly taken: number[] = [];
-  /** Octets the next writes may take in total. */
-  budget = Number.POSITIVE_INFINITY;
-  paused = false;
-  shutDown = false;
-  closed = false;
-  aborted = false;
-  writes = 0;
-  onClose: () => void = () => {};
-  write(data: Uint8Array): number {
-    if (this.closed) return 0;
-    this.writes++;
-    const n = Math.min(data.length, this.budget);
-    this.budget -= n;
-    for (let i = 0; i < n; i++) this.taken.push(data[i]!);
-    return n;
-  }
-  pause(): void {
-    this.paused = true;
-  }
-  resume(): void {
-    this.paused = false;
-  }
-  shutdown(): void {
-    this.shutDown = true;
-  }
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.onClose();
-  }
-  abort(): void {
-    this.aborted = true;
-    this.close();
-  }
-  reset(): void {
-    this.abort();
-  }
-  received(): Uint8Array {
-    return Uint8Array.from(this.taken);
-  }
-  get ended(): boolean {
-    return this.shutDown || this.closed;
-  }
-}
+import { FakeTransport } from "../helpers/fake-transport.ts";
 
 export function frame(type: number, flags: number, streamId: number, payload: ArrayLike<number> = []): Uint8Array {
   const out = new Uint8Array(9 + payload.length);
@@ -201,7 +154,7 @@ export class TestApp implements Http2App {
 }
 
 export class Harness {
-  readonly transport = new RecordingTransport();
+  readonly transport = new FakeTransport();
   readonly app: TestApp;
   readonly clock = { now: 1_000_000 };
   readonly session: Http2Session;

@@ -8,7 +8,8 @@ import { ErrorCode, Flag, FrameType, nextStreamState, SettingId, StreamEvent, St
 import { encodeTrailers } from "../../src/http2/hpack/index.ts";
 import { Http2Session } from "../../src/http2/session.ts";
 import { DEFAULT_HTTP2_OPTIONS } from "../../src/http2/types.ts";
-import { block, concat, events, frame, GET, Harness, HELLO_BLOCK, mergeData, parseFrames, preface, RecordingTransport, settingsPayload, TestApp, u32 } from "./helpers.ts";
+import { FakeTransport } from "../helpers/fake-transport.ts";
+import { block, concat, events, frame, GET, Harness, HELLO_BLOCK, mergeData, parseFrames, preface, settingsPayload, TestApp, u32 } from "./helpers.ts";
 
 const get = (id: number, end = true) => frame(FrameType.HEADERS, Flag.END_HEADERS | (end ? Flag.END_STREAM : 0), id, block(GET));
 const rst = (id: number) => frame(FrameType.RST_STREAM, 0, id, u32(ErrorCode.CANCEL));
@@ -52,9 +53,9 @@ describe("the server's preface", () => {
 
   test("all frames of one read go out in one write", () => {
     const h = new Harness();
-    const before = h.transport.writes;
+    const before = h.transport.writes.length;
     h.feed(concat([preface(), get(1), get(3), get(5), ping(1)]));
-    expect(h.transport.writes - before).toBe(1);
+    expect(h.transport.writes.length - before).toBe(1);
     expect(h.events()).toEqual(["STATUS 1 200", "DATA 1 5 END", "STATUS 3 200", "DATA 3 5 END", "STATUS 5 200", "DATA 5 5 END", "PING_ACK"]);
   });
 });
@@ -279,7 +280,7 @@ describe("floods and limits", () => {
   });
 
   test("an app that throws is the app's reset: a hundred of them cost no budget", () => {
-    const transport = new RecordingTransport();
+    const transport = new FakeTransport();
     const options = { ...DEFAULT_HTTP2_OPTIONS, resetBudget: { burst: 3, perSecond: 1 } };
     const s = new Http2Session(transport, options, { request: () => { throw new Error("boom"); } }, { now: 0 });
     const parts = [preface()];
@@ -415,9 +416,9 @@ describe("answers", () => {
     h.feed(concat([preface(), get(1)]));
     let closed = 0;
     h.app.replies[0]!.onClose = () => closed++;
-    const before = h.transport.writes;
+    const before = h.transport.writes.length;
     h.app.replies[0]!.respond(HELLO_BLOCK, new TextEncoder().encode("later"), encodeTrailers([["grpc-status", "0"]]));
-    expect(h.transport.writes - before).toBe(3);
+    expect(h.transport.writes.length - before).toBe(3);
     expect(h.events()).toEqual(["STATUS 1 200", "DATA 1 5", "TRAILERS 1"]);
     expect(closed).toBe(1);
     expect(h.app.replies[0]!.closed).toBe(true);
@@ -455,7 +456,7 @@ describe("answers", () => {
   });
 
   test("an app that throws costs its stream, not the connection", () => {
-    const transport = new RecordingTransport();
+    const transport = new FakeTransport();
     const s = new Http2Session(transport, DEFAULT_HTTP2_OPTIONS, { request: () => { throw new Error("boom"); } }, { now: 0 });
     s.onData(concat([preface(), get(1)]));
     expect(events(transport.received())).toEqual(["RST 1 INTERNAL_ERROR"]);
@@ -473,7 +474,7 @@ describe("answers", () => {
 
 describe("h2c Upgrade (RFC 9113 §3.2 / RFC 7540 §3.2)", () => {
   test("stream 1 is the upgraded request, answered after our SETTINGS; the preface follows", () => {
-    const transport = new RecordingTransport();
+    const transport = new FakeTransport();
     const app = new TestApp();
     const request = { streamId: 1, method: "GET", scheme: "http", authority: "a", path: "/", protocol: "h2" as const, fields: [], bodyLength: 0, body: null };
     const s = new Http2Session(transport, DEFAULT_HTTP2_OPTIONS, app, { now: 0 }, { settings: Uint8Array.from(settingsPayload([[SettingId.INITIAL_WINDOW_SIZE, 3]])), request });
