@@ -1,14 +1,20 @@
 /** Shapes shared by the comparison harness (bench/compare.ts). */
 
-export type ScenarioId = "keepalive" | "pipelined" | "close" | "tls-keepalive" | "tls-close" | "h2c" | "h2c-single" | "h2-tls" | "echo-ws" | "grpc";
+export type ScenarioId = "keepalive" | "pipelined" | "close" | "tls-keepalive" | "tls-close" | "h2c" | "h2c-single" | "h2-tls" | "echo-ws" | "grpc" | "grpc-tls";
 
 /**
  * What a server must speak for a scenario to run on it: HTTP/1.1 plain or
  * over TLS (wrk or bench/load.ts), h2c with prior knowledge or h2 by ALPN
- * (h2load), a WebSocket echo (bench/ws-echo/), unary gRPC over h2c (h2load).
+ * (h2load), a WebSocket echo (bench/ws-echo/), unary gRPC over h2c or over
+ * TLS with h2 by ALPN (h2load).
  * A server kind lists the wires it serves (servers/kinds.ts).
  */
-export type Wire = "http1" | "https1" | "h2c" | "h2" | "ws" | "grpc";
+export type Wire = "http1" | "https1" | "h2c" | "h2" | "ws" | "grpc" | "grpcs";
+
+/** Is this wire unary gRPC (h2load sends the pre-serialised health Check)? */
+export function isGrpcWire(wire: Wire): boolean {
+  return wire === "grpc" || wire === "grpcs";
+}
 
 export interface Scenario {
   readonly id: ScenarioId;
@@ -43,6 +49,7 @@ export const SCENARIOS: readonly Scenario[] = [
   { id: "h2-tls", label: "h2 over TLS (-c 16 -m 32)", description: "h2-tls: h2load -c 16 -m 32 -t 1 over https://, h2 by ALPN, every server on the session's ECDSA P-256 certificate", wire: "h2", unit: "request", pipeline: 1, close: false, tls: true, connections: 16, streams: 32 },
   { id: "echo-ws", label: "WebSocket echo (64 × 32 B)", description: "echo-ws: 64 WebSocket connections, each with one masked 32-byte text message in flight, every echo checked byte for byte (bench/ws-echo/); counted in echoed messages", wire: "ws", unit: "message", pipeline: 1, close: false, connections: 64 },
   { id: "grpc", label: "gRPC unary health Check (-c 16 -m 32)", description: "grpc: h2load -c 16 -m 32 -t 1, unary grpc.health.v1.Health/Check over h2c with a pre-serialised request (content-type application/grpc, te: trailers)", wire: "grpc", unit: "request", pipeline: 1, close: false, connections: 16, streams: 32 },
+  { id: "grpc-tls", label: "gRPC Check over TLS (-c 16 -m 32)", description: "grpc-tls: the grpc scenario over https://, h2 by ALPN, every server on the session's ECDSA P-256 certificate", wire: "grpcs", unit: "request", pipeline: 1, close: false, tls: true, connections: 16, streams: 32 },
 ];
 
 /** The scenarios measured by h2load or the WebSocket generator rather than wrk: opt-in (--scenarios, --preset protocols). */

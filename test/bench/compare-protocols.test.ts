@@ -20,10 +20,10 @@ import { runCompare } from "./run-compare.ts";
 const out = mkdtempSync(join(os.tmpdir(), "compare-protocols-"));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-test("protocol scenarios are opt-in: not in the default list nor --quick's; --preset protocols names all five", () => {
+test("protocol scenarios are opt-in: not in the default list nor --quick's; --preset protocols names all six", () => {
   expect(parseCompareArgs([]).scenarios).toEqual(["keepalive", "pipelined", "close", "tls-keepalive", "tls-close"]);
   expect(parseCompareArgs(["--quick"]).scenarios).toEqual(["keepalive", "pipelined", "close"]);
-  expect(parseCompareArgs(["--preset", "protocols"]).scenarios).toEqual(["h2c", "h2c-single", "h2-tls", "echo-ws", "grpc"]);
+  expect(parseCompareArgs(["--preset", "protocols"]).scenarios).toEqual(["h2c", "h2c-single", "h2-tls", "echo-ws", "grpc", "grpc-tls"]);
   expect(parseCompareArgs(["--preset", "protocols", "--scenarios", "grpc"]).scenarios).toEqual(["grpc"]);
   expect(() => parseCompareArgs(["--scenarios", "h3"])).toThrow("echo-ws");
 });
@@ -33,7 +33,7 @@ test("--only: a family takes its protocol peers, and each scenario runs on the k
   const keys = (only: string[]) => filterInstances(expandInstances(found), only).map((i) => i.key);
   // The h2-over-TLS peers answer to native-tls, as the HTTPS/1.1 ones do.
   expect(keys(["bun/native"])).toEqual(["bun/native", "bun/native-h2", "bun/native-ws", "bun/grpc-js"]);
-  expect(keys(["bun/native-tls"])).toEqual(["bun/native-tls", "bun/native-h2-tls"]);
+  expect(keys(["bun/native-tls"])).toEqual(["bun/native-tls", "bun/native-h2-tls", "bun/grpc-js-tls"]);
   expect(keys(["nginx"])).toEqual(["nginx", "nginx-h2"]);
   // `hello` is the default back end (--io auto), its WebSocket row with it; each back end has its own name.
   expect(keys(["bun/hello"])).toEqual(["bun/hello", "bun/hello-ws"]);
@@ -51,17 +51,19 @@ test("--only: a family takes its protocol peers, and each scenario runs on the k
   expect(on("h2-tls")).toEqual(["hello-tls", "native-h2-tls", "nginx-h2-tls", "h2o-tls"]);
   expect(on("echo-ws")).toEqual(["hello-ws", "hello-socket-ws", "hello-syscall-ws", "native-ws"]);
   expect(on("grpc")).toEqual(["hello", "hello-socket", "hello-syscall", "grpc-js", "grpc-node-http2"]);
+  expect(on("grpc-tls")).toEqual(["hello-tls", "grpc-js-tls"]);
   expect(on("keepalive")).toEqual(["hello", "hello-socket", "hello-syscall", "hello-syscall-lazy", "hello-uring", "native", "nginx"]);
 });
 
-test.skipIf(!which("h2load"))("end to end: h2c, echo-ws and grpc rows for hello-server and its Bun peers, valid, in their units", async () => {
-  const { stdout, report } = await runCompare(["bench/compare.ts", "--quick", "--scenarios", "h2c,echo-ws,grpc", "--only", "bun/hello,bun/native"], out);
-  expect(report.options.scenarios).toEqual(["h2c", "echo-ws", "grpc"]);
-  expect(report.instances.map((i) => i.key).sort()).toEqual(["bun/grpc-js", "bun/hello", "bun/hello-ws", "bun/native-h2", "bun/native-ws"]);
+test.skipIf(!which("h2load"))("end to end: h2c, echo-ws, grpc and grpc-tls rows for hello-server and its Bun peers, valid, in their units", async () => {
+  const { stdout, report } = await runCompare(["bench/compare.ts", "--quick", "--scenarios", "h2c,echo-ws,grpc,grpc-tls", "--only", "bun/hello,bun/native,bun/hello-tls,bun/grpc-js-tls"], out);
+  expect(report.options.scenarios).toEqual(["h2c", "echo-ws", "grpc", "grpc-tls"]);
+  expect(report.instances.map((i) => i.key).sort()).toEqual(["bun/grpc-js", "bun/grpc-js-tls", "bun/hello", "bun/hello-tls", "bun/hello-ws", "bun/native-h2", "bun/native-ws"]);
   const expected: Array<[string, string, number, "request" | "message"]> = [
     ["bun/hello", "h2c", 16, "request"], ["bun/native-h2", "h2c", 16, "request"],
     ["bun/hello-ws", "echo-ws", 64, "message"], ["bun/native-ws", "echo-ws", 64, "message"],
     ["bun/hello", "grpc", 16, "request"], ["bun/grpc-js", "grpc", 16, "request"],
+    ["bun/hello-tls", "grpc-tls", 16, "request"], ["bun/grpc-js-tls", "grpc-tls", 16, "request"],
   ];
   expect(report.summary.map((r) => `${r.instance} ${r.scenario}`).sort()).toEqual(expected.map(([i, s]) => `${i} ${s}`).sort());
   for (const [instance, scenario, connections, unit] of expected) {

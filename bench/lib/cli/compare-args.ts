@@ -85,8 +85,9 @@ Compares hello-server with each runtime's own server and nginx.
                       back end that served: an older report's hello is hello-socket)
   --scenarios a,b     keepalive, pipelined, close, tls-keepalive, tls-close (default these;
                       the TLS ones need wrk and openssl), and opt-in: h2c (h2load -c 16 -m 32),
-                      h2c-single (-c 64 -m 1), h2-tls, grpc (unary health Check), all with h2load;
-                      echo-ws (64 connections × one 32-byte message, bench/ws-echo/)
+                      h2c-single (-c 64 -m 1), h2-tls, grpc (unary health Check), grpc-tls
+                      (the same over TLS), all with h2load; echo-ws (64 connections × one
+                      32-byte message, bench/ws-echo/)
   --runtime NAME=PATH add a runtime binary (e.g. node22=/opt/node22/bin/node)
   --runtime bun@1.3.9 add a runtime version from the npm registry (bun@X, deno@X,
                       node@X; X may be a range: deno@2.8), cached in
@@ -94,7 +95,7 @@ Compares hello-server with each runtime's own server and nginx.
   --body TEXT         response body of every server (default hello)
   --preset techempower  pipelined ×16 at 256,1024,4096,16384 connections, 15 s,
                       a primer and a warm-up at 16384, body "Hello, World!", 1 run
-  --preset protocols  h2c, h2c-single, h2-tls, echo-ws and grpc: hello-server (socket and
+  --preset protocols  h2c, h2c-single, h2-tls, echo-ws, grpc and grpc-tls: hello-server (socket and
                       syscall back ends) beside Bun.serve http2/websocket, Deno.serve,
                       node:http2, ws, @grpc/grpc-js, nginx http2 and h2o
 Latency at fixed rates (open-loop, bench/openloop/: latency from the scheduled

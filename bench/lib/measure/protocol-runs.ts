@@ -14,7 +14,7 @@ import { resolve } from "node:path";
 import { runH2load } from "../../h2/h2load.ts";
 import { parseWsEchoOutput } from "../../ws-echo/result.ts";
 import { WS_PATH, type Running } from "../servers/kinds.ts";
-import type { LoadResult, RunRecord, Scenario } from "../types.ts";
+import { isGrpcWire, type LoadResult, type RunRecord, type Scenario } from "../types.ts";
 import { busyUs, cpuBusyTicks, cpuList, treeCpuUs } from "./proc.ts";
 import type { MeasureSetup } from "./runs.ts";
 import { isGeneratorBound } from "./validity.ts";
@@ -80,7 +80,7 @@ async function h2Run(setup: MeasureSetup, server: Running, sc: Scenario, connect
   const r = await runH2load({
     url: `${sc.tls ? "https" : "http"}://127.0.0.1:${server.port}/`,
     connections, streams: sc.streams ?? 1, durationS, warmupS: 0, cpus: setup.cpus.generator, serverPids: [server.pid],
-    grpc: sc.wire === "grpc", h2load: setup.h2load ?? "h2load",
+    grpc: isGrpcWire(sc.wire), h2load: setup.h2load ?? "h2load",
   });
   const c = r.counts;
   const other = c.status["3xx"] + c.status["4xx"] + c.status["5xx"];

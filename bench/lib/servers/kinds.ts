@@ -57,7 +57,7 @@ export interface ServerKind {
   /** Other names --only knows it by (a protocol peer answers to its family: native, nginx, hello). */
   also?: readonly string[];
   /** How start-up knows it answers: an HTTP/1.1 GET (the default), or one HTTP/2 exchange for peers that speak no HTTP/1.1. */
-  ready?: "h2c" | "h2" | "grpc";
+  ready?: "h2c" | "h2" | "grpc" | "grpcs";
   /** A program that must be installed (the plan drops the kind with a note otherwise). */
   binary?: "nginx" | "h2o";
   /**
@@ -112,7 +112,7 @@ function peerKind(id: string, serves: readonly Wire[], files: Partial<Record<Run
     label: (rt) => `${of(rt)[1]} (${rt!.name})`,
     argv: (ctx) => {
       const [file] = of(ctx.runtime);
-      const tls = serves.includes("h2");
+      const tls = serves.includes("h2") || serves.includes("grpcs");
       if (!ctx.peer || (tls && !ctx.tls)) return undefined;
       const script = ctx.peer(file, ctx.runtime!.kind === "node" || file === "grpc-js" ? "cjs" : "esm");
       return [...scriptCommand(ctx.runtime!, script), "--host", "127.0.0.1", "--port", String(ctx.port), "--body", ctx.body, ...(tls ? tlsArgs(ctx) : [])];
@@ -155,7 +155,7 @@ export const SERVER_KINDS: readonly ServerKind[] = [
     runtimes: ["bun", "deno", "node"],
     tls: true,
     // ALPN offers h2 then http/1.1: the h2-tls scenario runs on the same server.
-    serves: ["https1", "h2"],
+    serves: ["https1", "h2", "grpcs"],
     needsBundle: true,
     label: (rt) => `hello-server TLS (${rt?.name})`,
     argv: (ctx) => {
@@ -195,6 +195,7 @@ const PROTOCOL_KINDS: readonly ServerKind[] = [
   peerKind("native-ws", ["ws"], { bun: ["ws-bun", "Bun.serve websocket"], deno: ["ws-deno", "Deno.upgradeWebSocket"], node: ["ws-node", "ws"] }),
   // grpc-js is the reference the issue measures against (the "vs native" column); the bare node:http2 peer shows HTTP/2's own share.
   { ...peerKind("grpc-js", ["grpc"], { bun: ["grpc-js", "@grpc/grpc-js"], node: ["grpc-js", "@grpc/grpc-js"] }), ready: "grpc" },
+  { ...peerKind("grpc-js-tls", ["grpcs"], { bun: ["grpc-js", "@grpc/grpc-js ssl"], node: ["grpc-js", "@grpc/grpc-js ssl"] }), tls: true, ready: "grpcs", also: ["native-tls"] },
   { ...peerKind("grpc-node-http2", ["grpc"], { node: ["h2-node-grpc", "node:http2 gRPC health"] }), native: false, ready: "grpc" },
   {
     id: "nginx-h2", runtimes: "none", serves: ["h2c"], also: ["nginx"], binary: "nginx", ready: "h2c", label: () => "nginx http2",
@@ -296,7 +297,7 @@ export async function launch(instance: Instance, ctx: Omit<LaunchContext, "port"
     const ready = instance.kind.ready;
     const first = ready === undefined
       ? await waitForResponse(port, () => !exited, 20_000, instance.kind.tls === true)
-      : await waitForH2(port, () => !exited, 20_000, { tls: ready === "h2", grpc: ready === "grpc" });
+      : await waitForH2(port, () => !exited, 20_000, { tls: ready === "h2" || ready === "grpcs", grpc: ready === "grpc" || ready === "grpcs" });
     // A supervisor prints its listening line once every worker listens, which may follow the first answer.
     if (instance.kind.needsBundle && io === undefined) {
       let timer: ReturnType<typeof setTimeout> | undefined;

@@ -148,9 +148,9 @@ function pickScenarios(opts: CompareOptions, tool: GeneratorTool, h2load: string
     scenarios = scenarios.filter((s) => !wires.includes(s.wire));
   };
   if (tool.kind !== "wrk") drop(["https1"], "wrk is not installed (bench/load.ts speaks no TLS)");
-  if (h2load === undefined) drop(["h2c", "h2", "grpc"], "h2load is not installed (Debian's nghttp2-client)");
+  if (h2load === undefined) drop(["h2c", "h2", "grpc", "grpcs"], "h2load is not installed (Debian's nghttp2-client)");
   if (!scenarios.some((s) => s.tls)) return { scenarios, tls: undefined };
   if (which("openssl") !== undefined) return { scenarios, tls: makeBenchCert(tmp) };
-  drop(["https1", "h2"], "openssl is not installed");
+  drop(["https1", "h2", "grpcs"], "openssl is not installed");
   return { scenarios, tls: undefined };
 }

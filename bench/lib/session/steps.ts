@@ -11,7 +11,7 @@ import { measureProtocolRun } from "../measure/protocol-runs.ts";
 import { measureRun, straceRun, type MeasureSetup, type StraceRecord } from "../measure/runs.ts";
 import { launch, type Running } from "../servers/kinds.ts";
 import { probe, type ProbeResult } from "../servers/probe.ts";
-import { isProtocolScenario, runsOn, type RunRecord, type Scenario } from "../types.ts";
+import { isGrpcWire, isProtocolScenario, runsOn, type RunRecord, type Scenario } from "../types.ts";
 import type { Session } from "./plan.ts";
 
 /** Response sizes by `instance scenario`, for the byte-count check of the measured runs. */
@@ -34,8 +34,8 @@ export function measureSetup(s: Session, connections = s.connectionCounts[0]!): 
  */
 async function checkProtocol(s: Session, r: Running, sc: Scenario, refused: Map<string, string[]>): Promise<void> {
   if (sc.wire === "ws") return;
-  const grpc = sc.wire === "grpc";
-  const problems = await h2Exchange(r.port, { tls: sc.wire === "h2", grpc, timeoutMs: 5000 })
+  const grpc = isGrpcWire(sc.wire);
+  const problems = await h2Exchange(r.port, { tls: sc.tls === true, grpc, timeoutMs: 5000 })
     .then((a) => h2Problems(a, { grpc, body: s.opts.body }), (e: Error) => [e.message]);
   if (problems.length) {
     refused.set(`${r.instance.key} ${sc.id}`, problems);
