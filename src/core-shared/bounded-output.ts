@@ -9,8 +9,8 @@
 import type { Transport } from "../contract/socket.ts";
 
 export class BoundedOutput {
-  /** What the transport has not taken, in order. */
-  private readonly chunks: Uint8Array[] = [];
+  /** What the transport has not taken, in order; null until a write is short (most connections never have one). */
+  private chunks: Uint8Array[] | null = null;
   /** Octets in `chunks`; 0 = everything is out. */
   bytes = 0;
   /** Reading is paused because `bytes` passed the bound (not for any other reason of the owner's). */
@@ -28,7 +28,7 @@ export class BoundedOutput {
       if (n === out.length) return true;
       out = out.subarray(n);
     }
-    this.chunks.push(out);
+    (this.chunks ??= []).push(out);
     this.bytes += out.length;
     if (this.bytes > this.maxBytes && !this.paused) {
       this.paused = true;
@@ -40,6 +40,7 @@ export class BoundedOutput {
   /** The transport can take more: writes what waits; true when everything is out. */
   drain(): boolean {
     const chunks = this.chunks;
+    if (chunks === null) return true;
     while (chunks.length > 0) {
       const chunk = chunks[0]!;
       const n = this.transport.write(chunk);
@@ -62,7 +63,7 @@ export class BoundedOutput {
 
   /** Forgets what waits: the session is closing and will write no more. */
   clear(): void {
-    this.chunks.length = 0;
+    if (this.chunks !== null) this.chunks.length = 0;
     this.bytes = 0;
   }
 }

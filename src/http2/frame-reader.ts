@@ -2,12 +2,13 @@
  * Reads HTTP/2 frames from bytes that arrive in arbitrary pieces and checks
  * each type's fixed rules (RFC 9113 §4, §6) before the session sees it, in
  * the manner of h2o's frame.c and Go's Framer. A frame split across reads is
- * copied into one buffer bounded by our SETTINGS_MAX_FRAME_SIZE + 9; a whole
- * frame inside a read is handed out in place (valid only during the call).
+ * copied into a buffer of its own size (at most our SETTINGS_MAX_FRAME_SIZE + 9),
+ * dropped once the frame is whole; a whole frame inside a read is handed out in
+ * place (valid only during the call).
  */
 import { CLIENT_PREFACE, ErrorCode, Flag, FrameType, Protocol } from "./constants.ts";
 
-/** One frame as the session sees it; the reader reuses this object. */
+/** One frame as the session sees it; the readers reuse one object (valid only during the sink's call). */
 export interface Frame {
   type: number;
   flags: number;
@@ -33,19 +34,36 @@ export interface FrameSink {
   onStreamError(streamId: number, code: ErrorCode, reason: string): boolean;
 }
 
-const MAX_FRAME = Protocol.DEFAULT_MAX_FRAME_SIZE + Protocol.FRAME_HEADER;
+function lengthOf(b: Uint8Array, at: number): number {
+  return (b[at]! << 16) | (b[at + 1]! << 8) | b[at + 2]!;
+}
+
+/** `buf` (a frame header) in a buffer of `size`. */
+function grow(buf: Uint8Array, size: number): Uint8Array {
+  if (buf.length >= size) return buf;
+  const next = new Uint8Array(size);
+  next.set(buf, 0);
+  return next;
+}
+
+/**
+ * The one Frame every reader of the worker hands out: a frame is valid only during its sink call,
+ * and no reader reads again before that call returns (the back end delivers one socket's read at
+ * a time, and nothing reads a frame after the sink call that received it), so a connection need
+ * not keep one of its own.
+ */
+const frame: Frame = { type: 0, flags: 0, streamId: 0, length: 0, data: new Uint8Array(0), start: 0, end: 0, streamError: ErrorCode.NO_ERROR };
 
 const Phase = { PREFACE: 0, FRAMES: 1, FAILED: 2 } as const;
 type Phase = (typeof Phase)[keyof typeof Phase];
 
 export class FrameReader {
   private phase: Phase;
-  /** Bytes of a preface or frame split across reads; allocated on the first split. */
+  /** Bytes of a frame split across reads, in a buffer of that frame's size; null between such frames. */
   private buf: Uint8Array | null = null;
   private buffered = 0;
   /** The stream whose header block is open (a HEADERS without END_HEADERS); 0 = none. */
   private continuationStream = 0;
-  private readonly frame: Frame = { type: 0, flags: 0, streamId: 0, length: 0, data: new Uint8Array(0), start: 0, end: 0, streamError: ErrorCode.NO_ERROR };
 
   /** `expectPreface`: the client's 24-octet preface comes first (§3.4). */
   constructor(expectPreface = true) {
@@ -107,33 +125,37 @@ export class FrameReader {
 
   /** Completes a buffered frame from `bytes`; returns the new position, or -1 when the read must stop. */
   private fill(bytes: Uint8Array, pos: number, sink: FrameSink): number {
-    const buf = this.buf!;
+    let buf = this.buf!;
     if (this.buffered < Protocol.FRAME_HEADER) {
       const n = Math.min(Protocol.FRAME_HEADER - this.buffered, bytes.length - pos);
       buf.set(bytes.subarray(pos, pos + n), this.buffered);
       this.buffered += n;
       pos += n;
       if (this.buffered < Protocol.FRAME_HEADER) return pos;
-      if (!this.checkLength(this.lengthOf(buf), buf[3]!, sink)) return -1;
+      const length = lengthOf(buf, 0);
+      if (!this.checkLength(length, buf[3]!, sink)) return -1;
+      // The header alone was kept; now the frame's size is known.
+      buf = this.buf = grow(buf, Protocol.FRAME_HEADER + length);
     }
-    const total = Protocol.FRAME_HEADER + this.lengthOf(buf);
+    const total = Protocol.FRAME_HEADER + lengthOf(buf, 0);
     const n = Math.min(total - this.buffered, bytes.length - pos);
     buf.set(bytes.subarray(pos, pos + n), this.buffered);
     this.buffered += n;
     pos += n;
     if (this.buffered < total) return pos;
     this.buffered = 0;
+    // Released once whole: frames split across reads are the exception, and most connections sit idle between them.
+    this.buf = null;
     return this.dispatch(buf, 0, total - Protocol.FRAME_HEADER, sink) ? pos : -1;
   }
 
-  private lengthOf(b: Uint8Array): number {
-    return (b[0]! << 16) | (b[1]! << 8) | b[2]!;
-  }
-
+  /** Keeps an incomplete frame's bytes in a buffer of its size (of its header's, while the length is not in yet). */
   private keep(bytes: Uint8Array, pos: number, end: number): void {
-    if (this.buf === null) this.buf = new Uint8Array(MAX_FRAME);
-    this.buf.set(bytes.subarray(pos, end), 0);
-    this.buffered = end - pos;
+    const n = end - pos;
+    const buf = new Uint8Array(n < Protocol.FRAME_HEADER ? Protocol.FRAME_HEADER : Protocol.FRAME_HEADER + lengthOf(bytes, pos));
+    buf.set(bytes.subarray(pos, end), 0);
+    this.buf = buf;
+    this.buffered = n;
   }
 
   /** §4.2: we never announce a SETTINGS_MAX_FRAME_SIZE above 16384, so a longer frame is a FRAME_SIZE_ERROR. */
@@ -147,12 +169,13 @@ export class FrameReader {
   private fail(sink: FrameSink, code: ErrorCode, reason: string): void {
     this.phase = Phase.FAILED;
     this.buffered = 0;
+    this.buf = null;
     sink.onConnectionError(code, reason);
   }
 
   /** Checks the fixed rules of the frame at data[pos..] and hands it over. */
   private dispatch(data: Uint8Array, pos: number, length: number, sink: FrameSink): boolean {
-    const f = this.frame;
+    const f = frame;
     f.type = data[pos + 3]!;
     f.flags = data[pos + 4]!;
     // §4.1: the reserved bit is ignored on receipt.

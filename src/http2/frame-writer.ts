@@ -1,21 +1,31 @@
 /**
  * Encodes frames into one output batch, so that everything produced while
  * handling a read goes out in a single Transport.write (h2o and Go coalesce
- * their write queues the same way). Batches are cut from a slab that is never
- * rewritten once handed out: a back end may keep a reference until flushed.
+ * their write queues the same way). Batches are cut from one slab that every
+ * session of the worker shares, appended at its end and never rewritten once
+ * handed out (a back end may keep a reference until flushed, src/contract/socket.ts),
+ * as the WebSocket output does (src/ws/output.ts): an idle session holds no
+ * buffer, only where its unfinished batch lies.
  */
 import { Flag, FrameType, Protocol } from "./constants.ts";
 
 /**
- * Slab size: a read's worth of small answers (32 streams of HEADERS + a short DATA fit in under
- * 2 KiB); a batch larger than this gets a slab of its own size. Every session holds one from its
- * first write, so it is what an idle connection costs: at 64 KiB an idle h2c connection measured
- * 12.8 KB of RSS against 1.4 KB for an idle HTTP/1.1 one (bench/h2/held.ts, 10,000 on Bun).
+ * Slab size: many reads' worth of small answers (32 streams of HEADERS + a short DATA fit in
+ * under 2 KiB); a batch larger than this gets a slab of its own size. One per worker, not per
+ * session: a 4 KiB slab per session was half of what an idle h2c connection cost (8.1 KB of RSS
+ * against 1.4 KB for an idle HTTP/1.1 one, bench/h2/held.ts, 10,000 on Bun).
  */
-const SLAB = 4 * 1024;
+const SLAB = 64 * 1024;
+
+const EMPTY = new Uint8Array(0);
+
+/** The worker's slab and where its unclaimed room starts: bytes before `end` belong to some batch. */
+let shared = new Uint8Array(SLAB);
+let sharedEnd = 0;
 
 export class FrameWriter {
-  private slab = new Uint8Array(SLAB);
+  /** The slab holding this writer's batch; EMPTY between batches, so an idle session keeps no slab alive. */
+  private slab: Uint8Array = EMPTY;
   private start = 0;
   private pos = 0;
 
@@ -27,18 +37,31 @@ export class FrameWriter {
   /** The batch so far, handed out for writing; the writer starts a new batch after it. */
   take(): Uint8Array {
     const out = this.slab.subarray(this.start, this.pos);
-    this.start = this.pos;
+    this.slab = EMPTY;
+    this.start = this.pos = 0;
     return out;
   }
 
+  /**
+   * Room for `n` more bytes at the batch's end, claimed from the shared slab. The batch grows in
+   * place while it is the last thing in the slab; after another session's frames (a write
+   * outside a read) or at the slab's end it moves, so that it stays one view.
+   */
   private ensure(n: number): void {
-    if (this.pos + n <= this.slab.length) return;
+    if (this.slab === shared && this.pos === sharedEnd && this.pos + n <= shared.length) {
+      sharedEnd += n;
+      return;
+    }
     const batch = this.pos - this.start;
-    const next = new Uint8Array(Math.max(SLAB, batch + n));
-    next.set(this.slab.subarray(this.start, this.pos), 0);
-    this.slab = next;
-    this.start = 0;
-    this.pos = batch;
+    if (sharedEnd + batch + n > shared.length) {
+      shared = new Uint8Array(Math.max(SLAB, batch + n));
+      sharedEnd = 0;
+    }
+    if (batch > 0) shared.set(this.slab.subarray(this.start, this.pos), sharedEnd);
+    this.slab = shared;
+    this.start = sharedEnd;
+    this.pos = sharedEnd + batch;
+    sharedEnd = this.pos + n;
   }
 
   private header(length: number, type: number, flags: number, streamId: number): void {

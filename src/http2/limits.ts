@@ -8,14 +8,13 @@ import type { Output } from "./output.ts";
 import type { Http2Options } from "./types.ts";
 
 export class Limits {
-  private readonly resets: TokenBucket;
+  /**
+   * Made at the first reset: a bucket starts full, and refilling never passes `burst`, so one made
+   * then holds what one made with the connection would (an idle connection holds none).
+   */
+  private resets: TokenBucket | null = null;
 
-  constructor(
-    private readonly options: Http2Options,
-    now: number,
-  ) {
-    this.resets = new TokenBucket(options.resetBudget.burst, options.resetBudget.perSecond, now);
-  }
+  constructor(private readonly options: Http2Options) {}
 
   /**
    * One stream reset, the client's or one it provoked; false when the budget is spent.
@@ -28,6 +27,7 @@ export class Limits {
    * with (session.ts appReset): neither leaves work of ours going on behind it.
    */
   takeReset(now: number): boolean {
+    this.resets ??= new TokenBucket(this.options.resetBudget.burst, this.options.resetBudget.perSecond, now);
     return this.resets.take(now);
   }
 

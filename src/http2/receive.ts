@@ -33,11 +33,16 @@ const BLOCK_413 = encodeResponseHeaders(413, []);
 
 const ignoreField = (): void => {};
 
+/**
+ * The parts below are made when first needed (the decoder and the request head at the first
+ * header block, the block buffer at the first split one, the window at the first DATA), each
+ * exactly as it would have been made at the start: an idle connection holds none of them.
+ */
 export class Receiver {
-  private readonly decoder = new HpackDecoder(Protocol.DEFAULT_HEADER_TABLE_SIZE);
-  private readonly head = new RequestHead();
-  private readonly block: HeaderBlock;
-  private readonly connRecv: ReceiveWindow;
+  private decoderMade: HpackDecoder | null = null;
+  private headMade: RequestHead | null = null;
+  private blockMade: HeaderBlock | null = null;
+  private connRecvMade: ReceiveWindow | null = null;
 
   constructor(
     private readonly options: Http2Options,
@@ -45,10 +50,23 @@ export class Receiver {
     private readonly out: Output,
     private readonly table: StreamTable,
     private readonly host: ReceiveHost,
-  ) {
-    this.block = new HeaderBlock(options.maxHeaderListSize, options.maxContinuationFrames);
-    // The session's preface raises the connection's window to this with a WINDOW_UPDATE (§6.9.2).
-    this.connRecv = new ReceiveWindow(connectionWindow(options));
+  ) {}
+
+  private get decoder(): HpackDecoder {
+    return (this.decoderMade ??= new HpackDecoder(Protocol.DEFAULT_HEADER_TABLE_SIZE));
+  }
+
+  private get head(): RequestHead {
+    return (this.headMade ??= new RequestHead());
+  }
+
+  /** The session's preface raises the connection's window to this with a WINDOW_UPDATE (§6.9.2). */
+  private get connRecv(): ReceiveWindow {
+    return (this.connRecvMade ??= new ReceiveWindow(connectionWindow(this.options)));
+  }
+
+  private get block(): HeaderBlock {
+    return (this.blockMade ??= new HeaderBlock(this.options.maxHeaderListSize, this.options.maxContinuationFrames));
   }
 
   headers(f: Frame): void {

@@ -23,6 +23,8 @@ export interface SendHost {
 }
 
 const EMPTY = new Uint8Array(0);
+/** Never added to: {@link Sender.block} swaps in a set of the sender's own first. */
+const NONE_BLOCKED: Set<Stream> = new Set();
 
 export class Sender {
   /** What we may still send on the connection (§6.9); the connection's window starts at 65,535 whatever SETTINGS say (§6.9.2). */
@@ -30,8 +32,11 @@ export class Sender {
   /** The peer's SETTINGS_INITIAL_WINDOW_SIZE: a new stream's send window. */
   peerInitialWindow: number = Protocol.DEFAULT_WINDOW;
   private peerMaxFrameSize: number = Protocol.DEFAULT_MAX_FRAME_SIZE;
-  /** Streams with answer bytes waiting for a window or for room in the output. */
-  private readonly blocked = new Set<Stream>();
+  /**
+   * Streams with answer bytes waiting for a window or for room in the output: the shared empty
+   * set until a stream first waits (only {@link block} adds), so an idle connection holds none.
+   */
+  private blocked: Set<Stream> = NONE_BLOCKED;
   /** Since when output has been waiting (a zero window or a peer not reading); -1 = not waiting. */
   stallSince = -1;
 
@@ -62,7 +67,7 @@ export class Sender {
     while (stream.outBytes > 0) {
       const room = Math.min(this.connWindow, stream.sendWindow);
       if (room <= 0 || !this.out.hasRoom) {
-        this.blocked.add(stream);
+        this.block(stream);
         break;
       }
       const chunk = stream.out[0]!;
@@ -157,10 +162,15 @@ export class Sender {
       const next = growWindow(stream.sendWindow, delta);
       if (next === null) return false;
       stream.sendWindow = next;
-      if (delta > 0 && stream.outBytes > 0) this.blocked.add(stream);
+      if (delta > 0 && stream.outBytes > 0) this.block(stream);
     }
     this.peerInitialWindow = value;
     return true;
+  }
+
+  private block(stream: Stream): void {
+    if (this.blocked === NONE_BLOCKED) this.blocked = new Set();
+    this.blocked.add(stream);
   }
 
   private refuse(code: ErrorCode, reason: string): false {

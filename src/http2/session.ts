@@ -24,7 +24,7 @@ import { Output } from "./output.ts";
 import { connectionWindow, type ReceiveHost, Receiver } from "./receive.ts";
 import { type SendHost, Sender } from "./send.ts";
 import { Stream, type StreamHost } from "./stream.ts";
-import { StreamTable } from "./stream-table.ts";
+import { StreamTable, type TableHost } from "./stream-table.ts";
 import type { Http2App, Http2Options, Http2Request } from "./types.ts";
 
 const Phase = { OPEN: 0, CLOSING: 1, CLOSED: 2 } as const;
@@ -49,7 +49,7 @@ const DRAIN_PING = Uint8Array.of(0x68, 0x32, 0x64, 0x72, 0x61, 0x69, 0x6e, 0x21)
 
 const ERROR_NAMES: Record<number, string> = Object.fromEntries(Object.entries(ErrorCode).map(([k, v]) => [v, k]));
 
-export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost {
+export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost, FrameSink, TableHost {
   deadline = Number.POSITIVE_INFINITY;
   refusedWith: string | null = null;
   /** Why the connection ended with an error, in words (for logs and tests); null while it has not. */
@@ -73,16 +73,6 @@ export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost 
   private shutdownWhenFlushed = false;
   private inRead = false;
   private released = false;
-  private readonly sink: FrameSink = {
-    onFrame: (f) => this.frame(f),
-    onConnectionError: (code, reason) => this.connectionError(code, reason),
-    onStreamError: (id, code) => {
-      const stream = this.table.get(id);
-      if (stream !== undefined) this.resetStream(stream, code);
-      else this.sendReset(id, code);
-      return this.phase === Phase.OPEN;
-    },
-  };
 
   constructor(
     private readonly transport: Transport,
@@ -92,10 +82,10 @@ export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost 
     upgrade?: { settings: Uint8Array; request: Http2Request },
   ) {
     this.out = new Output(transport, options.maxBufferedOutput);
-    this.table = new StreamTable((stream) => this.streamRemoved(stream));
+    this.table = new StreamTable(this);
     this.sender = new Sender(this.out, this.table, this);
     this.receiver = new Receiver(options, app, this.out, this.table, this);
-    this.limits = new Limits(options, clock.now);
+    this.limits = new Limits(options);
     this.lastActivity = clock.now;
     this.headerDeadline = clock.now + options.headerTimeoutMs;
     // §3.4: the server's preface is a SETTINGS frame, sent first thing.
@@ -130,7 +120,7 @@ export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost 
     this.lastActivity = this.clock.now;
     this.inRead = true;
     try {
-      this.reader.read(bytes, this.sink);
+      this.reader.read(bytes, this);
     } catch {
       // A worker must not die from any input: a bug reached by it ends this connection only.
       this.connectionError(ErrorCode.INTERNAL_ERROR, "internal error");
@@ -302,13 +292,25 @@ export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost 
     this.rearm();
   }
 
-  // ---- frames ----
+  // ---- frames (the reader's FrameSink: the session itself, so that a session carries no closures) ----
+
+  /** A stream error the reader's fixed rules found (§5.4.2): that stream is reset, the read goes on while OPEN. */
+  onStreamError(id: number, code: ErrorCode): boolean {
+    const stream = this.table.get(id);
+    if (stream !== undefined) this.resetStream(stream, code);
+    else this.sendReset(id, code);
+    return this.phase === Phase.OPEN;
+  }
+
+  onConnectionError(code: ErrorCode, reason: string): void {
+    this.connectionError(code, reason);
+  }
 
   /**
    * Hands a frame to the part that owns it. Called only while OPEN: the reader stops at the
    * first `false` this returns, and onData does not read once the connection is not OPEN.
    */
-  private frame(f: Frame): boolean {
+  onFrame(f: Frame): boolean {
     // §3.4: the client's preface ends with a SETTINGS frame.
     if (!this.settingsSeen && (f.type !== FrameType.SETTINGS || (f.flags & Flag.ACK) !== 0)) {
       this.connectionError(ErrorCode.PROTOCOL_ERROR, "preface without SETTINGS");
@@ -436,7 +438,8 @@ export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost 
     if (stream.state === StreamState.CLOSED) this.table.remove(stream);
   }
 
-  private streamRemoved(stream: Stream): void {
+  /** A stream left the table (TableHost). */
+  streamRemoved(stream: Stream): void {
     this.sender.forget(stream);
     if (this.closeWhenIdle && this.table.size === 0 && this.phase === Phase.OPEN && this.drain !== Drain.PINGED) this.finish();
   }

@@ -60,8 +60,8 @@ export class HelloHttp2App implements Http2App, GrpcConnection {
   private session: H2Closable | null = null;
   /** `close` was asked before the session existed (the upgraded request is answered inside its constructor). */
   private closeAsked = false;
-  /** This connection's open gRPC Watch streams. */
-  readonly watches = new Set<OpenWatch>();
+  /** This connection's open gRPC Watch streams; made at the first (most connections never open one). */
+  private watchSet: Set<OpenWatch> | null = null;
   /** The session began its graceful end: a Watch stream opened now ends after its first message. */
   draining = false;
 
@@ -76,9 +76,15 @@ export class HelloHttp2App implements Http2App, GrpcConnection {
    */
   endWatches(): void {
     this.draining = true;
-    const open = [...this.watches];
-    this.watches.clear();
+    if (this.watchSet === null) return;
+    const open = [...this.watchSet];
+    this.watchSet.clear();
     for (const watch of open) watch.end();
+  }
+
+  /** This connection's open gRPC Watch streams (GrpcConnection). */
+  get watches(): Set<OpenWatch> {
+    return (this.watchSet ??= new Set());
   }
 
   /** The session this app answers for, once constructed. */

@@ -7,9 +7,9 @@
 import { HpackLimits } from "./constants.ts";
 
 export class DynamicTable {
-  /** Entry names; slot `head` is the newest. Null until the first insertion. */
+  /** Entry names and values; slot `head` is the newest. Null until the first insertion. */
   private names: string[] | null = null;
-  private values: string[] = [];
+  private values: string[] | null = null;
   /** Slots in the ring: the most entries `limit` octets can hold (each is ≥ 32). */
   private slots = 0;
   private head = 0;
@@ -33,7 +33,7 @@ export class DynamicTable {
   }
 
   value(index: number): string {
-    return this.values[(this.head + index - 1) % this.slots]!;
+    return this.values![(this.head + index - 1) % this.slots]!;
   }
 
   /** §4.4: evict from the oldest until the new entry fits; one larger than the table empties it. */
@@ -47,7 +47,7 @@ export class DynamicTable {
     if (this.names === null) this.allocate();
     this.head = (this.head + this.slots - 1) % this.slots;
     this.names![this.head] = name;
-    this.values[this.head] = value;
+    this.values![this.head] = value;
     this.length++;
     this.size += entry;
   }
@@ -68,9 +68,9 @@ export class DynamicTable {
   private evictTo(target: number): void {
     while (this.size > target) {
       const slot = (this.head + this.length - 1) % this.slots;
-      this.size -= this.names![slot]!.length + this.values[slot]!.length + HpackLimits.ENTRY_OVERHEAD;
+      this.size -= this.names![slot]!.length + this.values![slot]!.length + HpackLimits.ENTRY_OVERHEAD;
       this.names![slot] = "";
-      this.values[slot] = "";
+      this.values![slot] = "";
       this.length--;
     }
   }
