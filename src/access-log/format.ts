@@ -3,9 +3,11 @@
  * log format (nginx's and Apache's `combined`) with the duration and the worker pid appended,
  * then the fields that exist only sometimes as `key="value"`; `json` is one object per line
  * whose field names are fixed (docs/access-log.md) and always present, null when absent.
- * Pure: the writer (writer.ts) owns the descriptor.
+ * Pure: lines are written as bytes into a {@link LineBytes} (bytes.ts); the writer (writer.ts)
+ * owns the descriptor.
  */
 import { formatAddress, type SocketAddress } from "../contract/address.ts";
+import { LineBytes } from "./bytes.ts";
 
 export const ACCESS_LOG_FORMATS = ["text", "json"] as const;
 export type AccessLogFormat = (typeof ACCESS_LOG_FORMATS)[number];
@@ -48,6 +50,7 @@ export const MAX_LINE_BYTES = 4096;
 const CAPS = { target: 1024, header: 256 } as const;
 /** What a line falls back to when even capped fields make it too long (every byte escaped). */
 const TIGHT = { target: 128, header: 32 } as const;
+type Caps = typeof CAPS | typeof TIGHT;
 
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"] as const;
 const two = (n: number) => (n < 10 ? `0${n}` : String(n));
@@ -58,62 +61,206 @@ export function clfTime(ms: number): string {
   return `${two(d.getUTCDate())}/${MONTHS[d.getUTCMonth()]}/${d.getUTCFullYear()}:${two(d.getUTCHours())}:${two(d.getUTCMinutes())}:${two(d.getUTCSeconds())} +0000`;
 }
 
-/** A value inside double quotes, as nginx escapes it: `"`, `\`, control and non-ASCII bytes as \xHH, so a line stays one line. */
-function quoted(value: string | null, cap: number): string {
-  if (value === null) return '"-"';
-  const s = value.length > cap ? value.slice(0, cap) : value;
-  let out = "";
-  for (const byte of new TextEncoder().encode(s)) {
-    out += byte === 0x22 || byte === 0x5c || byte < 0x20 || byte >= 0x7f ? `\\x${byte.toString(16).toUpperCase().padStart(2, "0")}` : String.fromCharCode(byte);
+const ascii = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
+
+/**
+ * Both time stamps change once a second: each is formatted once per second and copied as bytes
+ * (a Date and a string per line was most of the JSON form's cost, bench/micro/access-log.ts).
+ */
+class SecondCache {
+  #second = NaN;
+  #bytes: Uint8Array = new Uint8Array(0);
+  constructor(private readonly render: (second: number) => string) {}
+  at(ms: number): Uint8Array {
+    const second = Math.floor(ms / 1000);
+    if (second !== this.#second) {
+      this.#second = second;
+      this.#bytes = ascii(this.render(second * 1000));
+    }
+    return this.#bytes;
   }
-  return `"${out}"`;
+}
+const clfSecond = new SecondCache(clfTime);
+/** `2026-12-07T18:44:28.`: the ISO form up to its milliseconds. */
+const isoSecond = new SecondCache((ms) => new Date(ms).toISOString().slice(0, -4));
+
+/** The last client formatted: one connection's requests come in a row (keep-alive, pipelined). */
+let lastClient: SocketAddress | null = null;
+let lastClientText = "";
+function clientText(a: SocketAddress | null): string {
+  if (a === null) return "";
+  if (lastClient === null || a.port !== lastClient.port || a.address !== lastClient.address) {
+    lastClient = a;
+    lastClientText = formatAddress(a);
+  }
+  return lastClientText;
 }
 
-function text(r: AccessRecord, caps: typeof CAPS | typeof TIGHT): string {
-  const request = quoted(`${r.method} ${r.target.length > caps.target ? r.target.slice(0, caps.target) : r.target} ${r.protocol}`, caps.target + 64);
-  const extra: string[] = [];
-  if (r.forwardedFor !== null) extra.push(`xff=${quoted(r.forwardedFor, caps.header)}`);
-  if (r.requestId !== null) extra.push(`request_id=${quoted(r.requestId, caps.header)}`);
-  if (r.streamId !== 0) extra.push(`stream=${r.streamId}`);
-  if (r.refused !== null) extra.push(`refused=${r.refused}`);
-  if (r.fault !== null) extra.push(`fault=${r.fault}`);
-  if (r.grpcStatus != null) extra.push(`grpc_status=${r.grpcStatus}`);
-  if (r.ws !== null) extra.push(`ws_received=${r.ws.received}`, `ws_sent=${r.ws.sent}`);
-  const client = formatAddress(r.client) || "-";
-  const line = `${client} - - [${clfTime(r.time)}] ${request} ${r.status} ${r.bytes} ${quoted(r.referer, caps.header)} ${quoted(r.userAgent, caps.header)} ${Math.round(r.durationUs)} ${r.pid}`;
-  return extra.length === 0 ? line : `${line} ${extra.join(" ")}`;
+const Q = 0x22;
+const SP = 0x20;
+
+function quotedHeader(out: LineBytes, value: string | null, cap: number): void {
+  out.byte(Q);
+  if (value === null) out.byte(0x2d);
+  else out.nginx(value, cap);
+  out.byte(Q);
 }
 
-const cut = (v: string | null, cap: number) => (v === null || v.length <= cap ? v : v.slice(0, cap));
-
-function json(r: AccessRecord, caps: typeof CAPS | typeof TIGHT): string {
-  return JSON.stringify({
-    time: new Date(r.time).toISOString(),
-    client: formatAddress(r.client) || null,
-    method: r.method,
-    target: cut(r.target, caps.target),
-    protocol: r.protocol,
-    status: r.status,
-    bytes: r.bytes,
-    referer: cut(r.referer, caps.header),
-    user_agent: cut(r.userAgent, caps.header),
-    forwarded_for: cut(r.forwardedFor, caps.header),
-    request_id: cut(r.requestId, caps.header),
-    duration_us: Math.round(r.durationUs),
-    pid: r.pid,
-    stream_id: r.streamId === 0 ? null : r.streamId,
-    refused: r.refused,
-    fault: r.fault,
-    grpc_status: r.grpcStatus ?? null,
-    ws_received: r.ws?.received ?? null,
-    ws_sent: r.ws?.sent ?? null,
-  });
+function text(out: LineBytes, r: AccessRecord, caps: Caps): void {
+  const client = clientText(r.client);
+  out.ascii(client === "" ? "-" : client);
+  out.ascii(" - - [");
+  out.bytes(clfSecond.at(r.time));
+  out.ascii('] "');
+  // The request line is one quoted value, cut as a whole at the target's cap plus room for the rest.
+  let budget = caps.target + 64;
+  out.nginx(r.method, budget);
+  budget -= Math.min(r.method.length, budget);
+  if (budget > 0) {
+    out.byte(SP);
+    budget--;
+    const target = Math.min(r.target.length, caps.target, budget);
+    out.nginx(r.target, target);
+    budget -= target;
+  }
+  if (budget > 0) {
+    out.byte(SP);
+    budget--;
+    out.nginx(r.protocol, budget);
+  }
+  out.ascii('" ');
+  out.int(r.status);
+  out.byte(SP);
+  out.int(r.bytes);
+  out.byte(SP);
+  quotedHeader(out, r.referer, caps.header);
+  out.byte(SP);
+  quotedHeader(out, r.userAgent, caps.header);
+  out.byte(SP);
+  out.int(Math.round(r.durationUs));
+  out.byte(SP);
+  out.int(r.pid);
+  if (r.forwardedFor !== null) {
+    out.ascii(" xff=");
+    quotedHeader(out, r.forwardedFor, caps.header);
+  }
+  if (r.requestId !== null) {
+    out.ascii(" request_id=");
+    quotedHeader(out, r.requestId, caps.header);
+  }
+  if (r.streamId !== 0) {
+    out.ascii(" stream=");
+    out.int(r.streamId);
+  }
+  if (r.refused !== null) {
+    out.ascii(" refused=");
+    out.ascii(r.refused);
+  }
+  if (r.fault !== null) {
+    out.ascii(" fault=");
+    out.ascii(r.fault);
+  }
+  if (r.grpcStatus != null) {
+    out.ascii(" grpc_status=");
+    out.int(r.grpcStatus);
+  }
+  if (r.ws !== null) {
+    out.ascii(" ws_received=");
+    out.int(r.ws.received);
+    out.ascii(" ws_sent=");
+    out.int(r.ws.sent);
+  }
 }
 
-/** The line for `r`, without its newline; at most MAX_LINE_BYTES - 1 bytes of UTF-8, so that it and its newline are one atomic write. */
-export function formatAccessLine(format: AccessLogFormat, r: AccessRecord): string {
+function jsonString(out: LineBytes, value: string | null, cap: number): void {
+  if (value === null) return out.ascii("null");
+  out.byte(Q);
+  out.json(value, cap);
+  out.byte(Q);
+}
+
+function jsonInt(out: LineBytes, value: number | null | undefined): void {
+  if (value == null) out.ascii("null");
+  else out.int(value);
+}
+
+const NO_CAP = Number.POSITIVE_INFINITY;
+
+function json(out: LineBytes, r: AccessRecord, caps: Caps): void {
+  out.ascii('{"time":"');
+  out.bytes(isoSecond.at(r.time));
+  const ms = Math.floor(r.time) % 1000;
+  out.byte(0x30 + Math.floor(ms / 100));
+  out.byte(0x30 + (Math.floor(ms / 10) % 10));
+  out.byte(0x30 + (ms % 10));
+  out.ascii('Z","client":');
+  const client = clientText(r.client);
+  jsonString(out, client === "" ? null : client, NO_CAP);
+  out.ascii(',"method":');
+  jsonString(out, r.method, NO_CAP);
+  out.ascii(',"target":');
+  jsonString(out, r.target, caps.target);
+  out.ascii(',"protocol":');
+  jsonString(out, r.protocol, NO_CAP);
+  out.ascii(',"status":');
+  out.int(r.status);
+  out.ascii(',"bytes":');
+  out.int(r.bytes);
+  out.ascii(',"referer":');
+  jsonString(out, r.referer, caps.header);
+  out.ascii(',"user_agent":');
+  jsonString(out, r.userAgent, caps.header);
+  out.ascii(',"forwarded_for":');
+  jsonString(out, r.forwardedFor, caps.header);
+  out.ascii(',"request_id":');
+  jsonString(out, r.requestId, caps.header);
+  out.ascii(',"duration_us":');
+  out.int(Math.round(r.durationUs));
+  out.ascii(',"pid":');
+  out.int(r.pid);
+  out.ascii(',"stream_id":');
+  jsonInt(out, r.streamId === 0 ? null : r.streamId);
+  out.ascii(',"refused":');
+  jsonString(out, r.refused, NO_CAP);
+  out.ascii(',"fault":');
+  jsonString(out, r.fault, NO_CAP);
+  out.ascii(',"grpc_status":');
+  jsonInt(out, r.grpcStatus);
+  out.ascii(',"ws_received":');
+  jsonInt(out, r.ws === null ? null : r.ws.received);
+  out.ascii(',"ws_sent":');
+  jsonInt(out, r.ws === null ? null : r.ws.sent);
+  out.byte(0x7d);
+}
+
+/**
+ * Appends the line for `r` and its newline to `out`: at most MAX_LINE_BYTES bytes together, so
+ * that they are one atomic write. False, with nothing appended, when even the tight caps leave
+ * it longer (a method or a fault name kilobytes long): the caller counts it as dropped.
+ */
+export function encodeAccessLine(format: AccessLogFormat, r: AccessRecord, out: LineBytes): boolean {
   const render = format === "json" ? json : text;
-  const line = render(r, CAPS);
-  // JSON keeps non-ASCII as UTF-8 (up to 3 bytes a character): measure, and tighten the rare line that is too long.
-  return line.length * 3 < MAX_LINE_BYTES || new TextEncoder().encode(line).length < MAX_LINE_BYTES ? line : render(r, TIGHT);
+  const start = out.n;
+  render(out, r, CAPS);
+  if (out.n - start >= MAX_LINE_BYTES) {
+    // Non-ASCII and escaped bytes take up to 12 bytes a character: the rare line that is too long is cut tighter.
+    out.n = start;
+    render(out, r, TIGHT);
+    if (out.n - start >= MAX_LINE_BYTES) {
+      out.n = start;
+      return false;
+    }
+  }
+  out.byte(0x0a);
+  return true;
+}
+
+const scratch = new LineBytes(MAX_LINE_BYTES * 4);
+const utf8 = new TextDecoder();
+
+/** The line for `r`, without its newline, as a string (tests, and what reads a line back); "" when it cannot fit. */
+export function formatAccessLine(format: AccessLogFormat, r: AccessRecord): string {
+  scratch.head = scratch.n = 0;
+  if (!encodeAccessLine(format, r, scratch)) return "";
+  return utf8.decode(scratch.buf.subarray(0, scratch.n - 1));
 }
