@@ -95,12 +95,17 @@ const neutral = new Http1Request(head);
  */
 const finished: { bodyLength: number; body: Uint8Array | null; isHead: boolean; switching: number } = { bodyLength: 0, body: null, isHead: false, switching: 0 };
 
+/** What a taken-over connection holds instead of its own reader and output: empty, never fed or written to again. */
+const SPENT_READER = new HeadReader(0);
+const SPENT_OUTPUT = new BoundedOutput({ write: () => 0, pause: () => {} }, 0);
+
 export class Connection implements Session {
   /** One of {@link Phase}. */
   phase: number = Phase.HEAD;
   /** Absolute time (ms, context clock) after which `timeout` acts. */
   deadline = 0;
-  private readonly reader: HeadReader;
+  /** Replaced by {@link SPENT_READER} once another protocol took the socket over. */
+  private reader: HeadReader;
   private chunked: ChunkedDecoder | null = null;
   /** Bytes of a Content-Length body still to skip. */
   private bodyRemaining = 0;
@@ -125,8 +130,8 @@ export class Connection implements Session {
   private first: Uint8Array | null = null;
   private count = 0;
   private parts: Uint8Array[] | null = null;
-  /** Output the transport did not take yet; past Limits.PENDING_OUTPUT it pauses reading (`output.paused`). */
-  private readonly output: BoundedOutput;
+  /** Output the transport did not take yet; past Limits.PENDING_OUTPUT it pauses reading (`output.paused`). {@link SPENT_OUTPUT} once taken over. */
+  private output: BoundedOutput;
   /** Close once the pending output is flushed; `linger` = half-close and wait for the peer first (RFC 9112 §9.6). */
   private closeWhenFlushed = false;
   private linger = false;
@@ -339,6 +344,12 @@ export class Connection implements Session {
     this.taken = session;
     this.deadline = Infinity;
     if (this.output.unpause()) this.transport.resume();
+    // This connection stays in front of the session for the socket's life, reading and writing
+    // nothing more: its reader (with a split head's buffer) and its output queue (empty by now)
+    // give way to shared stand-ins, so an idle WebSocket or h2c socket carries only the shell.
+    this.reader = SPENT_READER;
+    this.output = SPENT_OUTPUT;
+    this.chunked = null;
     this.ctx.takeover(this, session);
     if (first.length > 0) session.onData(first);
   }
