@@ -1,29 +1,19 @@
 /**
- * Usage: bun test/http2/rolling-h2.ts RUNTIME [--restarts N] [SERVER FLAGS…]
- * HTTP/2 through SIGHUP rolling restarts: starts `hello-server --workers 2` (the spawner's
- * harness, as rolling-driver.ts does for HTTP/1.1), runs two loads over h2c at once for the
- * whole run, sends SIGHUP N times (default 2), each once the last restart is done and the load
- * has moved on, and prints one JSON line:
+ * The HTTP/2 load of test/spawner/rolling-driver.ts (`--load h2`): two loads over h2c at once for
+ * the whole run.
  *   - h2load (-D, 8 connections × 8 streams): its succeeded / failed / errored counts. h2load
  *     does not say why a stream failed, so this is the figure, not the proof;
  *   - an accounting client (node:http2 in a child process, 4 connections × 8 streams): each
  *     stream ends answered (200), told to retry (RST_STREAM REFUSED_STREAM, or an id above the
  *     last stream id of a GOAWAY it got: RFC 9113 §6.8 says those were not processed), or lost
  *     (anything else). On a GOAWAY it opens its next connection, as a client should.
- * Run inside a network namespace with net.ipv4.tcp_migrate_req=1 (test/spawner/spawner.test.ts
- * says why: a closing SO_REUSEPORT listener otherwise resets connections in its accept queue);
- * h2-rolling.test.ts does.
+ * h2-rolling.test.ts runs it.
  */
 import { spawn } from "node:child_process";
-import { listening, type Runtime } from "../spawner/harness.ts";
+import type { RollingLoad } from "../spawner/rolling-driver.ts";
 
-const runtime = process.argv[2] as Runtime;
-let flags = process.argv.slice(3);
-let restarts = 2;
-if (flags[0] === "--restarts") {
-  restarts = Number(flags[1]);
-  flags = flags.slice(2);
-}
+/** The accounting client prints one dot a line per this many answers: the only progress it reports. */
+const ANSWERS_PER_DOT = 500;
 
 /** The accounting client: runs until its stdin closes, then prints its counts. */
 const CLIENT = `
@@ -34,7 +24,7 @@ let stopping = false, open = 0;
 process.stdin.resume();
 process.stdin.on("end", () => { stopping = true; if (open === 0) done(); });
 function done() { console.log(JSON.stringify(out)); process.exit(0); }
-// A line of one dot per 500 answers: the driver paces its restarts on them.
+// A line of one dot per ${ANSWERS_PER_DOT} answers: the driver paces its restarts on them.
 function session() {
   if (stopping) return;
   out.sessions++; open++;
@@ -55,7 +45,7 @@ function session() {
     req.resume();
     req.on("close", () => {
       inflight--;
-      if (status === 200 && req.rstCode === 0) { if (++out.ok % 500 === 0) process.stdout.write(".\\n"); }
+      if (status === 200 && req.rstCode === 0) { if (++out.ok % ${ANSWERS_PER_DOT} === 0) process.stdout.write(".\\n"); }
       else if (req.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM || (req.id !== undefined && req.id > last)) { out.retried++; if (out.retriedSample.length < 4) out.retriedSample.push({ id: req.id, status, rstCode: req.rstCode, last }); }
       else out.lost.push({ id: req.id, status, rstCode: req.rstCode, last });
       one();
@@ -78,53 +68,36 @@ function parseH2load(text: string): H2loadCounts | null {
   return m === null ? null : { total: Number(m[1]), succeeded: Number(m[2]), failed: Number(m[3]), errored: Number(m[4]) };
 }
 
-const { server, port } = await listening(runtime, ["--workers", "2", ...flags]);
-try {
-  await server.waitFor(/test connections spread/);
+/**
+ * Starts both clients against `port`; h2load runs for a fixed time long enough for `restarts`
+ * restarts (each takes well under a second on an idle machine), and `stop` waits for it to end
+ * before it stops the accounting client.
+ */
+export function h2RollingLoad(port: number, restarts: number): RollingLoad {
   const url = `http://127.0.0.1:${port}`;
   const accounting = spawn("node", ["-e", CLIENT, url, "4", "8"], { stdio: ["pipe", "pipe", "pipe"] });
   let clientOut = "";
   accounting.stdout!.setEncoding("utf8").on("data", (c: string) => (clientOut += c));
   const clientDone = new Promise<void>((r) => accounting.once("close", () => r()));
-  // Long enough for every restart (each takes well under a second on an idle machine); the
-  // restarts are sent while it runs and the driver waits for it after the last.
   const seconds = 3 + 2 * restarts;
   const h2load = spawn("h2load", ["-D", String(seconds), "-c", "8", "-m", "8", `${url}/`], { stdio: ["ignore", "pipe", "pipe"] });
   let h2loadOut = "";
   h2load.stdout!.setEncoding("utf8").on("data", (c: string) => (h2loadOut += c));
   const h2loadDone = new Promise<void>((r) => h2load.once("close", () => r()));
-  const restartMs: number[] = [];
-  const dots = (): number => clientOut.split(".").length - 1;
-  /** Waits until the accounting client has had `n` × 500 more answers (bounded). */
-  const moved = async (n: number): Promise<void> => {
-    const until = dots() + n;
-    const deadline = Date.now() + 10_000;
-    while (dots() < until && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  return {
+    answered: () => (clientOut.split(".").length - 1) * ANSWERS_PER_DOT,
+    step: 2 * ANSWERS_PER_DOT,
+    stop: async () => {
+      await h2loadDone;
+      accounting.stdin!.end();
+      const killer = setTimeout(() => accounting.kill("SIGKILL"), 10_000);
+      await clientDone;
+      clearTimeout(killer);
+      return {
+        h2load: parseH2load(h2loadOut),
+        h2loadOutput: h2loadOut.split("\n").filter((l) => /^(requests|status codes|finished)/.test(l)),
+        client: JSON.parse(clientOut.trim().split("\n").at(-1) ?? "null"),
+      };
+    },
   };
-  await moved(2);
-  for (let i = 0; i < restarts; i++) {
-    const from = server.lines.length;
-    const sent = Date.now();
-    process.kill(server.pid, "SIGHUP");
-    await server.waitFor(/^hello-server: rolling restart done$/, 20_000, from);
-    restartMs.push(Date.now() - sent);
-    await moved(2);
-  }
-  await h2loadDone;
-  accounting.stdin!.end();
-  const killer = setTimeout(() => accounting.kill("SIGKILL"), 10_000);
-  await clientDone;
-  clearTimeout(killer);
-  console.log(
-    JSON.stringify({
-      h2load: parseH2load(h2loadOut),
-      h2loadOutput: h2loadOut.split("\n").filter((l) => /^(requests|status codes|finished)/.test(l)),
-      client: JSON.parse(clientOut.trim().split("\n").at(-1) ?? "null"),
-      restartMs,
-      started: server.startedPids(),
-      lines: server.lines,
-    }),
-  );
-} finally {
-  await server.close();
 }

@@ -1,7 +1,7 @@
 /**
  * HTTP/2 through two SIGHUP rolling restarts under h2load and an accounting node:http2 client
- * (test/http2/rolling-h2.ts): no stream is lost other than those a GOAWAY told the client to
- * retry. Both clients are built on nghttp2, which does not send a stream it queued once a GOAWAY
+ * (test/spawner/rolling-driver.ts --load h2): no stream is lost other than those a GOAWAY told
+ * the client to retry. Both clients are built on nghttp2, which does not send a stream it queued once a GOAWAY
  * has arrived and closes it as REFUSED_STREAM (and closes the ones above a GOAWAY's last stream
  * id the same way): those are the retryable ones; the accounting client tells every other end
  * apart, and h2load's failed count is bounded by what could have been queued at each GOAWAY.
@@ -14,7 +14,7 @@ import { describe, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 
-const DRIVER = join(import.meta.dir, "..", "http2", "rolling-h2.ts");
+const DRIVER = join(import.meta.dir, "..", "spawner", "rolling-driver.ts");
 const ROOT = process.getuid?.() === 0;
 const RESTARTS = 2;
 /**
@@ -44,7 +44,7 @@ describe.skipIf(!ROOT)("HTTP/2 through SIGHUP rolling restarts", () => {
     test(`${label}: h2load and an accounting client lose no stream a GOAWAY did not send back`, () => {
       const r = spawnSync(
         "unshare",
-        ["-n", "--", "sh", "-c", 'ip link set lo up && sysctl -qw net.ipv4.tcp_migrate_req=1 && exec "$@"', "sh", process.execPath, DRIVER, runtime, "--restarts", String(RESTARTS), "--io", io],
+        ["-n", "--", "sh", "-c", 'ip link set lo up && sysctl -qw net.ipv4.tcp_migrate_req=1 && exec "$@"', "sh", process.execPath, DRIVER, runtime, "--load", "h2", "--restarts", String(RESTARTS), "--io", io],
         { encoding: "utf8", timeout: 60_000, env: { ...process.env, NODE_PATH: join(import.meta.dir, "../../node_modules") } },
       );
       expect(r.stderr).toBe("");
