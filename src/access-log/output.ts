@@ -3,7 +3,7 @@
  * (src/spawner/protocol.ts), so under a supervisor each worker gets the supervisor's stdout as
  * one more descriptor (its number in ACCESS_LOG_FD_ENV); alone (`--workers 1`) it writes to its
  * stdout. Every line of every worker then reaches the same output in writes of whole lines of at
- * most PIPE_BUF (writer.ts), so the lines of several workers never interleave.
+ * most PIPE_BUF (writer.ts), and the last of them at the process's exit, so the lines of several workers never interleave.
  */
 import { openSync } from "node:fs";
 import type { RuntimeName } from "../contract/runtime.ts";
@@ -19,7 +19,11 @@ export function openAccessLog(format: AccessLogFormat, env: Record<string, strin
   const fd = env[ACCESS_LOG_FD_ENV] === undefined ? 1 : Number(env[ACCESS_LOG_FD_ENV]);
   // No descriptor to write to (supervisorAccessFd's -1): every line is dropped and counted, none throws.
   const sink = Number.isInteger(fd) && fd >= 0 ? fdSink(fd) : NO_OUTPUT;
-  return new AccessLog(format, new AccessLogWriter(sink), process.pid);
+  const log = new AccessLog(format, new AccessLogWriter(sink), process.pid);
+  // The worker exits (process.exit) as soon as its drain is done, before another turn: the lines of
+  // the last turn are written then, without blocking (a stopped reader cannot hold the exit).
+  process.on("exit", () => log.flush());
+  return log;
 }
 
 const NO_OUTPUT: AccessSink = (_bytes, done) => queueMicrotask(() => done(new Error("no access-log descriptor"), 0));
