@@ -6,8 +6,8 @@
  */
 import * as net from "node:net";
 import { checkUpgrade, upgradeAnswer, VERSION_FIELD_LINE } from "../../src/ws/handshake.ts";
-import { NodeTransport } from "../../src/adapters/node.ts";
 import { WebSocketSession, type SessionOptions } from "../../src/ws/session.ts";
+import { SessionHost } from "../helpers/session-host.ts";
 
 export const HARNESS_OPTIONS: SessionOptions = { maxMessage: 1 << 20, pingIntervalMs: 0, idleTimeoutMs: 30_000, maxBufferedOutput: 64 * 1024 };
 
@@ -31,8 +31,7 @@ function refuse(socket: net.Socket, status: 400 | 426, reason: string): void {
 /** Starts the echo server on 127.0.0.1 and a free port. */
 export async function startWsEchoServer(options: Partial<SessionOptions> = {}): Promise<WsEchoServer> {
   const sessionOptions = { ...HARNESS_OPTIONS, ...options };
-  const clock = { now: Date.now() };
-  const sessions = new Set<WebSocketSession>();
+  const host = new SessionHost<WebSocketSession>(TICK_MS);
   const closedCodes: number[] = [];
 
   const server = net.createServer({ allowHalfOpen: true }, (socket) => {
@@ -65,41 +64,10 @@ export async function startWsEchoServer(options: Partial<SessionOptions> = {}): 
   });
 
   function bridge(socket: net.Socket, rest: Buffer): void {
-    const transport = new NodeTransport(socket);
-    clock.now = Date.now();
-    const session = new WebSocketSession(transport, sessionOptions, clock, { closed: (code) => closedCodes.push(code) });
-    sessions.add(session);
-    socket.on("data", (chunk: Buffer) => {
-      clock.now = Date.now();
-      session.onData(chunk);
-    });
-    socket.on("drain", () => {
-      transport.blocked = false;
-      session.onDrain();
-    });
-    socket.on("end", () => session.onEnd());
-    socket.on("close", () => {
-      sessions.delete(session);
-      session.onClosed();
-    });
+    const session = host.bridge(socket, (transport) => new WebSocketSession(transport, sessionOptions, host.clock, { closed: (code) => closedCodes.push(code) }));
     if (rest.length > 0) session.onData(rest);
   }
 
-  const ticker = setInterval(() => {
-    clock.now = Date.now();
-    for (const s of sessions) if (clock.now >= s.deadline) s.onTimeout();
-  }, TICK_MS);
-
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  return {
-    url: `ws://127.0.0.1:${port}/`,
-    port,
-    closedCodes,
-    close: async () => {
-      clearInterval(ticker);
-      for (const s of sessions) s.abort();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  const port = await host.listen(server);
+  return { url: `ws://127.0.0.1:${port}/`, port, closedCodes, close: () => host.close(server) };
 }
