@@ -120,8 +120,8 @@ export class AccessLog {
     this.writer.addRecord(this.format, entry);
   }
 
-  /** Writes what waits without blocking (the process's exit: output.ts). */
-  flush(): void {
-    this.writer.flush();
+  /** The process's exit (output.ts): writes what waits, as far as the output takes it now. */
+  flushAtExit(): void {
+    this.writer.flush(true);
   }
 }

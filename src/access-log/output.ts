@@ -21,8 +21,9 @@ export function openAccessLog(format: AccessLogFormat, env: Record<string, strin
   const sink = Number.isInteger(fd) && fd >= 0 ? fdSink(fd) : NO_OUTPUT;
   const log = new AccessLog(format, new AccessLogWriter(sink), process.pid);
   // The worker exits (process.exit) as soon as its drain is done, before another turn: the lines of
-  // the last turn are written then, without blocking (a stopped reader cannot hold the exit).
-  process.on("exit", () => log.flush());
+  // the last turn are written then: without blocking on a pipe (a stopped reader cannot hold the exit);
+  // on a socket, blocking, but only when no write is in flight (the reader was keeping up).
+  process.on("exit", () => log.flushAtExit());
   return log;
 }
 

@@ -29,6 +29,8 @@ export interface DirectSink {
   readonly atomic: number;
   /** Closes what the sink opened for itself. */
   readonly close: () => void;
+  /** `now` may block (a socket, which cannot be reopened non-blocking): used only for the exit's last write. */
+  readonly blocking?: boolean;
 }
 
 /** Bytes of lines waiting at most, by default: a thousand lines; a reader further behind than that loses lines, counted. */
@@ -46,6 +48,8 @@ export function fdSink(fd: number): AccessSink | DirectSink {
   try {
     const st = fstatSync(fd);
     if (st.isFile()) return { now: (b, s, e) => writeSync(fd, b, s, e - s), later, atomic: Number.POSITIVE_INFINITY, close: () => {} };
+    // A socket: asynchronous writes only, and a blocking one for the exit's last lines, taken only when no write is in flight (the reader was keeping up).
+    if (st.isSocket()) return { now: (b, s, e) => writeSync(fd, b, s, e - s), later, atomic: MAX_LINE_BYTES, close: () => {}, blocking: true };
     if (!st.isFIFO() && !st.isCharacterDevice()) return later;
     const nb = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_APPEND | constants.O_NONBLOCK);
     return { now: (b, s, e) => nonBlocking(nb, b, s, e), later, atomic: MAX_LINE_BYTES, close: () => closeSync(nb) };
@@ -139,15 +143,19 @@ export class AccessLogWriter {
     }
   }
 
-  /** Writes what waits now, as far as the output takes it without blocking; the rest goes out asynchronously. Also the exit's last call. */
-  flush(): void {
+  /**
+   * Writes what waits now, as far as the output takes it without blocking; the rest goes out
+   * asynchronously. `exiting`: the process's last call, when a socket is written synchronously.
+   */
+  flush(exiting = false): void {
     const out = this.#out;
+    const direct = this.#direct !== null && (exiting || this.#direct.blocking !== true) ? this.#direct : null;
     while (!this.#writing && !this.#broken && out.head < out.n) {
       const end = this.#chunkEnd();
-      if (this.#direct !== null) {
+      if (direct !== null) {
         let taken: number;
         try {
-          taken = this.#direct.now(out.buf, out.head, end);
+          taken = direct.now(out.buf, out.head, end);
         } catch {
           this.#break(0);
           return;
@@ -157,6 +165,8 @@ export class AccessLogWriter {
           continue;
         }
       }
+      // At exit nothing asynchronous would finish: what the output does not take now is lost.
+      if (exiting) return;
       this.#writeLater(out.buf.slice(out.head, end));
       out.head = end;
     }

@@ -11,7 +11,11 @@ import { closeSync, constants, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { formatAccessLine, MAX_LINE_BYTES, type AccessRecord } from "../../src/access-log/format.ts";
-import { AccessLogWriter, fdSink, type AccessSink } from "../../src/access-log/writer.ts";
+import { AccessLogWriter, fdSink, type AccessSink, type DirectSink } from "../../src/access-log/writer.ts";
+import { AccessEntry, describeRequest } from "../../src/access-log/log.ts";
+import type { Transport } from "../../src/contract/socket.ts";
+import { Http1Request } from "../../src/http/exchange-request.ts";
+import { parseHead, RequestHead } from "../../src/http/head.ts";
 
 const RECORD: AccessRecord = {
   time: Date.UTC(2026, 11, 7, 18, 44, 28, 123),
@@ -130,4 +134,71 @@ test("a reader that stops reading: the event loop keeps turning, lines beyond th
     closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("a descriptor written directly: one turn's lines in whole-line writes of at most 4 KiB; when it would block, one asynchronous write takes over, in order", async () => {
+  const direct: Array<[number, number]> = [];
+  const later: Uint8Array[] = [];
+  const pending: Array<() => void> = [];
+  let full = false;
+  const sink: DirectSink = {
+    now: (bytes, start, end) => {
+      if (full) return -1;
+      direct.push([start, end]);
+      return end - start;
+    },
+    later: (bytes, done) => {
+      later.push(bytes.slice());
+      pending.push(() => done(null, bytes.length));
+    },
+    atomic: MAX_LINE_BYTES,
+    close: () => {},
+  };
+  const w = new AccessLogWriter(sink, 100_000);
+  const line = "z".repeat(999);
+  for (let i = 0; i < 9; i++) w.add(line);
+  expect(direct.length).toBe(0);
+  await turn();
+  expect(direct.map(([s, e]) => e - s)).toEqual([4000, 4000, 1000]);
+  full = true;
+  for (let i = 0; i < 5; i++) w.add(`${i}`.repeat(999));
+  await turn();
+  // The first chunk went to the blocking write; the rest waits behind it, none written directly.
+  expect([later.length, later[0]!.length, w.buffered]).toEqual([1, 4000, 1000]);
+  full = false;
+  pending.shift()!();
+  expect(direct.length).toBe(4);
+  expect(w.buffered).toBe(0);
+  expect(new TextDecoder().decode(later[0]!).split("\n").filter(Boolean).map((l) => l[0])).toEqual(["0", "1", "2", "3"]);
+});
+
+test("one walk of an HTTP/1 head reads the four fields, names in any case, repeated lines joined as fields.get joins them", () => {
+  const head = new TextEncoder().encode(
+    "GET /x HTTP/1.1\r\nHost: a\r\nUSER-AGENT:  curl/8 \r\nX-Forwarded-For: 10.0.0.1\r\nx-forwarded-for: 10.0.0.2\r\nReferer: http://r/\r\nX-Request-Idx: no\r\nX-Request-Id: r-1\r\n\r\n",
+  );
+  const parsed = new RequestHead();
+  parseHead(head, 0, head.length, parsed, 8192, 1 << 20);
+  expect(parsed.error).toBeNull();
+  const request = new Http1Request(parsed).point(head, 0, head.length, { remoteAddress: () => ({ address: "::1", port: 9 }) } as unknown as Transport);
+  const e = new AccessEntry(0);
+  describeRequest(e, request);
+  expect([e.method, e.target, e.protocol, e.client]).toEqual(["GET", "/x", "HTTP/1.1", { address: "::1", port: 9 }]);
+  const fromGet = ["referer", "user-agent", "x-forwarded-for", "x-request-id"].map((n) => request.get(n));
+  expect([e.referer, e.userAgent, e.forwardedFor, e.requestId]).toEqual(fromGet);
+  expect(fromGet).toEqual(["http://r/", "curl/8", "10.0.0.1, 10.0.0.2", "r-1"]);
+});
+
+test("the process's exit writes the lines of its last turn (a child that logs, then exits before another turn)", () => {
+  const child = `
+    import { AccessLog } from ${JSON.stringify(new URL("../../src/access-log/log.ts", import.meta.url).pathname)};
+    import { openAccessLog } from ${JSON.stringify(new URL("../../src/access-log/output.ts", import.meta.url).pathname)};
+    import { AccessEntry } from ${JSON.stringify(new URL("../../src/access-log/log.ts", import.meta.url).pathname)};
+    const log = openAccessLog("text", {});
+    for (let i = 0; i < 100; i++) { const e = new AccessEntry(performance.now()); e.target = "/" + i; log.add(e); }
+    process.exit(0);
+  `;
+  const out = execFileSync(process.execPath, ["-e", child], { encoding: "utf8", timeout: 10_000 });
+  const lines = out.split("\n").filter(Boolean);
+  expect(lines.length).toBe(100);
+  expect(lines[99]).toContain('"- /99 -"');
 });
