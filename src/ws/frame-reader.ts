@@ -49,7 +49,8 @@ export class FrameReader {
   private opcode = 0;
   private length = 0;
   private got = 0;
-  private readonly mask = new Uint8Array(4);
+  /** The frame's masking key, its 4 bytes big-endian in one integer (a field, not a buffer: one object less per session). */
+  private maskKey = 0;
 
   // The fragmented message in progress (opcode 0 = none) and its UTF-8 state when it is text.
   private messageOpcode = 0;
@@ -94,7 +95,7 @@ export class FrameReader {
         }
         if (i === this.headerSize - 5 && !this.lengthKnown()) return pos;
       } else {
-        this.mask[i - (this.headerSize - 4)] = b;
+        this.maskKey = (this.maskKey << 8) | b;
       }
       if (this.headerBytes === this.headerSize) {
         this.step = ReaderStep.PAYLOAD;
@@ -251,7 +252,12 @@ export class FrameReader {
 
   /** §5.3: payload byte i is XORed with mask[i mod 4]; `this.got` says where in the payload `src[pos]` is. */
   private unmask(src: Uint8Array, pos: number, n: number, dst: Uint8Array, at: number): void {
-    const mask = this.mask;
+    const mask = MASK;
+    const key = this.maskKey;
+    mask[0] = key >>> 24;
+    mask[1] = key >>> 16;
+    mask[2] = key >>> 8;
+    mask[3] = key;
     let j = this.got & 3;
     for (let i = 0; i < n; i++) {
       dst[at + i] = src[pos + i]! ^ mask[j]!;
@@ -266,3 +272,5 @@ export class FrameReader {
 }
 
 const EMPTY = new Uint8Array(0);
+/** The key's bytes while one unmask runs (the worker unmasks one payload at a time). */
+const MASK = new Uint8Array(4);
