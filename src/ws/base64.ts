@@ -1,24 +1,30 @@
 /** Base64 (RFC 4648 §4) for the handshake: written here so the core imports no runtime API (Buffer, btoa differ by runtime). */
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const CODES = Uint8Array.from(ALPHABET, (c) => c.charCodeAt(0));
+const PAD = 0x3d;
 
-/** Standard base64 with padding. */
+/** Standard base64 with padding. Built as one string (no concatenation chain to leave behind). */
 export function encodeBase64(bytes: Uint8Array): string {
-  let out = "";
+  const chars = new Uint8Array(Math.ceil(bytes.length / 3) * 4);
+  let o = 0;
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]! + ALPHABET[(n >>> 6) & 63]! + ALPHABET[n & 63]!;
+    chars[o++] = CODES[n >>> 18]!;
+    chars[o++] = CODES[(n >>> 12) & 63]!;
+    chars[o++] = CODES[(n >>> 6) & 63]!;
+    chars[o++] = CODES[n & 63]!;
   }
   const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]! + "==";
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += ALPHABET[n >>> 18]! + ALPHABET[(n >>> 12) & 63]! + ALPHABET[(n >>> 6) & 63]! + "=";
+  if (rest > 0) {
+    const n = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0);
+    chars[o++] = CODES[n >>> 18]!;
+    chars[o++] = CODES[(n >>> 12) & 63]!;
+    chars[o++] = rest === 2 ? CODES[(n >>> 6) & 63]! : PAD;
+    chars[o++] = PAD;
   }
-  return out;
+  return String.fromCharCode.apply(null, chars as unknown as number[]);
 }
 
 /**

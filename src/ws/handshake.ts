@@ -56,30 +56,68 @@ export function acceptValue(key: string): string {
  * no subprotocol is selected and no extension negotiated.
  */
 export function upgradeAnswer(accept: string, extraFields: string): Uint8Array {
-  const text =
-    "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: " +
-    accept +
-    "\r\n" +
-    extraFields +
-    "\r\n";
-  const out = new Uint8Array(text.length);
+  const out = new Uint8Array(ANSWER_HEAD.length + accept.length + 2 + extraFields.length + 2);
+  out.set(ANSWER_HEAD, 0);
+  // Written char by char rather than joined first: no string is left behind per handshake.
   // Field values here are ASCII (the accept is base64; callers pass field lines they built).
-  for (let i = 0; i < text.length; i++) out[i] = text.charCodeAt(i) & 0xff;
+  let at = ascii(out, ANSWER_HEAD.length, accept);
+  out[at++] = CR;
+  out[at++] = LF;
+  at = ascii(out, at, extraFields);
+  out[at++] = CR;
+  out[at] = LF;
   return out;
 }
 
-/** Does a comma-separated list (RFC 9110 §5.6.1) hold `token`, case-insensitively? `token` is lower case. */
+/** The 101's lines up to the accept value's. */
+const ANSWER_HEAD = Uint8Array.from("HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ", (c) => c.charCodeAt(0));
+const CR = 0x0d;
+const LF = 0x0a;
+
+function ascii(out: Uint8Array, at: number, text: string): number {
+  for (let i = 0; i < text.length; i++) out[at + i] = text.charCodeAt(i) & 0xff;
+  return at + text.length;
+}
+
+/**
+ * Does a comma-separated list (RFC 9110 §5.6.1) hold `token`, case-insensitively? `token` is
+ * lower-case ASCII. Scanned in place: no item strings per handshake.
+ */
 function hasToken(value: string | null, token: string): boolean {
   if (value === null) return false;
-  for (const item of value.split(",")) if (trimOws(item).toLowerCase() === token) return true;
+  let start = 0;
+  while (start <= value.length) {
+    let end = value.indexOf(",", start);
+    if (end < 0) end = value.length;
+    let a = start;
+    let b = end;
+    while (a < b && isOws(value.charCodeAt(a))) a++;
+    while (b > a && isOws(value.charCodeAt(b - 1))) b--;
+    if (b - a === token.length && sameLowerCase(value, a, token)) return true;
+    start = end + 1;
+  }
   return false;
+}
+
+/** value[at, at + token.length) equals `token` once ASCII upper case is folded. */
+function sameLowerCase(value: string, at: number, token: string): boolean {
+  for (let i = 0; i < token.length; i++) {
+    let c = value.charCodeAt(at + i);
+    if (c >= 0x41 && c <= 0x5a) c += 0x20;
+    if (c !== token.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+function isOws(c: number): boolean {
+  return c === 0x20 || c === 0x09;
 }
 
 /** RFC 9110 §5.6.3: optional whitespace is SP and HTAB. */
 function trimOws(s: string): string {
   let start = 0;
   let end = s.length;
-  while (start < end && (s.charCodeAt(start) === 0x20 || s.charCodeAt(start) === 0x09)) start++;
-  while (end > start && (s.charCodeAt(end - 1) === 0x20 || s.charCodeAt(end - 1) === 0x09)) end--;
-  return s.slice(start, end);
+  while (start < end && isOws(s.charCodeAt(start))) start++;
+  while (end > start && isOws(s.charCodeAt(end - 1))) end--;
+  return start === 0 && end === s.length ? s : s.slice(start, end);
 }
