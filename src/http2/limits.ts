@@ -7,14 +7,28 @@ import { TokenBucket } from "./budget.ts";
 import type { Output } from "./output.ts";
 import type { Http2Options } from "./types.ts";
 
-export class Limits {
-  /**
-   * Made at the first reset: a bucket starts full, and refilling never passes `burst`, so one made
-   * then holds what one made with the connection would (an idle connection holds none).
-   */
-  private resets: TokenBucket | null = null;
+/**
+ * Counts a SETTINGS or PING acknowledgement the peer made us owe; false past the cap
+ * (CVE-2019-9512, -9515). Owed means produced since the transport last took everything, so
+ * the count spans one read at least: nghttp2 counts the same way (obq_flood_counter_ grows
+ * while nghttp2_session_mem_recv runs over a whole read and shrinks only as frames are sent),
+ * and a thousand acknowledgements in one read is no client's honest traffic.
+ */
+export function oweAck(out: Output, options: Http2Options): boolean {
+  return ++out.controlOwed <= options.maxQueuedControl;
+}
 
-  constructor(private readonly options: Http2Options) {}
+/**
+ * The reset budget of one connection. A session makes it at its first reset: a bucket starts
+ * full and refilling never passes `burst`, so one made then holds what one made with the
+ * connection would, and an idle connection holds none.
+ */
+export class Limits {
+  private readonly resets: TokenBucket;
+
+  constructor(options: Http2Options, now: number) {
+    this.resets = new TokenBucket(options.resetBudget.burst, options.resetBudget.perSecond, now);
+  }
 
   /**
    * One stream reset, the client's or one it provoked; false when the budget is spent.
@@ -27,18 +41,6 @@ export class Limits {
    * with (session.ts appReset): neither leaves work of ours going on behind it.
    */
   takeReset(now: number): boolean {
-    this.resets ??= new TokenBucket(this.options.resetBudget.burst, this.options.resetBudget.perSecond, now);
     return this.resets.take(now);
-  }
-
-  /**
-   * Counts a SETTINGS or PING acknowledgement the peer made us owe; false past the cap
-   * (CVE-2019-9512, -9515). Owed means produced since the transport last took everything, so
-   * the count spans one read at least: nghttp2 counts the same way (obq_flood_counter_ grows
-   * while nghttp2_session_mem_recv runs over a whole read and shrinks only as frames are sent),
-   * and a thousand acknowledgements in one read is no client's honest traffic.
-   */
-  oweAck(out: Output): boolean {
-    return ++out.controlOwed <= this.options.maxQueuedControl;
   }
 }

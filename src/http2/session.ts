@@ -19,7 +19,7 @@ import { CLIENT_PREFACE, ErrorCode, Flag, FrameType, Protocol, SettingId, Stream
 import type { Frame, FrameSink } from "./frame-reader.ts";
 import { FrameReader } from "./frame-reader.ts";
 import type { Session, Transport } from "./io.ts";
-import { Limits } from "./limits.ts";
+import { Limits, oweAck } from "./limits.ts";
 import { Output } from "./output.ts";
 import { connectionWindow, type ReceiveHost, Receiver } from "./receive.ts";
 import { type SendHost, Sender } from "./send.ts";
@@ -62,7 +62,8 @@ export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost,
   private readonly table: StreamTable;
   private readonly sender: Sender;
   private readonly receiver: Receiver;
-  private readonly limits: Limits;
+  /** The reset budget, made at the first reset (limits.ts). */
+  private limits: Limits | null = null;
   /** The client's first SETTINGS arrived (§3.4): the header timeout no longer applies. */
   private settingsSeen = false;
   private readonly headerDeadline: number;
@@ -85,7 +86,6 @@ export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost,
     this.table = new StreamTable(this);
     this.sender = new Sender(this.out, this.table, this);
     this.receiver = new Receiver(options, app, this.out, this.table, this);
-    this.limits = new Limits(options);
     this.lastActivity = clock.now;
     this.headerDeadline = clock.now + options.headerTimeoutMs;
     // §3.4: the server's preface is a SETTINGS frame, sent first thing.
@@ -355,7 +355,7 @@ export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost,
   }
 
   private oweAck(): void {
-    if (!this.limits.oweAck(this.out)) this.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many acknowledgements owed");
+    if (!oweAck(this.out, this.options)) this.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "too many acknowledgements owed");
   }
 
   private onPing(f: Frame): void {
@@ -371,7 +371,7 @@ export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost,
     const id = f.streamId;
     // §5.1: RST_STREAM on an idle stream is a connection error.
     if (this.table.isIdle(id)) return this.connectionError(ErrorCode.PROTOCOL_ERROR, "RST_STREAM on an idle stream");
-    if (!this.limits.takeReset(this.clock.now)) return this.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "reset budget spent");
+    if (!this.takeReset()) return this.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "reset budget spent");
     const stream = this.table.get(id);
     if (stream !== undefined) this.table.remove(stream);
   }
@@ -424,7 +424,12 @@ export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost,
    */
   sendReset(id: number, code: ErrorCode): void {
     this.writeReset(id, code);
-    if (code !== ErrorCode.NO_ERROR && !this.limits.takeReset(this.clock.now)) this.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "reset budget spent");
+    if (code !== ErrorCode.NO_ERROR && !this.takeReset()) this.connectionError(ErrorCode.ENHANCE_YOUR_CALM, "reset budget spent");
+  }
+
+  private takeReset(): boolean {
+    const now = this.clock.now;
+    return (this.limits ??= new Limits(this.options, now)).takeReset(now);
   }
 
   private writeReset(id: number, code: ErrorCode): void {
