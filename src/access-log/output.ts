@@ -15,10 +15,10 @@ import { AccessLogWriter, fdSink, type AccessSink } from "./writer.ts";
 export const ACCESS_LOG_FD_ENV = "_HELLO_ACCESS_LOG_FD";
 
 /** A worker's access log, on the descriptor its supervisor gave it or on stdout. */
-export function openAccessLog(format: AccessLogFormat, env: Record<string, string | undefined> = process.env): AccessLog {
+export function openAccessLog(format: AccessLogFormat, env: Record<string, string | undefined> = process.env, runtime: { stdoutLater?: AccessSink } = {}): AccessLog {
   const fd = env[ACCESS_LOG_FD_ENV] === undefined ? 1 : Number(env[ACCESS_LOG_FD_ENV]);
   // No descriptor to write to (supervisorAccessFd's -1): every line is dropped and counted, none throws.
-  const sink = Number.isInteger(fd) && fd >= 0 ? fdSink(fd) : NO_OUTPUT;
+  const sink = Number.isInteger(fd) && fd >= 0 ? fdSink(fd, fd === 1 ? runtime.stdoutLater : undefined) : NO_OUTPUT;
   const log = new AccessLog(format, new AccessLogWriter(sink), process.pid);
   // The worker exits (process.exit) as soon as its drain is done, before another turn: the lines of
   // the last turn are written then: without blocking on a pipe (a stopped reader cannot hold the exit);

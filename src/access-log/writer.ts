@@ -6,9 +6,10 @@
  *
  * The writes are synchronous and non-blocking where the descriptor allows it (a pipe reopened with
  * O_NONBLOCK, a file): one syscall per 4 KiB, no callback, no thread hop. When the pipe is full
- * (EAGAIN), or on a socket (which cannot be reopened), one asynchronous write is in flight on the
- * original, blocking descriptor (fs.write runs off the JS thread, waiting there for the reader),
- * so a slow or stopped reader never blocks serving; meanwhile lines wait in a bounded buffer, and
+ * (EAGAIN), the write is retried on a timer; on a socket (which cannot be reopened), one
+ * asynchronous write is in flight on the original, blocking descriptor (fs.write runs off the JS
+ * thread on Bun and Node, waiting there for the reader), so a slow or stopped reader never blocks
+ * serving (Deno's fs.write waits on its own event loop: a socket nobody reads stalls a Deno worker); meanwhile lines wait in a bounded buffer, and
  * past the bound they are dropped and counted (`hello_access_log_dropped_total`), never queued
  * without end.
  */
@@ -43,19 +44,46 @@ const asyncWrite = (fd: number): AccessSink => (bytes, done) => fsWrite(fd, byte
  * O_NONBLOCK (a description of its own, so the supervisor's and the other workers' stay
  * blocking), a regular file written as it is; a socket (ENXIO through /proc) only asynchronously.
  */
-export function fdSink(fd: number): AccessSink | DirectSink {
+export function fdSink(fd: number, socketLater?: AccessSink): AccessSink | DirectSink {
   const later = asyncWrite(fd);
   try {
     const st = fstatSync(fd);
     if (st.isFile()) return { now: (b, s, e) => writeSync(fd, b, s, e - s), later, atomic: Number.POSITIVE_INFINITY, close: () => {} };
     // A socket: asynchronous writes only, and a blocking one for the exit's last lines, taken only when no write is in flight (the reader was keeping up).
-    if (st.isSocket()) return { now: (b, s, e) => writeSync(fd, b, s, e - s), later, atomic: MAX_LINE_BYTES, close: () => {}, blocking: true };
+    // `socketLater`: the runtime's own asynchronous write where fs.write would block its event loop (Deno).
+    if (st.isSocket()) return { now: (b, s, e) => writeSync(fd, b, s, e - s), later: socketLater ?? later, atomic: MAX_LINE_BYTES, close: () => {}, blocking: true };
     if (!st.isFIFO() && !st.isCharacterDevice()) return later;
     const nb = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_APPEND | constants.O_NONBLOCK);
-    return { now: (b, s, e) => nonBlocking(nb, b, s, e), later, atomic: MAX_LINE_BYTES, close: () => closeSync(nb) };
+    return { now: (b, s, e) => nonBlocking(nb, b, s, e), later: retryLater(nb), atomic: MAX_LINE_BYTES, close: () => closeSync(nb) };
   } catch {
     return later;
   }
+}
+
+/**
+ * A full pipe waited for by retrying the non-blocking write on a timer (1 ms, doubling to 50 ms),
+ * not by an asynchronous write on the blocking descriptor: Deno's fs.write blocks its event loop
+ * on a full pipe (2.9.6, measured: no timer fired while it waited), which stalled serving.
+ */
+const RETRY_FIRST_MS = 1;
+const RETRY_MAX_MS = 50;
+
+function retryLater(fd: number): AccessSink {
+  return (bytes, done) => {
+    let wait = RETRY_FIRST_MS;
+    const attempt = (): void => {
+      let taken: number;
+      try {
+        taken = nonBlocking(fd, bytes, 0, bytes.length);
+      } catch (e) {
+        return done(e as Error, 0);
+      }
+      if (taken >= 0) return done(null, taken);
+      wait = Math.min(wait * 2, RETRY_MAX_MS);
+      setTimeout(attempt, wait);
+    };
+    setTimeout(attempt, wait);
+  };
 }
 
 function nonBlocking(fd: number, bytes: Uint8Array, start: number, end: number): number {
