@@ -67,7 +67,7 @@ export async function startWorker(config: Config, opts: { reusePort: boolean; in
   const steering = createSteering(config, opts.index ?? 0);
   // --access-log: every composition wrapped (never null then: the prebuilt fast path is not taken); off, nothing is added.
   // On Deno a stdout socket is written through Deno's own write (adapters/deno-stdout.ts says why).
-  const stdoutLater = runtime === "deno" ? (await import("./adapters/deno-stdout.ts")).denoStdoutWrite : undefined;
+  const stdoutLater = runtime === "deno" && config.accessLog !== null ? (await import("./adapters/deno-stdout.ts")).denoStdoutWrite : undefined;
   const accessLog = config.accessLog === null ? null : openAccessLog(config.accessLog, process.env, { stdoutLater });
   if (accessLog !== null && counters !== null) counters.accessLogDropped = () => accessLog.dropped;
   const faultTally = faultsOn(config) ? { kinds: FAULT_KINDS, counts: counters?.faults ?? steering.faults } : null;
