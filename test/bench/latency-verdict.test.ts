@@ -32,6 +32,10 @@ test("verdicts: valid; generator-bound; server saturated; invalid", () => {
   // Wrong answers are invalid whoever was busy; a schedule lost with both idle (a preempted generator) too.
   expect(judgeLatency(result({ bad: 1, generatorCpuUs: 950_000 }), load)).toBe("invalid");
   expect(judgeLatency(result(fellBehind), load)).toBe("invalid");
+  // The schedule kept and only the generator's own lateness over the bound: the generator's doing, even with a busy server.
+  const late = { latenessUs: { ...pct(900), p90: 340 }, generatorCpuUs: 950_000 };
+  expect(judgeLatency(result(late), { ...load, serverCpu: 0.9 })).toBe("generator-bound");
+  expect(judgeLatency(result({ ...late, generatorCpuUs: 300_000 }), { ...load, serverCpu: 0.9 })).toBe("invalid");
   // Several processes: the load is per process (each is single-threaded on its own core).
   expect(generatorLoad({ generatorCpuUs: 1_800_000, wallUs: 1_000_000 }, 2)).toBeCloseTo(0.9, 9);
 });
