@@ -7,13 +7,13 @@
  * The writes are synchronous and non-blocking where the descriptor allows it (a pipe reopened with
  * O_NONBLOCK, a file): one syscall per 4 KiB, no callback, no thread hop. When the pipe is full
  * (EAGAIN), the write is retried on a timer; on a socket (which cannot be reopened), one
- * asynchronous write is in flight on the original, blocking descriptor (fs.write runs off the JS
- * thread on Bun and Node, waiting there for the reader), so a slow or stopped reader never blocks
- * serving (Deno's fs.write waits on its own event loop: a socket nobody reads stalls a Deno worker); meanwhile lines wait in a bounded buffer, and
- * past the bound they are dropped and counted (`hello_access_log_dropped_total`), never queued
- * without end.
+ * asynchronous write is in flight on the original, blocking descriptor, waiting off the JS thread
+ * for the reader (fs.write on Bun and Node; on Deno, whose fs.write waits on the event loop
+ * itself, the runtime's own write: adapters/deno-stdout.ts). So a slow or stopped reader never
+ * blocks serving; meanwhile lines wait in a bounded buffer, and past the bound they are dropped
+ * and counted (`hello_access_log_dropped_total`), never queued without end.
  */
-import { closeSync, constants, fstatSync, openSync, write as fsWrite, writeSync } from "node:fs";
+import { constants, fstatSync, openSync, write as fsWrite, writeSync } from "node:fs";
 import { LineBytes } from "./bytes.ts";
 import { encodeAccessLine, MAX_LINE_BYTES, type AccessLogFormat, type AccessRecord } from "./format.ts";
 
@@ -24,12 +24,10 @@ export type AccessSink = (bytes: Uint8Array, done: (error: Error | null, written
 export interface DirectSink {
   /** Writes bytes[start, end) now: bytes taken, or -1 when it would block (EAGAIN); throws when the output is gone. */
   readonly now: (bytes: Uint8Array, start: number, end: number) => number;
-  /** The blocking write off the JS thread, taken while `now` would block. */
+  /** The write that waits for the reader without holding the JS thread, taken while `now` would block. */
   readonly later: AccessSink;
   /** The largest write that stays one piece: PIPE_BUF on a pipe, any size on a regular file. */
   readonly atomic: number;
-  /** Closes what the sink opened for itself. */
-  readonly close: () => void;
   /** `now` may block (a socket, which cannot be reopened non-blocking): used only for the exit's last write. */
   readonly blocking?: boolean;
 }
@@ -48,13 +46,14 @@ export function fdSink(fd: number, socketLater?: AccessSink): AccessSink | Direc
   const later = asyncWrite(fd);
   try {
     const st = fstatSync(fd);
-    if (st.isFile()) return { now: (b, s, e) => writeSync(fd, b, s, e - s), later, atomic: Number.POSITIVE_INFINITY, close: () => {} };
+    if (st.isFile()) return { now: (b, s, e) => writeSync(fd, b, s, e - s), later, atomic: Number.POSITIVE_INFINITY };
     // A socket: asynchronous writes only, and a blocking one for the exit's last lines, taken only when no write is in flight (the reader was keeping up).
     // `socketLater`: the runtime's own asynchronous write where fs.write would block its event loop (Deno).
-    if (st.isSocket()) return { now: (b, s, e) => writeSync(fd, b, s, e - s), later: socketLater ?? later, atomic: MAX_LINE_BYTES, close: () => {}, blocking: true };
+    if (st.isSocket()) return { now: (b, s, e) => writeSync(fd, b, s, e - s), later: socketLater ?? later, atomic: MAX_LINE_BYTES, blocking: true };
     if (!st.isFIFO() && !st.isCharacterDevice()) return later;
+    // Open for the worker's life: the log is written until the process exits.
     const nb = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_APPEND | constants.O_NONBLOCK);
-    return { now: (b, s, e) => nonBlocking(nb, b, s, e), later: retryLater(nb), atomic: MAX_LINE_BYTES, close: () => closeSync(nb) };
+    return { now: (b, s, e) => nonBlocking(nb, b, s, e), later: retryLater(nb), atomic: MAX_LINE_BYTES };
   } catch {
     return later;
   }

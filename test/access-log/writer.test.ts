@@ -152,7 +152,6 @@ test("a descriptor written directly: one turn's lines in whole-line writes of at
       pending.push(() => done(null, bytes.length));
     },
     atomic: MAX_LINE_BYTES,
-    close: () => {},
   };
   const w = new AccessLogWriter(sink, 100_000);
   const line = "z".repeat(999);
