@@ -8,7 +8,8 @@
  */
 import type { Transport } from "../contract/socket.ts";
 
-export class BoundedOutput {
+/** `T`: the transport as the owner knows it (a subclass may need more of it than write and pause). */
+export class BoundedOutput<T extends Pick<Transport, "write" | "pause"> = Pick<Transport, "write" | "pause">> {
   /** What the transport has not taken, in order; null until a write is short (most connections never have one). */
   private chunks: Uint8Array[] | null = null;
   /** Octets in `chunks`; 0 = everything is out. */
@@ -17,8 +18,8 @@ export class BoundedOutput {
   paused = false;
 
   constructor(
-    private readonly transport: Pick<Transport, "write" | "pause">,
-    private readonly maxBytes: number,
+    protected readonly transport: T,
+    protected readonly maxBytes: number,
   ) {}
 
   /** Writes `out` (at once when nothing waits, else after what waits); true when the transport took all of it. */
