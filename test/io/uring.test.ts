@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { exchange, FFI_RUNTIMES, hasStrace, ROOT, startServer } from "./harness.ts";
 import { fetchOnce, startServer as startBundled } from "../spawner/harness.ts";
 import { callsOf, closeLoad, CONCURRENCY, countSyscalls, GET, GET_CLOSE, keepAliveLoad, RESPONSE_END } from "./strace.ts";
+import { halfCloseLoad } from "./half-close-load.ts";
 
 /** Bun, Deno, and Node where koffi is installed (harness.ts says so when it is not). */
 const RUNTIMES = FFI_RUNTIMES;
@@ -227,5 +228,26 @@ describe.skipIf(refused !== null)("graceful shutdown, --io uring", () => {
       expect(signalled).toBeDefined();
       expect(await signalled).toBe(0);
     });
+  }
+});
+
+/**
+ * The ring's SHUTDOWN runs in an io-wq worker that looks its fd up only when it runs; a close
+ * issued meanwhile handed the number to the next connection, which the late SHUTDOWN then
+ * half-closed (loop.ts, shutdownFd). 61 of 12,000 keep-alive connections were cut that way
+ * before the fix, 0 after; CI saw it as a conformance case and a metrics scrape cut short.
+ */
+describe.skipIf(refused !== null)("half-closes reach only their own connection, --io uring", () => {
+  for (const runtime of RUNTIMES) {
+    test(`${runtime}: refused clients closing at once beside keep-alive clients: no keep-alive connection cut`, async () => {
+      const server = await startServer(runtime, URING);
+      try {
+        const { served, cut } = await halfCloseLoad(server.port, 300);
+        expect(cut).toEqual([]);
+        expect(served).toBe(8 * 300);
+      } finally {
+        await server.stop();
+      }
+    }, 60_000);
   }
 });

@@ -46,7 +46,6 @@ const REQUIRED_OPS: readonly (readonly [number, string])[] = [
   [U.Op.CLOSE, "CLOSE"],
   [U.Op.SEND, "SEND"],
   [U.Op.RECV, "RECV"],
-  [U.Op.SHUTDOWN, "SHUTDOWN"],
 ];
 
 const PAGE = 4096;
