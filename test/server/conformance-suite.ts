@@ -26,7 +26,7 @@ export async function runCaseOnServer(c: ConformanceCase, port: number): Promise
     client.write(c.input);
     if (c.close) {
       await client.waitEnd(WAIT_MS).catch(() => {});
-      const problems = checkOutcome(c, client.received(), client.ended);
+      const problems = withSocketError(checkOutcome(c, client.received(), client.ended), client);
       // The process keeps serving everyone else.
       const [after] = await request(port, GET);
       if (after?.status !== 200) problems.push(`a new connection right after got ${after?.status}`);
@@ -41,10 +41,16 @@ export async function runCaseOnServer(c: ConformanceCase, port: number): Promise
       client.write(GET);
       await client.waitResponses(finals + 1, { noBody, timeoutMs: WAIT_MS }).catch(() => {});
     }
-    return checkOutcome(withProbe, client.received(), client.ended);
+    return withSocketError(checkOutcome(withProbe, client.received(), client.ended), client);
   } finally {
     client.destroy();
   }
+}
+
+/** A failed case says whether the socket saw an error (a reset reads as "closed" otherwise). */
+function withSocketError(problems: string[], client: RawClient): string[] {
+  if (problems.length > 0 && client.error !== null) problems.push(`socket error: ${client.error.message}`);
+  return problems;
 }
 
 const latin1 = new TextDecoder("latin1");

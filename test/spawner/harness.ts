@@ -206,7 +206,12 @@ export function fetchOnce(port: number, timeoutMs = 5000): Promise<string> {
     s.setTimeout(timeoutMs, () => s.destroy(new Error("timeout")));
     s.on("connect", () => s.write("GET / HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"));
     s.on("data", (c: Buffer) => chunks.push(c));
-    s.on("error", reject);
+    // Where it failed, for the test's message: refused, reset before any answer, or cut mid-answer.
+    const started = performance.now();
+    s.on("error", (e) => {
+      const got = Buffer.concat(chunks).toString("latin1");
+      reject(new Error(`${e.message} (${s.bytesWritten} bytes sent, ${got.length} received: ${JSON.stringify(got.slice(0, 40))}, ${Math.round(performance.now() - started)} ms after connect())`));
+    });
     s.on("close", (hadError) => {
       if (!hadError) resolve(Buffer.concat(chunks).toString("latin1"));
     });
