@@ -186,49 +186,78 @@ function jsonInt(out: LineBytes, value: number | null | undefined): void {
 
 const NO_CAP = Number.POSITIVE_INFINITY;
 
+/** The JSON form's fixed text, encoded once: a byte copy each, and one copy for a run of fields that are all null (the common case). */
+const J = {
+  time: ascii('{"time":"'),
+  client: ascii('Z","client":'),
+  method: ascii(',"method":'),
+  target: ascii(',"target":'),
+  protocol: ascii(',"protocol":'),
+  status: ascii(',"status":'),
+  bytes: ascii(',"bytes":'),
+  referer: ascii(',"referer":'),
+  userAgent: ascii(',"user_agent":'),
+  forwardedFor: ascii(',"forwarded_for":'),
+  requestId: ascii(',"request_id":'),
+  noFields: ascii(',"referer":null,"user_agent":null,"forwarded_for":null,"request_id":null'),
+  duration: ascii(',"duration_us":'),
+  pid: ascii(',"pid":'),
+  streamId: ascii(',"stream_id":'),
+  refused: ascii(',"refused":'),
+  fault: ascii(',"fault":'),
+  grpcStatus: ascii(',"grpc_status":'),
+  wsReceived: ascii(',"ws_received":'),
+  wsSent: ascii(',"ws_sent":'),
+  noTail: ascii(',"stream_id":null,"refused":null,"fault":null,"grpc_status":null,"ws_received":null,"ws_sent":null}'),
+} as const;
+
 function json(out: LineBytes, r: AccessRecord, caps: Caps): void {
-  out.ascii('{"time":"');
+  out.bytes(J.time);
   out.bytes(isoSecond.at(r.time));
   const ms = Math.floor(r.time) % 1000;
   out.byte(0x30 + Math.floor(ms / 100));
   out.byte(0x30 + (Math.floor(ms / 10) % 10));
   out.byte(0x30 + (ms % 10));
-  out.ascii('Z","client":');
+  out.bytes(J.client);
   const client = clientText(r.client);
   jsonString(out, client === "" ? null : client, NO_CAP);
-  out.ascii(',"method":');
+  out.bytes(J.method);
   jsonString(out, r.method, NO_CAP);
-  out.ascii(',"target":');
+  out.bytes(J.target);
   jsonString(out, r.target, caps.target);
-  out.ascii(',"protocol":');
+  out.bytes(J.protocol);
   jsonString(out, r.protocol, NO_CAP);
-  out.ascii(',"status":');
+  out.bytes(J.status);
   out.int(r.status);
-  out.ascii(',"bytes":');
+  out.bytes(J.bytes);
   out.int(r.bytes);
-  out.ascii(',"referer":');
-  jsonString(out, r.referer, caps.header);
-  out.ascii(',"user_agent":');
-  jsonString(out, r.userAgent, caps.header);
-  out.ascii(',"forwarded_for":');
-  jsonString(out, r.forwardedFor, caps.header);
-  out.ascii(',"request_id":');
-  jsonString(out, r.requestId, caps.header);
-  out.ascii(',"duration_us":');
+  if (r.referer === null && r.userAgent === null && r.forwardedFor === null && r.requestId === null) out.bytes(J.noFields);
+  else {
+    out.bytes(J.referer);
+    jsonString(out, r.referer, caps.header);
+    out.bytes(J.userAgent);
+    jsonString(out, r.userAgent, caps.header);
+    out.bytes(J.forwardedFor);
+    jsonString(out, r.forwardedFor, caps.header);
+    out.bytes(J.requestId);
+    jsonString(out, r.requestId, caps.header);
+  }
+  out.bytes(J.duration);
   out.int(Math.round(r.durationUs));
-  out.ascii(',"pid":');
+  out.bytes(J.pid);
   out.int(r.pid);
-  out.ascii(',"stream_id":');
+  if (r.streamId === 0 && r.refused === null && r.fault === null && r.grpcStatus == null && r.ws === null) return out.bytes(J.noTail);
+  out.bytes(J.streamId);
   jsonInt(out, r.streamId === 0 ? null : r.streamId);
-  out.ascii(',"refused":');
+  out.bytes(J.refused);
   jsonString(out, r.refused, NO_CAP);
-  out.ascii(',"fault":');
+  out.bytes(J.fault);
   jsonString(out, r.fault, NO_CAP);
-  out.ascii(',"grpc_status":');
+  out.bytes(J.grpcStatus);
   jsonInt(out, r.grpcStatus);
-  out.ascii(',"ws_received":');
+  out.bytes(J.wsReceived);
   jsonInt(out, r.ws === null ? null : r.ws.received);
-  out.ascii(',"ws_sent":');
+  out.bytes(J.wsSent);
   jsonInt(out, r.ws === null ? null : r.ws.sent);
   out.byte(0x7d);
 }

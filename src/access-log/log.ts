@@ -63,30 +63,44 @@ const latin1 = new TextDecoder("latin1");
 /** RFC 9110 §5.3: several lines of one field are one list, joined with commas (RequestFields.get's rule). */
 const joined = (was: string | null, value: string): string => (was === null ? value : `${was}, ${value}`);
 
+/** The entry and head that {@link visitLogged} fills from: set around one walk (synchronous), so the walk needs no closure per request. */
+let into: AccessEntry | null = null;
+const EMPTY = new Uint8Array(0);
+let from: Uint8Array = EMPTY;
+
+/** The names differ in length, so the length picks the one to compare. */
+function visitLogged(ns: number, ne: number, vs: number, ve: number): void {
+  const e = into!;
+  const buf = from;
+  switch (ne - ns) {
+    case 7:
+      if (fieldNameIs(buf, ns, ne, LOGGED.referer)) e.referer = joined(e.referer, latin1.decode(buf.subarray(vs, ve)));
+      return;
+    case 10:
+      if (fieldNameIs(buf, ns, ne, LOGGED.userAgent)) e.userAgent = joined(e.userAgent, latin1.decode(buf.subarray(vs, ve)));
+      return;
+    case 15:
+      if (fieldNameIs(buf, ns, ne, LOGGED.forwardedFor)) e.forwardedFor = joined(e.forwardedFor, latin1.decode(buf.subarray(vs, ve)));
+      return;
+    case 12:
+      if (fieldNameIs(buf, ns, ne, LOGGED.requestId)) e.requestId = joined(e.requestId, latin1.decode(buf.subarray(vs, ve)));
+      return;
+  }
+}
+
 /**
  * The four fields in one walk over the head's bytes, decoding only the lines logged: four
  * `fields.get` walks cost more than the whole line's formatting on a 12-field browser head
- * (bench/micro/access-log.ts). The names differ in length, so the length picks the one to compare.
+ * (bench/micro/access-log.ts).
  */
 function readHeadFields(e: AccessEntry, request: Http1Request): void {
-  const buf = request.buf;
   e.referer = e.userAgent = e.forwardedFor = e.requestId = null;
-  forEachField(buf, request.start, request.end, (ns, ne, vs, ve) => {
-    switch (ne - ns) {
-      case 7:
-        if (fieldNameIs(buf, ns, ne, LOGGED.referer)) e.referer = joined(e.referer, latin1.decode(buf.subarray(vs, ve)));
-        return;
-      case 10:
-        if (fieldNameIs(buf, ns, ne, LOGGED.userAgent)) e.userAgent = joined(e.userAgent, latin1.decode(buf.subarray(vs, ve)));
-        return;
-      case 15:
-        if (fieldNameIs(buf, ns, ne, LOGGED.forwardedFor)) e.forwardedFor = joined(e.forwardedFor, latin1.decode(buf.subarray(vs, ve)));
-        return;
-      case 12:
-        if (fieldNameIs(buf, ns, ne, LOGGED.requestId)) e.requestId = joined(e.requestId, latin1.decode(buf.subarray(vs, ve)));
-        return;
-    }
-  });
+  into = e;
+  from = request.buf;
+  forEachField(from, request.start, request.end, visitLogged);
+  // Not kept past the walk: the entry is queued, the buffer is the connection's.
+  into = null;
+  from = EMPTY;
 }
 
 /** The same fields from any other protocol's request (HTTP/2: already decoded strings, a list walk each). */

@@ -1,7 +1,8 @@
 /**
  * A connected socket's peer or local address, read with getpeername/getsockname through the
- * libc table: the syscall and io_uring back ends' remoteAddress()/localAddress(). Only echo
- * asks, so this costs a request nothing unless it is echoed.
+ * libc table: the syscall and io_uring back ends' remoteAddress()/localAddress(). Only echo and
+ * the access log ask (the peer once per connection: the transports keep it), so this costs a
+ * request nothing unless it is echoed or logged.
  */
 import type { SocketAddress } from "../contract/address.ts";
 import type { Libc } from "./ffi/libc.ts";

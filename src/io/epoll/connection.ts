@@ -52,6 +52,9 @@ export class EpollConnection<C> implements Transport {
   private watched = false;
   private interest = 0;
 
+  /** The peer's address, read at the first remoteAddress() (undefined: not yet). */
+  private peer: SocketAddress | null | undefined = undefined;
+
   constructor(
     readonly fd: number,
     private readonly owner: ConnectionOwner,
@@ -163,7 +166,10 @@ export class EpollConnection<C> implements Transport {
 
   // getpeername/getsockname only when echo asks: accept4 is called without an address buffer.
   remoteAddress(): SocketAddress | null {
-    return this.closed ? null : socketAddress(this.owner.libc, this.fd, true);
+    if (this.closed) return null;
+    // A TCP peer never changes: one getpeername per connection, not one per logged or echoed request.
+    if (this.peer === undefined) this.peer = socketAddress(this.owner.libc, this.fd, true);
+    return this.peer;
   }
   localAddress(): SocketAddress | null {
     return this.closed ? null : socketAddress(this.owner.libc, this.fd, false);

@@ -109,6 +109,9 @@ export class UringConnection<C> implements Transport {
   /** The multishot RECV ended for want of buffers (ENOBUFS): arm it again once recycled buffers are published. */
   rearm = false;
 
+  /** The peer's address, read at the first remoteAddress() (undefined: not yet). */
+  private peer: SocketAddress | null | undefined = undefined;
+
   constructor(
     readonly fd: number,
     readonly index: number,
@@ -171,9 +174,12 @@ export class UringConnection<C> implements Transport {
     this.loop.fail(this);
   }
 
-  // Plain system calls, off the ring: only echo asks, once per echoed request.
+  // Plain system calls, off the ring: only echo and the access log ask, the peer once per connection.
   remoteAddress(): SocketAddress | null {
-    return this.closed || this.closing ? null : socketAddress(this.loop.libc, this.fd, true);
+    if (this.closed || this.closing) return null;
+    // A TCP peer never changes: one getpeername per connection, not one per logged or echoed request.
+    if (this.peer === undefined) this.peer = socketAddress(this.loop.libc, this.fd, true);
+    return this.peer;
   }
   localAddress(): SocketAddress | null {
     return this.closed || this.closing ? null : socketAddress(this.loop.libc, this.fd, false);
