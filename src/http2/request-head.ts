@@ -35,6 +35,13 @@ export type Malformed = (typeof Malformed)[keyof typeof Malformed];
 /** §8.2.2: "connection-specific" fields a message MUST NOT carry. */
 const CONNECTION_FIELDS: ReadonlySet<string> = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade"]);
 
+/**
+ * Positions of a list remembered as already checked, and the longest string remembered: a
+ * client's repeated list is a few fields, and a long literal is not kept alive for a memo.
+ */
+const MEMO_FIELDS = 16;
+const MEMO_MAX_LENGTH = 256;
+
 const PSEUDO_METHOD = 1;
 const PSEUDO_SCHEME = 2;
 const PSEUDO_AUTHORITY = 4;
@@ -52,6 +59,17 @@ export class RequestHead {
   private seen = 0;
   private regular = false;
   private trailers = false;
+  /** Position of the next field in the list. */
+  private at = 0;
+  /**
+   * The strings whose characters passed {@link checkName} and {@link validValue}, by position in
+   * the list. A client repeats its list from its HPACK table, so the decoder hands over the very
+   * same string objects each time (static entries, dynamic entries): an identity match needs no
+   * second look at the characters. The checks per field that depend on the list (pseudo-fields,
+   * connection fields, TE, Content-Length) still run. Made at the first list (idle connections keep none).
+   */
+  private checkedNames: string[] | null = null;
+  private checkedValues: string[] | null = null;
 
   /** Bound once, handed to the decoder for every block. */
   readonly field = (name: string, value: string): void => {
@@ -64,6 +82,7 @@ export class RequestHead {
     this.trailers = trailers;
     this.malformed = Malformed.NONE;
     this.regular = false;
+    this.at = 0;
     if (trailers) return;
     this.method = this.scheme = this.authority = this.path = "";
     this.fields = [];
@@ -85,9 +104,18 @@ export class RequestHead {
   }
 
   private check(name: string, value: string): Malformed {
-    const bad = checkName(name);
-    if (bad !== Malformed.NONE) return bad;
-    if (!validValue(value)) return Malformed.INVALID_VALUE;
+    const at = this.at++;
+    const names = (this.checkedNames ??= []);
+    const values = (this.checkedValues ??= []);
+    if (at >= MEMO_FIELDS || names[at] !== name || values[at] !== value) {
+      const bad = checkName(name);
+      if (bad !== Malformed.NONE) return bad;
+      if (!validValue(value)) return Malformed.INVALID_VALUE;
+      if (at < MEMO_FIELDS && name.length <= MEMO_MAX_LENGTH && value.length <= MEMO_MAX_LENGTH) {
+        names[at] = name;
+        values[at] = value;
+      }
+    }
     if (name.charCodeAt(0) === 0x3a) {
       if (this.trailers) return Malformed.PSEUDO_IN_TRAILERS;
       if (this.regular) return Malformed.PSEUDO_AFTER_REGULAR;

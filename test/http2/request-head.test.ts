@@ -1,0 +1,70 @@
+/**
+ * RequestHead remembers, by position, the strings whose characters it already checked
+ * (request-head.ts): a repeated list from the peer's HPACK table skips those checks. The memo
+ * must never let a bad field through: these lists are decoded the way the session decodes them,
+ * from real HPACK blocks, so the strings are the decoder's own.
+ */
+import { expect, test } from "bun:test";
+import { HpackDecoder } from "../../src/http2/hpack/decoder.ts";
+import { Malformed, RequestHead } from "../../src/http2/request-head.ts";
+
+/** HPACK blocks of one connection (Python's hpack, incremental indexing): the same list twice, the second all indexed. */
+const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g)!.map((h) => parseInt(h, 16)));
+const FIRST = hex("828486418b089d5c0b8170dc0bc07c5f5383f963e7907a8f9c541c722954d3a5358980aed89707");
+const REPEAT = hex("828486c0bf90be");
+
+function decodeList(decoder: HpackDecoder, head: RequestHead, block: Uint8Array): Malformed {
+  head.begin(false);
+  decoder.decode(block, 0, block.length, 65536, head.field);
+  return head.finish();
+}
+
+test("a repeated list from the HPACK table is accepted every time, with its fields", () => {
+  const decoder = new HpackDecoder();
+  const head = new RequestHead();
+  expect(decodeList(decoder, head, FIRST)).toBe(Malformed.NONE);
+  for (let i = 0; i < 3; i++) {
+    expect(decodeList(decoder, head, REPEAT)).toBe(Malformed.NONE);
+    expect([head.method, head.scheme, head.path, head.authority]).toEqual(["GET", "http", "/", "127.0.0.1:18092"]);
+    expect(head.fields).toEqual(["accept", "*/*", "accept-encoding", "gzip, deflate", "user-agent", "h2load nghttp2/1.52.0"]);
+  }
+});
+
+test("after a clean list, a bad name or value at a remembered position is still refused", () => {
+  const head = new RequestHead();
+  const list = (fields: [string, string][]): Malformed => {
+    head.begin(false);
+    for (const [n, v] of fields) head.field(n, v);
+    return head.finish();
+  };
+  const good: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":path", "/"], ["accept", "*/*"]];
+  expect(list(good)).toBe(Malformed.NONE);
+  expect(list([...good.slice(0, 3), ["Accept", "*/*"]])).toBe(Malformed.UPPERCASE_NAME);
+  expect(list([...good.slice(0, 3), ["accept", "a\r\nb"]])).toBe(Malformed.INVALID_VALUE);
+  expect(list([...good.slice(0, 3), ["accept", " */*"]])).toBe(Malformed.INVALID_VALUE);
+  expect(list(good)).toBe(Malformed.NONE);
+});
+
+test("a refused field is never remembered: the same strings are refused again", () => {
+  const head = new RequestHead();
+  const bad: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":path", "/"], ["x-a", "1\x002"]];
+  for (let i = 0; i < 3; i++) {
+    head.begin(false);
+    for (const [n, v] of bad) head.field(n, v);
+    expect(head.finish()).toBe(Malformed.INVALID_VALUE);
+  }
+});
+
+test("the list-level rules still run on remembered fields: a second :path, a connection field", () => {
+  const head = new RequestHead();
+  const list = (fields: [string, string][]): Malformed => {
+    head.begin(false);
+    for (const [n, v] of fields) head.field(n, v);
+    return head.finish();
+  };
+  const good: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":path", "/"], ["accept", "*/*"]];
+  expect(list(good)).toBe(Malformed.NONE);
+  expect(list([...good.slice(0, 3), [":path", "/"]])).toBe(Malformed.DUPLICATE_PSEUDO);
+  expect(list([...good.slice(0, 3), ["connection", "close"]])).toBe(Malformed.CONNECTION_FIELD);
+  expect(list([[":method", "GET"], ["accept", "*/*"], [":scheme", "http"], [":path", "/"]])).toBe(Malformed.PSEUDO_AFTER_REGULAR);
+});
