@@ -69,6 +69,9 @@ export class RequestHead {
    * connection fields, TE, Content-Length) still run. Made at the first list (idle connections keep none).
    */
   private checkedNames: string[] | null = null;
+  /** The last Content-Length value that parsed, and its number (a repeated request sends the same one). */
+  private lengthText = "";
+  private lengthValue = -1;
   private checkedValues: string[] | null = null;
 
   /** Bound once, handed to the decoder for every block. */
@@ -125,8 +128,14 @@ export class RequestHead {
     if (CONNECTION_FIELDS.has(name)) return Malformed.CONNECTION_FIELD;
     if (name === "te" && value !== "trailers") return Malformed.BAD_TE;
     if (name === "content-length" && !this.trailers) {
-      if (!/^[0-9]{1,15}$/.test(value)) return Malformed.BAD_CONTENT_LENGTH;
-      const n = Number(value);
+      // The same string as last time (a literal the HPACK decoder recalled) was a valid length then.
+      let n = this.lengthText === value ? this.lengthValue : -1;
+      if (n < 0) {
+        if (!/^[0-9]{1,15}$/.test(value)) return Malformed.BAD_CONTENT_LENGTH;
+        n = Number(value);
+        this.lengthText = value;
+        this.lengthValue = n;
+      }
       if (this.contentLength !== -1 && this.contentLength !== n) return Malformed.BAD_CONTENT_LENGTH;
       this.contentLength = n;
     }

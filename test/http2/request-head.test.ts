@@ -1,8 +1,9 @@
 /**
- * RequestHead remembers, by position, the strings whose characters it already checked
- * (request-head.ts): a repeated list from the peer's HPACK table skips those checks. The memo
- * must never let a bad field through: these lists are decoded the way the session decodes them,
- * from real HPACK blocks, so the strings are the decoder's own.
+ * The memos of a repeated request: RequestHead remembers by position the strings whose
+ * characters it already checked (request-head.ts), and the HPACK decoder the last short literals
+ * it decoded (decoder.ts), so a repeated list skips those checks and decodes. Neither may ever let
+ * a bad field through or stand in for other octets: the lists are decoded the way the session
+ * decodes them, from real HPACK blocks, so the strings are the decoder's own.
  */
 import { expect, test } from "bun:test";
 import { HpackDecoder } from "../../src/http2/hpack/decoder.ts";
@@ -67,4 +68,54 @@ test("the list-level rules still run on remembered fields: a second :path, a con
   expect(list([...good.slice(0, 3), [":path", "/"]])).toBe(Malformed.DUPLICATE_PSEUDO);
   expect(list([...good.slice(0, 3), ["connection", "close"]])).toBe(Malformed.CONNECTION_FIELD);
   expect(list([[":method", "GET"], ["accept", "*/*"], [":scheme", "http"], [":path", "/"]])).toBe(Malformed.PSEUDO_AFTER_REGULAR);
+});
+
+/** Python's hpack with `:path` and `content-length` never indexed, as nghttp2 (curl, h2load, Envoy) sends them every time. */
+const GRPC_FIRST = hex("83861495626b2b22f394742675fb857c651d099d8bd3949d7f418b089d5c0b8170dc0bc07dbf4082497f864d833505b11f5f8b1d75d0620d263d4c4d65647a8f9c541c722954d3a5358980aed897071f0d816f");
+const GRPC_REPEAT = hex("83861495626b2b22f394742675fb857c651d099d8bd3949d7fc1c0bfbe1f0d816f");
+
+test("a literal the peer repeats decodes to the same string object, and the list to the same request", () => {
+  const decoder = new HpackDecoder();
+  const head = new RequestHead();
+  expect(decodeList(decoder, head, GRPC_FIRST)).toBe(Malformed.NONE);
+  const firstPath = head.path;
+  for (let i = 0; i < 3; i++) {
+    expect(decodeList(decoder, head, GRPC_REPEAT)).toBe(Malformed.NONE);
+    expect(head.path).toBe("/grpc.health.v1.Health/Check");
+    expect(Object.is(head.path, firstPath)).toBe(true);
+    expect(head.contentLength).toBe(5);
+    expect(head.method).toBe("POST");
+  }
+});
+
+test("remembered literals never stand in for other octets: 20 paths of one length, in turn, each decoded right", () => {
+  const decoder = new HpackDecoder();
+  // Literal without indexing, name :path (static index 4), raw (not Huffman) value of 9 octets.
+  const block = (path: string): Uint8Array => Uint8Array.from([0x04, path.length, ...Array.from(path, (c) => c.charCodeAt(0))]);
+  const paths = Array.from({ length: 20 }, (_, i) => `/item-${String(i).padStart(3, "0")}`);
+  for (let round = 0; round < 3; round++) {
+    for (const path of paths) {
+      let seen = "";
+      const b = block(path);
+      decoder.decode(b, 0, b.length, 65536, (name, value) => {
+        if (name === ":path") seen = value;
+      });
+      expect(seen).toBe(path);
+    }
+  }
+});
+
+test("a Content-Length remembered as valid does not let a different one through", () => {
+  const head = new RequestHead();
+  const list = (length: string): Malformed => {
+    head.begin(false);
+    for (const [n, v] of [[":method", "POST"], [":scheme", "http"], [":path", "/"], ["content-length", length]] as const) head.field(n, v);
+    return head.finish();
+  };
+  expect(list("5")).toBe(Malformed.NONE);
+  expect(head.contentLength).toBe(5);
+  expect(list("5")).toBe(Malformed.NONE);
+  expect(list("-1")).toBe(Malformed.BAD_CONTENT_LENGTH);
+  expect(list("12")).toBe(Malformed.NONE);
+  expect(head.contentLength).toBe(12);
 });

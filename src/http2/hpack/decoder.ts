@@ -15,6 +15,10 @@ const BAD = -1;
 /** Huffman output, shared by every decoder: one block is decoded at a time per thread. */
 let scratch = new Uint8Array(256);
 
+/** Literals a decoder remembers, and the longest (encoded) it remembers: a peer repeats a few short ones. */
+const LITERAL_SLOTS = 8;
+const LITERAL_MAX_OCTETS = 64;
+
 export class HpackDecoder {
   private readonly table: DynamicTable;
   /** The read position inside the block being decoded. */
@@ -23,6 +27,16 @@ export class HpackDecoder {
   private text = "";
   /** §4.2: our limit was lowered below the table's size, so the next block must start with a size update. */
   private updateDue = false;
+  /**
+   * The last few short string literals, as their encoded octets (prefix octet included) and the
+   * string each decoded to. Some encoders never index a field: nghttp2 (curl, h2load, Envoy)
+   * sends `:path` and `content-length` as literals every time, so the same octets come again and
+   * again. A repeat costs a byte comparison instead of a Huffman decode, and yields the very same
+   * string, which RequestHead then needs no second look at. Made at the first literal.
+   */
+  private literalOctets: Uint8Array[] | null = null;
+  private literalTexts: string[] | null = null;
+  private literalNext = 0;
 
   /** `maxTableSize`: the SETTINGS_HEADER_TABLE_SIZE this side announced; the largest size update the peer may send (§4.2, §6.3). */
   constructor(maxTableSize: number = HpackLimits.DEFAULT_TABLE_SIZE) {
@@ -165,20 +179,52 @@ export class HpackDecoder {
    */
   private string(block: Uint8Array, end: number, keep: boolean): number {
     if (this.pos >= end) return BAD;
-    const huffman = (block[this.pos]! & Representation.HUFFMAN) !== 0;
+    const at = this.pos;
+    const huffman = (block[at]! & Representation.HUFFMAN) !== 0;
     const length = this.integer(block, end, Representation.STRING_PREFIX);
     if (length === BAD || length > end - this.pos) return BAD;
     const from = this.pos;
     this.pos += length;
+    // The same octets decode to the same string (a Huffman form was checked when first decoded).
+    const remember = keep && this.pos - at <= LITERAL_MAX_OCTETS;
+    if (remember && this.recall(block, at, this.pos)) return 0;
     if (!huffman) {
       this.text = keep ? latin1(block, from, from + length) : "";
-      return 0;
+    } else {
+      const need = huffmanDecodedMax(length);
+      if (scratch.length < need) scratch = new Uint8Array(Math.max(need, scratch.length * 2));
+      const n = huffmanDecode(block, from, from + length, scratch);
+      if (n === BAD) return BAD;
+      this.text = keep ? latin1(scratch, 0, n) : "";
     }
-    const need = huffmanDecodedMax(length);
-    if (scratch.length < need) scratch = new Uint8Array(Math.max(need, scratch.length * 2));
-    const n = huffmanDecode(block, from, from + length, scratch);
-    if (n === BAD) return BAD;
-    this.text = keep ? latin1(scratch, 0, n) : "";
+    if (remember) this.keepLiteral(block, at, this.pos);
     return 0;
+  }
+
+  /** Sets `text` to the string block[start, end) decoded to before, if it is one of the last literals. */
+  private recall(block: Uint8Array, start: number, end: number): boolean {
+    const octets = this.literalOctets;
+    if (octets === null) return false;
+    const n = end - start;
+    for (let slot = 0; slot < octets.length; slot++) {
+      const known = octets[slot]!;
+      if (known.length !== n) continue;
+      let i = 0;
+      while (i < n && known[i] === block[start + i]) i++;
+      if (i === n) {
+        this.text = this.literalTexts![slot]!;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private keepLiteral(block: Uint8Array, start: number, end: number): void {
+    const octets = (this.literalOctets ??= []);
+    const texts = (this.literalTexts ??= []);
+    const slot = this.literalNext;
+    this.literalNext = (slot + 1) % LITERAL_SLOTS;
+    octets[slot] = block.slice(start, end);
+    texts[slot] = this.text;
   }
 }
