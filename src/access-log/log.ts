@@ -68,24 +68,19 @@ let into: AccessEntry | null = null;
 const EMPTY = new Uint8Array(0);
 let from: Uint8Array = EMPTY;
 
-/** The names differ in length, so the length picks the one to compare. */
+type LoggedKey = keyof typeof LOGGED;
+/** The logged fields by the length of their name: the lengths differ, so one comparison per line at most. */
+const LOGGED_BY_LENGTH: readonly (LoggedKey | undefined)[] = (() => {
+  const byLength: (LoggedKey | undefined)[] = [];
+  for (const key of Object.keys(LOGGED) as LoggedKey[]) byLength[LOGGED[key].length] = key;
+  return byLength;
+})();
+
 function visitLogged(ns: number, ne: number, vs: number, ve: number): void {
+  const key = LOGGED_BY_LENGTH[ne - ns];
+  if (key === undefined || !fieldNameIs(from, ns, ne, LOGGED[key])) return;
   const e = into!;
-  const buf = from;
-  switch (ne - ns) {
-    case 7:
-      if (fieldNameIs(buf, ns, ne, LOGGED.referer)) e.referer = joined(e.referer, latin1.decode(buf.subarray(vs, ve)));
-      return;
-    case 10:
-      if (fieldNameIs(buf, ns, ne, LOGGED.userAgent)) e.userAgent = joined(e.userAgent, latin1.decode(buf.subarray(vs, ve)));
-      return;
-    case 15:
-      if (fieldNameIs(buf, ns, ne, LOGGED.forwardedFor)) e.forwardedFor = joined(e.forwardedFor, latin1.decode(buf.subarray(vs, ve)));
-      return;
-    case 12:
-      if (fieldNameIs(buf, ns, ne, LOGGED.requestId)) e.requestId = joined(e.requestId, latin1.decode(buf.subarray(vs, ve)));
-      return;
-  }
+  e[key] = joined(e[key], latin1.decode(from.subarray(vs, ve)));
 }
 
 /**

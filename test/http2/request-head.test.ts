@@ -14,6 +14,13 @@ const hex = (s: string): Uint8Array => Uint8Array.from(s.match(/../g)!.map((h) =
 const FIRST = hex("828486418b089d5c0b8170dc0bc07c5f5383f963e7907a8f9c541c722954d3a5358980aed89707");
 const REPEAT = hex("828486c0bf90be");
 
+/** One list given as decoded fields, checked as the session checks a header block. */
+function checkList(head: RequestHead, fields: readonly (readonly [string, string])[]): Malformed {
+  head.begin(false);
+  for (const [n, v] of fields) head.field(n, v);
+  return head.finish();
+}
+
 function decodeList(decoder: HpackDecoder, head: RequestHead, block: Uint8Array): Malformed {
   head.begin(false);
   decoder.decode(block, 0, block.length, 65536, head.field);
@@ -31,43 +38,31 @@ test("a repeated list from the HPACK table is accepted every time, with its fiel
   }
 });
 
-test("after a clean list, a bad name or value at a remembered position is still refused", () => {
+/** A clean list's first three fields, then one that varies: each variant is judged afresh after the clean list was remembered. */
+const GOOD: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":path", "/"], ["accept", "*/*"]];
+const AFTER_GOOD: readonly (readonly [string, readonly [string, string], Malformed])[] = [
+  ["an upper-case name at a remembered position", ["Accept", "*/*"], Malformed.UPPERCASE_NAME],
+  ["a CR LF in a value", ["accept", "a\r\nb"], Malformed.INVALID_VALUE],
+  ["a leading space in a value", ["accept", " */*"], Malformed.INVALID_VALUE],
+  ["a second :path (list-level rule)", [":path", "/"], Malformed.DUPLICATE_PSEUDO],
+  ["a connection field (list-level rule)", ["connection", "close"], Malformed.CONNECTION_FIELD],
+  ["the clean field again", ["accept", "*/*"], Malformed.NONE],
+];
+
+test("after a clean list is remembered, a field at its positions is still judged: bad characters and list-level rules", () => {
   const head = new RequestHead();
-  const list = (fields: [string, string][]): Malformed => {
-    head.begin(false);
-    for (const [n, v] of fields) head.field(n, v);
-    return head.finish();
-  };
-  const good: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":path", "/"], ["accept", "*/*"]];
-  expect(list(good)).toBe(Malformed.NONE);
-  expect(list([...good.slice(0, 3), ["Accept", "*/*"]])).toBe(Malformed.UPPERCASE_NAME);
-  expect(list([...good.slice(0, 3), ["accept", "a\r\nb"]])).toBe(Malformed.INVALID_VALUE);
-  expect(list([...good.slice(0, 3), ["accept", " */*"]])).toBe(Malformed.INVALID_VALUE);
-  expect(list(good)).toBe(Malformed.NONE);
+  expect(checkList(head, GOOD)).toBe(Malformed.NONE);
+  for (const [what, field, expected] of AFTER_GOOD) {
+    expect([what, checkList(head, [...GOOD.slice(0, 3), field])]).toEqual([what, expected]);
+    expect(checkList(head, GOOD)).toBe(Malformed.NONE);
+  }
+  expect(checkList(head, [GOOD[0]!, GOOD[3]!, GOOD[1]!, GOOD[2]!])).toBe(Malformed.PSEUDO_AFTER_REGULAR);
 });
 
 test("a refused field is never remembered: the same strings are refused again", () => {
   const head = new RequestHead();
   const bad: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":path", "/"], ["x-a", "1\x002"]];
-  for (let i = 0; i < 3; i++) {
-    head.begin(false);
-    for (const [n, v] of bad) head.field(n, v);
-    expect(head.finish()).toBe(Malformed.INVALID_VALUE);
-  }
-});
-
-test("the list-level rules still run on remembered fields: a second :path, a connection field", () => {
-  const head = new RequestHead();
-  const list = (fields: [string, string][]): Malformed => {
-    head.begin(false);
-    for (const [n, v] of fields) head.field(n, v);
-    return head.finish();
-  };
-  const good: [string, string][] = [[":method", "GET"], [":scheme", "http"], [":path", "/"], ["accept", "*/*"]];
-  expect(list(good)).toBe(Malformed.NONE);
-  expect(list([...good.slice(0, 3), [":path", "/"]])).toBe(Malformed.DUPLICATE_PSEUDO);
-  expect(list([...good.slice(0, 3), ["connection", "close"]])).toBe(Malformed.CONNECTION_FIELD);
-  expect(list([[":method", "GET"], ["accept", "*/*"], [":scheme", "http"], [":path", "/"]])).toBe(Malformed.PSEUDO_AFTER_REGULAR);
+  for (let i = 0; i < 3; i++) expect(checkList(head, bad)).toBe(Malformed.INVALID_VALUE);
 });
 
 /** Python's hpack with `:path` and `content-length` never indexed, as nghttp2 (curl, h2load, Envoy) sends them every time. */
@@ -107,11 +102,7 @@ test("remembered literals never stand in for other octets: 20 paths of one lengt
 
 test("a Content-Length remembered as valid does not let a different one through", () => {
   const head = new RequestHead();
-  const list = (length: string): Malformed => {
-    head.begin(false);
-    for (const [n, v] of [[":method", "POST"], [":scheme", "http"], [":path", "/"], ["content-length", length]] as const) head.field(n, v);
-    return head.finish();
-  };
+  const list = (length: string): Malformed => checkList(head, [[":method", "POST"], [":scheme", "http"], [":path", "/"], ["content-length", length]]);
   expect(list("5")).toBe(Malformed.NONE);
   expect(head.contentLength).toBe(5);
   expect(list("5")).toBe(Malformed.NONE);
