@@ -19,28 +19,18 @@ export function oweAck(out: Output, options: Http2Options): boolean {
 }
 
 /**
- * The reset budget of one connection. A session makes it at its first reset: a bucket starts
- * full and refilling never passes `burst`, so one made then holds what one made with the
- * connection would, and an idle connection holds none.
+ * The reset budget of one connection, made at its first reset: a bucket starts full and refilling
+ * never passes `burst`, so one made then holds what one made with the connection would, and an
+ * idle connection holds none. Each `take` is one stream reset, the client's or one it provoked;
+ * false when the budget is spent.
+ * CVE-2023-44487 (Rapid Reset): every RST_STREAM the client sends counts, open stream or not.
+ * CVE-2025-8671 (MadeYouReset): so does every reset a bad frame of the client's makes us send,
+ * REFUSED_STREAM included: nghttp2 1.66 counts its refusals past the un-acknowledged
+ * SETTINGS_MAX_CONCURRENT_STREAMS (session_handle_invalid_stream2) in its glitch budget, and a
+ * client honouring our SETTINGS meets at most one first flight of them, far below the burst.
+ * Not counted: RST_STREAM(NO_ERROR) after an early 413/431, and the resets the app answers
+ * with (session.ts appReset): neither leaves work of ours going on behind it.
  */
-export class Limits {
-  private readonly resets: TokenBucket;
-
-  constructor(options: Http2Options, now: number) {
-    this.resets = new TokenBucket(options.resetBudget.burst, options.resetBudget.perSecond, now);
-  }
-
-  /**
-   * One stream reset, the client's or one it provoked; false when the budget is spent.
-   * CVE-2023-44487 (Rapid Reset): every RST_STREAM the client sends counts, open stream or not.
-   * CVE-2025-8671 (MadeYouReset): so does every reset a bad frame of the client's makes us send,
-   * REFUSED_STREAM included: nghttp2 1.66 counts its refusals past the un-acknowledged
-   * SETTINGS_MAX_CONCURRENT_STREAMS (session_handle_invalid_stream2) in its glitch budget, and a
-   * client honouring our SETTINGS meets at most one first flight of them, far below the burst.
-   * Not counted: RST_STREAM(NO_ERROR) after an early 413/431, and the resets the app answers
-   * with (session.ts appReset): neither leaves work of ours going on behind it.
-   */
-  takeReset(now: number): boolean {
-    return this.resets.take(now);
-  }
+export function resetBudget(options: Http2Options, now: number): TokenBucket {
+  return new TokenBucket(options.resetBudget.burst, options.resetBudget.perSecond, now);
 }

@@ -19,7 +19,8 @@ import { CLIENT_PREFACE, ErrorCode, Flag, FrameType, Protocol, SettingId, Stream
 import type { Frame, FrameSink } from "./frame-reader.ts";
 import { FrameReader } from "./frame-reader.ts";
 import type { Session, Transport } from "./io.ts";
-import { Limits, oweAck } from "./limits.ts";
+import type { TokenBucket } from "./budget.ts";
+import { oweAck, resetBudget } from "./limits.ts";
 import { Output } from "./output.ts";
 import { connectionWindow, type ReceiveHost, Receiver } from "./receive.ts";
 import { type SendHost, Sender } from "./send.ts";
@@ -63,7 +64,7 @@ export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost,
   private readonly sender: Sender;
   private readonly receiver: Receiver;
   /** The reset budget, made at the first reset (limits.ts). */
-  private limits: Limits | null = null;
+  private resets: TokenBucket | null = null;
   /** The client's first SETTINGS arrived (§3.4): the header timeout no longer applies. */
   private settingsSeen = false;
   private readonly headerDeadline: number;
@@ -429,7 +430,7 @@ export class Http2Session implements Session, StreamHost, SendHost, ReceiveHost,
 
   private takeReset(): boolean {
     const now = this.clock.now;
-    return (this.limits ??= new Limits(this.options, now)).takeReset(now);
+    return (this.resets ??= resetBudget(this.options, now)).take(now);
   }
 
   private writeReset(id: number, code: ErrorCode): void {
