@@ -69,10 +69,10 @@ export class RequestHead {
    * connection fields, TE, Content-Length) still run. Made at the first list (idle connections keep none).
    */
   private checkedNames: string[] | null = null;
+  private checkedValues: string[] | null = null;
   /** The last Content-Length value that parsed, and its number (a repeated request sends the same one). */
   private lengthText = "";
   private lengthValue = -1;
-  private checkedValues: string[] | null = null;
 
   /** Bound once, handed to the decoder for every block. */
   readonly field = (name: string, value: string): void => {

@@ -164,7 +164,7 @@ export class EpollConnection<C> implements Transport {
     this.fail();
   }
 
-  // getpeername/getsockname only when echo asks: accept4 is called without an address buffer.
+  // getpeername/getsockname only when echo or the access log asks: accept4 is called without an address buffer.
   remoteAddress(): SocketAddress | null {
     if (this.closed) return null;
     // A TCP peer never changes: one getpeername per connection, not one per logged or echoed request.
